@@ -1,0 +1,3 @@
+from synthbank.cli import main
+
+main()

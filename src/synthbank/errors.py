@@ -1,0 +1,21 @@
+"""Errors that the CLI turns into one clear line and an exit code."""
+
+from __future__ import annotations
+
+
+class SynthbankError(Exception):
+    """Base class. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class UsageError(SynthbankError):
+    """Bad input: a parameter, option or file the user gave. Nothing was written."""
+
+    exit_code = 2
+
+
+class ValidationFailed(SynthbankError):
+    """A dataset was written but violates a threshold or fails verification."""
+
+    exit_code = 1

@@ -1,0 +1,259 @@
+"""Plan blocks, generate them (in parallel if asked), write HDF5 + npz + metadata.
+
+Each block is generated and compressed by a worker as raw-deflate segments; the main
+process only places them: as direct HDF5 chunks (one chunk per block and split) and as
+pieces of the npz members. Bytes are identical for any worker count or shard size.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from synthbank import jsonio, parallel, seeding
+from synthbank.families.atomic import VERSION
+from synthbank.families.atomic.generate import GRID_SIZE, LATTICE_NAMES, LatticeParams, generate_block
+from synthbank.families.atomic.layout import (
+    BLOCK_SIZE,
+    DEFLATE_LEVEL,
+    FAMILY,
+    IMAGE_STREAM,
+    SPLIT_NAMES,
+    block_split_counts,
+    n_blocks,
+    split_codes,
+    split_sizes,
+)
+from synthbank.io import deflate, hdf5
+from synthbank.io.npz import NpzWriter
+from synthbank.io.staging import staged_dir, write_file_atomic
+
+IMAGE_BYTES = GRID_SIZE * GRID_SIZE
+
+
+@dataclass(frozen=True)
+class AtomicConfig:
+    """Everything that determines the bytes of an atomic dataset."""
+
+    seed: int
+    num_images: int
+    splits: dict[str, float]
+    lattice: LatticeParams
+    release_date: str
+
+    @classmethod
+    def from_params(cls, seed: int, release_date: str, section: Mapping[str, Any]) -> AtomicConfig:
+        return cls(
+            seed=int(seed),
+            num_images=int(section["num_images"]),
+            splits={k: float(section["splits"][k]) for k in SPLIT_NAMES},
+            lattice=LatticeParams.from_mapping(section["lattice"]),
+            release_date=release_date,
+        )
+
+    def params_record(self) -> dict[str, Any]:
+        """The family's params as recorded in files and the manifest."""
+        return {
+            "num_images": self.num_images,
+            "splits": dict(self.splits),
+            "lattice": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self.lattice).items()},
+        }
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    seed: int
+    block: int
+    n_items: int  # < BLOCK_SIZE only for the last block
+    lattice: LatticeParams
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    """One block's share of one split, ready to place."""
+
+    raw: bytes  # uint8 images, C order
+    segment: bytes  # raw deflate of ``raw``
+    pad_segment: bytes  # raw deflate of the zero rows that fill the HDF5 chunk ("" if full)
+    chunk_adler: int  # Adler-32 of raw + padding (the HDF5 chunk's zlib trailer)
+    labels: np.ndarray  # (rows,) uint8
+    index: np.ndarray  # (rows,) uint64, global item index
+
+
+def generate_block_parts(task: BlockTask) -> list[SplitPart]:
+    """Worker: generate one block and cut it into compressed split parts."""
+    rng = seeding.stream(task.seed, FAMILY, task.block, IMAGE_STREAM)
+    block = generate_block(rng, BLOCK_SIZE, task.lattice)
+    codes = split_codes(task.seed, task.block, np.asarray(task.counts))[: task.n_items]
+    parts = []
+    for s in range(len(SPLIT_NAMES)):
+        rows = np.flatnonzero(codes == s)
+        raw = np.ascontiguousarray(block.images[rows]).tobytes()
+        pad = bytes((task.counts[s] - len(rows)) * IMAGE_BYTES)
+        parts.append(
+            SplitPart(
+                raw=raw,
+                segment=deflate.segment(raw, DEFLATE_LEVEL),
+                pad_segment=deflate.segment(pad, DEFLATE_LEVEL) if pad else b"",
+                chunk_adler=zlib.adler32(pad, zlib.adler32(raw)),
+                labels=block.labels[rows],
+                index=(rows + task.block * BLOCK_SIZE).astype(np.uint64),
+            )
+        )
+    return parts
+
+
+def plan_tasks(cfg: AtomicConfig) -> list[BlockTask]:
+    counts = tuple(int(c) for c in block_split_counts(cfg.splits))
+    total = n_blocks(cfg.num_images)
+    return [
+        BlockTask(cfg.seed, b, min(BLOCK_SIZE, cfg.num_images - b * BLOCK_SIZE), cfg.lattice, counts)
+        for b in range(total)
+    ]
+
+
+def estimate(num_images: int, grid_size: int = GRID_SIZE) -> dict[str, Any]:
+    """Seed 001's ``estimate_memory`` plus an upper bound of the bytes on disk.
+
+    Returns
+    -------
+    dict
+        ``bytes`` (image bytes in memory), ``readable``, ``num_images``,
+        ``bytes_per_image`` and ``disk_bytes`` (HDF5 + npz + labels/index, worst case
+        with deflate expanding incompressible data by 1%), ``disk_readable``.
+    """
+    bytes_per_image = grid_size * grid_size
+    total = num_images * bytes_per_image
+    per_item_disk = 2 * bytes_per_image + 2 + 8  # images twice, labels twice, index once
+    disk = int(num_images * per_item_disk * 1.01) + 1_000_000
+    return {
+        "bytes": total,
+        "readable": readable_bytes(total),
+        "num_images": num_images,
+        "bytes_per_image": bytes_per_image,
+        "disk_bytes": disk,
+        "disk_readable": readable_bytes(disk),
+    }
+
+
+def readable_bytes(n: int) -> str:
+    """Seed 001's human-readable size: bytes, KB, MB or GB (powers of 1024)."""
+    if n < 1024:
+        return f"{n} bytes"
+    for unit, power in (("KB", 1), ("MB", 2), ("GB", 3)):
+        if n < 1024 ** (power + 1) or unit == "GB":
+            return f"{n / 1024**power:.2f} {unit}"
+    raise AssertionError  # pragma: no cover
+
+
+def metadata(cfg: AtomicConfig, sizes: np.ndarray) -> dict[str, Any]:
+    """metadata.json: every field of seed 001 section 6, dated by release.date."""
+    info = {f"{s}_count": int(n) for s, n in zip(SPLIT_NAMES, sizes, strict=True)}
+    info["total_count"] = int(sizes.sum())
+    mem = estimate(cfg.num_images)
+    return {
+        "version": VERSION,
+        "timestamp": f"{cfg.release_date}T00:00:00",
+        "generation_params": {
+            "num_images": cfg.num_images,
+            "seed": cfg.seed,
+            "grid_size": GRID_SIZE,
+            "splits": dict(cfg.splits),
+            "lattice": cfg.params_record()["lattice"],
+        },
+        "dataset_info": info,
+        "memory_info": {k: mem[k] for k in ("bytes_per_image", "readable")} | {"total_bytes": mem["bytes"]},
+        "file_format": {
+            "dtype": "uint8",
+            "compression": "npz",
+            "hdf5": {"compression": "deflate", "level": DEFLATE_LEVEL, "datasets": ["images", "labels", "index"]},
+        },
+        "label_names": list(LATTICE_NAMES),
+        "block_size": BLOCK_SIZE,
+    }
+
+
+def _root_attrs(cfg: AtomicConfig, split: str) -> dict[str, Any]:
+    return {
+        "family": FAMILY,
+        "generator_version": VERSION,
+        "seed": cfg.seed,
+        "params": jsonio.dumps(cfg.params_record()).strip(),
+        "release_date": cfg.release_date,
+        "split": split,
+        "label_names": list(LATTICE_NAMES),
+    }
+
+
+class _SplitWriter:
+    """The HDF5 file and the npz of one split, filled block by block."""
+
+    def __init__(self, tmp: Path, cfg: AtomicConfig, split: str, rows: int, chunk_rows: int) -> None:
+        self.rows, self.chunk_rows = rows, chunk_rows
+        self.h5 = hdf5.create_file(tmp / f"{split}.h5", _root_attrs(cfg, split))
+        self.images = hdf5.create_dataset(
+            self.h5, "images", shape=(rows, GRID_SIZE, GRID_SIZE), dtype=np.uint8,
+            chunks=(chunk_rows, GRID_SIZE, GRID_SIZE), deflate=DEFLATE_LEVEL,
+            attrs={"axes": ["image", "y", "x"], "units": "intensity, 0-255 = full scale"},
+        )
+        self.npz = NpzWriter(tmp / f"{split}.npz", level=DEFLATE_LEVEL)
+        self.npz_images = self.npz.begin_array("images", np.dtype(np.uint8), (rows, GRID_SIZE, GRID_SIZE))
+        self.labels: list[np.ndarray] = []
+        self.index: list[np.ndarray] = []
+
+    def add(self, block: int, part: SplitPart) -> None:
+        if part.labels.size:
+            segments = [part.segment, part.pad_segment] if part.pad_segment else [part.segment]
+            hdf5.write_chunk(self.images, (block * self.chunk_rows, 0, 0), deflate.zlib_stream(segments, part.chunk_adler))
+            self.npz_images.write(part.raw, part.segment)
+        self.labels.append(part.labels)
+        self.index.append(part.index)
+
+    def close(self) -> None:
+        labels = np.concatenate(self.labels) if self.labels else np.zeros(0, np.uint8)
+        index = np.concatenate(self.index) if self.index else np.zeros(0, np.uint64)
+        chunk = (max(1, min(65536, self.rows)),)
+        hdf5.create_dataset(
+            self.h5, "labels", shape=labels.shape, dtype=np.uint8, chunks=chunk, deflate=DEFLATE_LEVEL,
+            data=labels, attrs={"axes": ["image"], "label_names": list(LATTICE_NAMES)},
+        )
+        hdf5.create_dataset(
+            self.h5, "index", shape=index.shape, dtype=np.uint64, chunks=chunk, deflate=DEFLATE_LEVEL,
+            data=index, attrs={"axes": ["image"], "description": "global item index (block * block_size + position)"},
+        )
+        self.h5.close()
+        self.npz.end_array(self.npz_images)
+        self.npz.add_array("labels", labels)
+        self.npz.close()
+
+
+def build(cfg: AtomicConfig, output_dir: Path, *, workers: int = 1, progress: bool = False) -> dict[str, int]:
+    """Generate the dataset into ``output_dir`` (replaced only when complete).
+
+    Returns
+    -------
+    dict
+        Items per split.
+    """
+    counts = block_split_counts(cfg.splits)
+    sizes = split_sizes(cfg.seed, cfg.num_images, counts)
+    with staged_dir(output_dir) as tmp:
+        writers = [_SplitWriter(tmp, cfg, s, int(sizes[i]), int(counts[i])) for i, s in enumerate(SPLIT_NAMES)]
+        bar = tqdm(total=cfg.num_images, desc="Generating images", unit="img", disable=not progress)
+        tasks = plan_tasks(cfg)
+        for task, parts in zip(tasks, parallel.run_ordered(generate_block_parts, tasks, workers=workers), strict=True):
+            for writer, part in zip(writers, parts, strict=True):
+                writer.add(task.block, part)
+            bar.update(task.n_items)
+        bar.close()
+        for writer in writers:
+            writer.close()
+        write_file_atomic(tmp / "metadata.json", jsonio.dumps(metadata(cfg, sizes)).encode())
+    return {s: int(n) for s, n in zip(SPLIT_NAMES, sizes, strict=True)}

@@ -1,0 +1,1 @@
+"""Deterministic writers and readers, and the all-or-nothing staging of outputs."""

@@ -1,0 +1,143 @@
+"""Load params.yaml, validate it against ``schemas/params.schema.json``, freeze it.
+
+The CLI is the only caller; library code receives plain values or family configs.
+Any problem is a :class:`~synthbank.errors.UsageError` with one line naming the key,
+the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import yaml
+
+from synthbank.errors import UsageError
+
+DEFAULT_PATH = Path("params.yaml")
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped in ``synthbank/schemas``."""
+    return json.loads(resources.files("synthbank.schemas").joinpath(name).read_text("utf-8"))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Plain dicts and lists again (for JSON/HDF5 attributes)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Params:
+    """The validated contents of params.yaml."""
+
+    seed: int
+    release_date: str
+    sections: Mapping[str, Any]
+    source: str
+
+    def family(self, name: str) -> Mapping[str, Any]:
+        """The (read-only) section of one family."""
+        if name not in self.sections:
+            raise UsageError(f"{self.source}: has no '{name}' section: add one to generate the {name} family")
+        return self.sections[name]
+
+
+def _key_path(path: Any) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _allowed(error: jsonschema.ValidationError) -> str:
+    v, rule = error.validator, error.validator_value
+    words = {
+        "minimum": f">= {rule}", "maximum": f"<= {rule}",
+        "exclusiveMinimum": f"> {rule}", "exclusiveMaximum": f"< {rule}",
+        "type": f"a value of type {rule}", "enum": f"one of {rule}",
+        "pattern": "a string like 2026-11-22 (YYYY-MM-DD)" if "[0-9]{4}" in str(rule) else f"a string matching {rule}",
+        "minItems": f"at least {rule} items", "maxItems": f"at most {rule} items",
+    }
+    return words.get(v, f"{v} {rule}")
+
+
+def describe(error: jsonschema.ValidationError, source: str) -> str:
+    """One line for a schema violation: key, value, what is allowed."""
+    where = _key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        return f"{source}: unknown key {where + '.' if error.absolute_path else ''}{extra[0]}: allowed keys there are {allowed}"
+    if error.validator == "required":
+        return f"{source}: {error.message.split(' is a required')[0]} is missing under {where}"
+    return f"{source}: {where}={json.dumps(error.instance)} is invalid: allowed {_allowed(error)}"
+
+
+def _semantic_checks(data: Mapping[str, Any], source: str) -> None:
+    """Rules JSON Schema cannot say: ordered ranges, fractions summing to one."""
+
+    def walk(node: Any, path: list[str]) -> None:
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                walk(v, [*path, k])
+        elif isinstance(node, list) and len(node) == 2 and all(isinstance(x, (int, float)) for x in node):
+            if node[0] > node[1]:
+                raise UsageError(f"{source}: {'.'.join(path)}={node} is invalid: allowed [low, high] with low <= high")
+
+    walk(data, [])
+    for family, section in data.items():
+        if isinstance(section, Mapping) and isinstance(section.get("splits"), Mapping):
+            splits = section["splits"]
+            total = sum(splits.values())
+            if abs(total - 1.0) > 1e-9:
+                raise UsageError(f"{source}: {family}.splits={dict(splits)} sum to {total:g}: allowed fractions that sum to 1")
+
+
+def validate(data: Any, source: str = "params.yaml") -> Params:
+    """Validate an already parsed params mapping and freeze it."""
+    validator = jsonschema.Draft202012Validator(load_schema("params.schema.json"))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise UsageError(describe(error, source))
+    _semantic_checks(data, source)
+    sections = {k: v for k, v in data.items() if k not in ("seed", "release")}
+    return Params(seed=data["seed"], release_date=data["release"]["date"], sections=_freeze(sections), source=source)
+
+
+def load(path: str | Path = DEFAULT_PATH) -> Params:
+    """Read, parse and validate a params file."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"params file {path} does not exist: run from the repository root or pass --params FILE") from None
+    except OSError as exc:
+        raise UsageError(f"params file {path} cannot be read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise UsageError(f"params file {path} is malformed{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"params file {path} is malformed: allowed a YAML mapping at the top level, got {type(data).__name__}")
+    return validate(data, str(path))

@@ -1,0 +1,50 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from synthbank import checksums
+
+
+def test_check_value_of_the_catalogue():
+    assert checksums.crc64(b"123456789") == 0xB90956C775A41001
+    assert checksums.crc64_hex(checksums.crc64(b"123456789")) == "b90956c775a41001"
+    assert checksums.crc64_reference(b"123456789") == 0xB90956C775A41001
+    checksums.self_check()
+
+
+def test_crcmod_runs_its_c_extension():
+    import crcmod.crcmod
+
+    assert crcmod.crcmod._usingExtension is True
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 255, 4096, 1_000_003])
+def test_fast_crc_equals_crcmod_bit_for_bit(size):
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    assert checksums.crc64(data) == checksums.crc64_reference(data)
+
+
+def test_chained_crc_equals_one_shot():
+    data = np.random.default_rng(1).integers(0, 256, 100_000, dtype=np.uint8).tobytes()
+    crc = 0
+    for start in range(0, len(data), 7_777):
+        crc = checksums.crc64(data[start : start + 7_777], crc)
+    assert crc == checksums.crc64(data) == checksums.crc64_reference(data)
+
+
+def test_digest_file_streams_over_chunks(tmp_path, monkeypatch):
+    data = np.random.default_rng(2).integers(0, 256, 3_000_001, dtype=np.uint8).tobytes()
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    monkeypatch.setattr(checksums, "READ_SIZE", 65_536)  # force many chunks
+    d = checksums.digest_file(path)
+    assert d.bytes == len(data)
+    assert d.sha256 == hashlib.sha256(data).hexdigest()
+    assert d.crc64 == f"{checksums.crc64_reference(data):016x}"
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "e").write_bytes(b"")
+    d = checksums.digest_file(tmp_path / "e")
+    assert (d.bytes, d.crc64) == (0, f"{checksums.crc64_reference(b''):016x}")
