@@ -91,6 +91,9 @@ def generate_atomic(
     ] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
     workers: WorkersOpt = 1,
+    shard_blocks: Annotated[
+        int, typer.Option("--shard-blocks", min=1, help="Blocks (of 2,000 images) per worker task. Output bytes do not depend on it.")
+    ] = 1,
     scheduler: SchedulerOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     confirm_above: Annotated[int, typer.Option("--confirm-above", min=0, help="Ask y/n on a terminal above this many bytes.")] = CONFIRM_ABOVE,
@@ -120,7 +123,7 @@ def generate_atomic(
     _info(f"  Output: {out}")
     check_disk(out, plan["disk_bytes"])
     confirm_or_exit(plan["disk_bytes"], yes, confirm_above)
-    sizes = build(cfg, out, workers=workers, progress=sys.stderr.isatty())
+    sizes = build(cfg, out, workers=workers, shard_blocks=shard_blocks, progress=sys.stderr.isatty())
     inside = manifest_path.absolute().is_relative_to(out.absolute())
     record = manifest_mod.build(
         family="atomic", generator="synthbank.families.atomic", generator_version=VERSION,
@@ -177,7 +180,7 @@ def verify(
     expected = None
     if check_params:
         p = params_mod.load(params_file)
-        expected = {name: {"seed": p.seed, "params": section} for name, section in p.sections.items()}
+        expected = {name: {"seed": p.seed, "params": p.generation_params(name)} for name in p.sections}
     reports = manifest_mod.verify_all(paths, expected)
     for r in reports:
         for problem in r.problems:

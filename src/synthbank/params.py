@@ -22,6 +22,9 @@ import yaml
 from synthbank.errors import UsageError
 
 DEFAULT_PATH = Path("params.yaml")
+#: Keys of a family section that steer validation only; they never change output bytes,
+#: so manifests do not record them.
+VALIDATION_ONLY_KEYS = ("thresholds",)
 
 
 @cache
@@ -61,6 +64,10 @@ class Params:
         if name not in self.sections:
             raise UsageError(f"{self.source}: has no '{name}' section: add one to generate the {name} family")
         return self.sections[name]
+
+    def generation_params(self, name: str) -> dict[str, Any]:
+        """A family's params that shape its bytes (what its manifest records)."""
+        return {k: thaw(v) for k, v in self.family(name).items() if k not in VALIDATION_ONLY_KEYS}
 
 
 def _key_path(path: Any) -> str:

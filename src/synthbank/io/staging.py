@@ -16,6 +16,12 @@ from pathlib import Path
 from synthbank.errors import UsageError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _writable_parent(final: Path) -> Path:
     parent = final.absolute().parent
     try:
@@ -70,6 +76,7 @@ def staged_dir(final: str | Path) -> Iterator[Path]:
     parent = _writable_parent(final)
     _remove_leftovers(parent, final.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual mode
     try:
         yield tmp
         fsync_tree(tmp)
@@ -97,6 +104,7 @@ def write_file_atomic(final: str | Path, data: bytes) -> None:
     parent = _writable_parent(final)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=parent)
     try:
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -75,6 +75,11 @@ class BlockTask:
     counts: tuple[int, ...]
 
 
+#: A shard: consecutive blocks that one worker call generates. Its size is a scheduling
+#: choice (CLI ``--shard-blocks``) and never changes bytes.
+Shard = tuple[BlockTask, ...]
+
+
 @dataclass(frozen=True)
 class SplitPart:
     """One block's share of one split, ready to place."""
@@ -110,13 +115,19 @@ def generate_block_parts(task: BlockTask) -> list[SplitPart]:
     return parts
 
 
-def plan_tasks(cfg: AtomicConfig) -> list[BlockTask]:
+def generate_shard(shard: Shard) -> list[list[SplitPart]]:
+    """Worker: the split parts of every block of a shard, in block order."""
+    return [generate_block_parts(task) for task in shard]
+
+
+def plan_shards(cfg: AtomicConfig, shard_blocks: int = 1) -> list[Shard]:
+    """All blocks of the dataset, grouped into shards of ``shard_blocks`` blocks."""
     counts = tuple(int(c) for c in block_split_counts(cfg.splits))
-    total = n_blocks(cfg.num_images)
-    return [
+    tasks = [
         BlockTask(cfg.seed, b, min(BLOCK_SIZE, cfg.num_images - b * BLOCK_SIZE), cfg.lattice, counts)
-        for b in range(total)
+        for b in range(n_blocks(cfg.num_images))
     ]
+    return [tuple(tasks[i : i + shard_blocks]) for i in range(0, len(tasks), shard_blocks)]
 
 
 def estimate(num_images: int, grid_size: int = GRID_SIZE) -> dict[str, Any]:
@@ -234,7 +245,9 @@ class _SplitWriter:
         self.npz.close()
 
 
-def build(cfg: AtomicConfig, output_dir: Path, *, workers: int = 1, progress: bool = False) -> dict[str, int]:
+def build(
+    cfg: AtomicConfig, output_dir: Path, *, workers: int = 1, shard_blocks: int = 1, progress: bool = False
+) -> dict[str, int]:
     """Generate the dataset into ``output_dir`` (replaced only when complete).
 
     Returns
@@ -247,11 +260,12 @@ def build(cfg: AtomicConfig, output_dir: Path, *, workers: int = 1, progress: bo
     with staged_dir(output_dir) as tmp:
         writers = [_SplitWriter(tmp, cfg, s, int(sizes[i]), int(counts[i])) for i, s in enumerate(SPLIT_NAMES)]
         bar = tqdm(total=cfg.num_images, desc="Generating images", unit="img", disable=not progress)
-        tasks = plan_tasks(cfg)
-        for task, parts in zip(tasks, parallel.run_ordered(generate_block_parts, tasks, workers=workers), strict=True):
-            for writer, part in zip(writers, parts, strict=True):
-                writer.add(task.block, part)
-            bar.update(task.n_items)
+        shards = plan_shards(cfg, shard_blocks)
+        for shard, results in zip(shards, parallel.run_ordered(generate_shard, shards, workers=workers), strict=True):
+            for task, parts in zip(shard, results, strict=True):
+                for writer, part in zip(writers, parts, strict=True):
+                    writer.add(task.block, part)
+                bar.update(task.n_items)
         bar.close()
         for writer in writers:
             writer.close()
