@@ -16,7 +16,6 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Optional  # noqa: E402
 
-import click  # noqa: E402
 import typer  # noqa: E402
 
 from synthbank import params as params_mod  # noqa: E402
@@ -41,7 +40,7 @@ app.add_typer(estimate_app, name="estimate")
 CONFIRM_ABOVE = 1_000_000_000
 
 ParamsOpt = Annotated[Path, typer.Option("--params", help="The params file to read every unspecified value from.")]
-WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Worker processes. Output bytes do not depend on it.")]
+WorkersOpt = Annotated[str, typer.Option("--workers", metavar="N", help="Worker processes (>= 1). Output bytes do not depend on it.")]
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (reserved; not available yet).")
 ]
@@ -49,6 +48,20 @@ SchedulerOpt = Annotated[
 
 def _info(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def int_option(option: str, raw: str | None, minimum: int) -> int | None:
+    """Parse an integer option ourselves so the error names the option, the value and the rule."""
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip().replace("_", ""), 10)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise UsageError(f"{option}={raw!r} is invalid: allowed {rule}")
+    return value
 
 
 def _free_space_at(path: Path) -> int:
@@ -80,23 +93,23 @@ def confirm_or_exit(disk_bytes: int, yes: bool, confirm_above: int) -> None:
 @generate_app.command("atomic")
 def generate_atomic(
     num_images: Annotated[
-        Optional[int], typer.Option("--num-images", min=1, help="Total number of images, a positive integer (default: atomic.num_images in params).")
+        Optional[str], typer.Option("--num-images", metavar="N", help="Total number of images, a positive integer (default: atomic.num_images in params).")
     ] = None,
     output_dir: Annotated[
         Optional[Path], typer.Option("--output-dir", help="Output directory (default: datasets/YYYY-MM-DD-v1, today's date).")
     ] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="Root random seed (default: seed in params, 42).")] = None,
+    seed: Annotated[Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer >= 0 (default: seed in params, 42).")] = None,
     manifest: Annotated[
         Optional[Path], typer.Option("--manifest", help="Manifest path (default: OUTPUT_DIR/manifest.json).")
     ] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = "1",
     shard_blocks: Annotated[
-        int, typer.Option("--shard-blocks", min=1, help="Blocks (of 2,000 images) per worker task. Output bytes do not depend on it.")
-    ] = 1,
+        str, typer.Option("--shard-blocks", metavar="K", help="Blocks (of 2,000 images) per worker task (>= 1). Output bytes do not depend on it.")
+    ] = "1",
     scheduler: SchedulerOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    confirm_above: Annotated[int, typer.Option("--confirm-above", min=0, help="Ask y/n on a terminal above this many bytes.")] = CONFIRM_ABOVE,
+    confirm_above: Annotated[str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")] = str(CONFIRM_ABOVE),
 ) -> None:
     """Generate the atomic lattice images: train/val/test HDF5 + npz, metadata.json, manifest."""
     from synthbank import manifest as manifest_mod
@@ -105,12 +118,17 @@ def generate_atomic(
     from synthbank.io.staging import check_writable
     from synthbank.parallel import check_workers
 
-    check_workers(workers, scheduler)
+    n_images = int_option("--num-images", num_images, 1)
+    seed_value = int_option("--seed", seed, 0)
+    n_workers = int_option("--workers", workers, 1)
+    n_shard = int_option("--shard-blocks", shard_blocks, 1)
+    ask_above = int_option("--confirm-above", confirm_above, 0)
+    check_workers(n_workers, scheduler)
     p = params_mod.load(params_file)
     section = dict(p.family("atomic"))
-    if num_images is not None:
-        section["num_images"] = num_images
-    cfg = AtomicConfig.from_params(p.seed if seed is None else seed, p.release_date, section)
+    if n_images is not None:
+        section["num_images"] = n_images
+    cfg = AtomicConfig.from_params(p.seed if seed_value is None else seed_value, p.release_date, section)
     out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-v1"
     manifest_path = manifest or out / "manifest.json"
     check_writable(out)
@@ -122,8 +140,8 @@ def generate_atomic(
     _info(f"  Disk:   at most {plan['disk_readable']} (HDF5 + npz)")
     _info(f"  Output: {out}")
     check_disk(out, plan["disk_bytes"])
-    confirm_or_exit(plan["disk_bytes"], yes, confirm_above)
-    sizes = build(cfg, out, workers=workers, shard_blocks=shard_blocks, progress=sys.stderr.isatty())
+    confirm_or_exit(plan["disk_bytes"], yes, ask_above)
+    sizes = build(cfg, out, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
     inside = manifest_path.absolute().is_relative_to(out.absolute())
     record = manifest_mod.build(
         family="atomic", generator="synthbank.families.atomic", generator_version=VERSION,
@@ -136,13 +154,14 @@ def generate_atomic(
 
 @estimate_app.command("atomic")
 def estimate_atomic(
-    num_images: Annotated[Optional[int], typer.Option("--num-images", min=1, help="Total number of images (default: from params).")] = None,
+    num_images: Annotated[Optional[str], typer.Option("--num-images", metavar="N", help="Total number of images (default: from params).")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:
     """Print seed 001's memory estimate and the disk upper bound as JSON."""
     from synthbank import jsonio
     from synthbank.families.atomic.build import estimate
 
+    num_images = int_option("--num-images", num_images, 1)
     if num_images is None:
         num_images = int(params_mod.load(params_file).family("atomic")["num_images"])
     typer.echo(jsonio.dumps(estimate(num_images)), nl=False)
@@ -204,21 +223,20 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="synthbank", standalone_mode=False)
-    except click.exceptions.NoSuchOption as exc:
-        _info(f"synthbank: error: {exc.format_message()}")
-        sys.exit(2)
-    except click.UsageError as exc:
-        message = exc.format_message()
-        if "No such command" in message and exc.ctx is not None and exc.ctx.info_name in ("generate", "validate", "estimate"):
-            message = f"unknown family {message.split('No such command ')[-1].rstrip('.')}: allowed {', '.join(AVAILABLE)}"
-        _info(f"synthbank: error: {message}")
-        sys.exit(2)
-    except click.ClickException as exc:
-        _info(f"synthbank: error: {exc.format_message()}")
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         _info("synthbank: error: aborted")
         sys.exit(1)
+    except typer.TyperException as exc:  # typer's (vendored click) usage errors
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(2)  # the help text was printed already
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        if message.startswith("No such command") and ctx is not None and ctx.info_name in ("generate", "validate", "estimate"):
+            message = f"unknown family {message.split('No such command ')[-1].rstrip('.')}: allowed {', '.join(AVAILABLE)}"
+        _info(f"synthbank: error: {message}")
+        sys.exit(getattr(exc, "exit_code", 2))
     except SynthbankError as exc:
         _info(f"synthbank: error: {exc}")
         sys.exit(exc.exit_code)

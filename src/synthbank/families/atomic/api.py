@@ -14,18 +14,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from synthbank import seeding
-from synthbank.families.atomic.build import estimate
-from synthbank.families.atomic.generate import LatticeParams, generate_block
-from synthbank.families.atomic.layout import (
-    BLOCK_SIZE,
-    FAMILY,
-    IMAGE_STREAM,
-    SPLIT_NAMES,
-    block_split_counts,
-    n_blocks,
-    split_codes,
-)
+from synthbank.families.atomic.build import block_items, estimate
+from synthbank.families.atomic.generate import LatticeParams
+from synthbank.families.atomic.layout import BLOCK_SIZE, SPLIT_NAMES, block_split_counts, n_blocks, split_codes
 from synthbank.io.npz import NpzWriter
 
 DEFAULT_SPLITS = {"train": 0.8, "val": 0.1, "test": 0.1}
@@ -44,7 +35,7 @@ def generate_corpus(
     lattice = lattice or LatticeParams()
     images, labels = [], []
     for b in tqdm(range(n_blocks(num_samples)), desc="Generating images", unit="block", disable=not show_progress):
-        block = generate_block(seeding.stream(seed, FAMILY, b, IMAGE_STREAM), BLOCK_SIZE, lattice)
+        block = block_items(seed, b, lattice)
         keep = min(BLOCK_SIZE, num_samples - b * BLOCK_SIZE)
         images.append(block.images[:keep])
         labels.append(block.labels[:keep])

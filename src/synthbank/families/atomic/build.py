@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from synthbank import jsonio, parallel, seeding
 from synthbank.families.atomic import VERSION
-from synthbank.families.atomic.generate import GRID_SIZE, LATTICE_NAMES, LatticeParams, generate_block
+from synthbank.families.atomic.generate import GRID_SIZE, LATTICE_NAMES, AtomicBlock, LatticeParams, generate_block
 from synthbank.families.atomic.layout import (
     BLOCK_SIZE,
     DEFLATE_LEVEL,
@@ -92,10 +92,14 @@ class SplitPart:
     index: np.ndarray  # (rows,) uint64, global item index
 
 
+def block_items(seed: int, block: int, lattice: LatticeParams) -> AtomicBlock:
+    """All BLOCK_SIZE items of one block, from the block's own image stream."""
+    return generate_block(seeding.stream(seed, FAMILY, block, IMAGE_STREAM), BLOCK_SIZE, lattice)
+
+
 def generate_block_parts(task: BlockTask) -> list[SplitPart]:
     """Worker: generate one block and cut it into compressed split parts."""
-    rng = seeding.stream(task.seed, FAMILY, task.block, IMAGE_STREAM)
-    block = generate_block(rng, BLOCK_SIZE, task.lattice)
+    block = block_items(task.seed, task.block, task.lattice)
     codes = split_codes(task.seed, task.block, np.asarray(task.counts))[: task.n_items]
     parts = []
     for s in range(len(SPLIT_NAMES)):
