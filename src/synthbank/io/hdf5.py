@@ -69,11 +69,17 @@ def create_dataset(
     data : optional array to write at creation.
     attrs : attributes, written in sorted order (``units``, ``axes`` ...).
     """
+    # HDF5 refuses a chunk longer than a fixed dimension; a small dataset whose chunk
+    # shape is fixed by the format gets a maximum extent of one chunk instead.
+    maxshape = None
+    if chunks is not None and any(c > n for c, n in zip(chunks, shape, strict=True)):
+        maxshape = tuple(max(c, n) for c, n in zip(chunks, shape, strict=True))
     ds = parent.create_dataset(
         name,
         shape=shape,
         dtype=dtype,
         chunks=chunks,
+        maxshape=maxshape,
         compression="gzip" if deflate is not None else None,
         compression_opts=deflate,
         fillvalue=np.zeros((), dtype=dtype) if np.dtype(dtype).kind in "biuf" else None,

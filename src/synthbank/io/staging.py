@@ -62,8 +62,21 @@ def _fsync_dir(path: Path) -> None:
 
 
 def check_writable(final: str | Path) -> None:
-    """Raise UsageError now if ``final`` could not be written later (before any work)."""
-    _writable_parent(Path(final))
+    """Raise UsageError now if ``final`` could not be written later; create nothing.
+
+    The nearest existing ancestor must be a directory in which a directory can be made
+    (probed with a temporary directory removed at once: ``os.access`` says yes to root
+    even where the kernel says no, as under /proc).
+    """
+    ancestor = Path(final).absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"output directory {Path(final).absolute().parent} cannot be created: {ancestor} is not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".synthbank-probe-", dir=ancestor))
+    except OSError as exc:
+        raise UsageError(f"output directory {Path(final).absolute().parent} cannot be created: {ancestor} is not writable ({exc.strerror})") from None
 
 
 @contextmanager
