@@ -37,7 +37,7 @@ try:
         buf = io.BytesIO()
         t = time.perf_counter()
         with h5py.File(buf, "w") as f:
-            f.create_dataset("x", data=images, chunks=(1600, 16, 16), **kw)
+            f.create_dataset("x", data=images, chunks=(4000, 16, 16), **kw)
         dt = time.perf_counter() - t
         rows.append((label, len(raw) / len(buf.getvalue()), len(raw) / dt / 1e6))
 except ImportError:  # pragma: no cover

@@ -131,12 +131,12 @@ def test_workers_and_shard_size_do_not_change_bytes(run, tmp_path: Path, params_
     }
     trees = {}
     for name, opts in variants.items():
-        out = generate(run, params_snapshot, tmp_path / name, "--num-images", "9000", *opts)
+        out = generate(run, params_snapshot, tmp_path / name, "--num-images", "23000", *opts)
         trees[name] = tree_bytes(out)
     reference = trees["w1s1"]
     assert sorted(reference) == sorted([*DATA_FILES, "manifest.json"])
     meta = json.loads(reference["metadata.json"])
-    assert meta["dataset_info"]["total_count"] == 9000  # 4 full blocks + a partial one
+    assert meta["dataset_info"]["total_count"] == 23000  # 4 full blocks of 5000 + a partial one
     for name, tree in trees.items():
         assert sorted(tree) == sorted(reference), name
         differing = [f for f in reference if tree[f] != reference[f]]
@@ -154,8 +154,8 @@ def _items(out: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
 
 
 def test_item_does_not_depend_on_dataset_size(run, tmp_path: Path, params_snapshot: Path) -> None:
-    small = _items(generate(run, params_snapshot, tmp_path / "small", "--num-images", "2500", "--seed", "7"))
-    large = _items(generate(run, params_snapshot, tmp_path / "large", "--num-images", "7000", "--seed", "7"))
+    small = _items(generate(run, params_snapshot, tmp_path / "small", "--num-images", "6500", "--seed", "7"))
+    large = _items(generate(run, params_snapshot, tmp_path / "large", "--num-images", "12000", "--seed", "7"))
 
     def by_index(items):
         table = {}
@@ -168,10 +168,10 @@ def test_item_does_not_depend_on_dataset_size(run, tmp_path: Path, params_snapsh
         return table
 
     small_at, large_at = by_index(small), by_index(large)
-    assert sorted(small_at) == list(range(2500))
-    assert sorted(large_at) == list(range(7000))
+    assert sorted(small_at) == list(range(6500))
+    assert sorted(large_at) == list(range(12000))
     common = sorted(small_at.keys() & large_at.keys())
-    assert len(common) == 2500
+    assert len(common) == 6500
     moved = [i for i in common if small_at[i][0] != large_at[i][0]]
     assert not moved, f"{len(moved)} items change split with the dataset size, e.g. {moved[:5]}"
     for split in SPLITS:
@@ -215,21 +215,21 @@ def test_release_push_clone_pull_verify(run, tmp_path: Path) -> None:
 # --- 6. metrics diff and params diff ------------------------------------------------------
 
 def test_metrics_and_params_diff_between_commits(run, tmp_path: Path) -> None:
-    project = make_project(tmp_path, run, num_images=4000)
+    project = make_project(tmp_path, run, num_images=5000)
     project.run("dvc", "repro")
-    rev_a = project.commit("4000 images")
-    project.set_num_images(6000)
+    rev_a = project.commit("5000 images (one block)")
+    project.set_num_images(10000)
     project.run("dvc", "repro")
-    rev_b = project.commit("6000 images")
+    rev_b = project.commit("10000 images (two blocks)")
 
     metrics = json.loads(project.run("dvc", "metrics", "diff", rev_a, rev_b, "--json").stdout)
     total = metrics["metrics/atomic.json"]["counts.total"]
-    assert (total["old"], total["new"], total["diff"]) == (4000, 6000, 2000)
+    assert (total["old"], total["new"], total["diff"]) == (5000, 10000, 5000)
     train = metrics["metrics/atomic.json"]["counts.train"]
-    assert (train["old"], train["new"]) == (3200, 4800)
+    assert (train["old"], train["new"]) == (4000, 8000)  # whole blocks split exactly 80/10/10
 
     params = json.loads(project.run("dvc", "params", "diff", rev_a, rev_b, "--json").stdout)
-    assert params == {"params.yaml": {"atomic.num_images": {"old": 4000, "new": 6000, "diff": 2000}}}
+    assert params == {"params.yaml": {"atomic.num_images": {"old": 5000, "new": 10000, "diff": 5000}}}
 
 
 # --- 7. experiments -----------------------------------------------------------------------

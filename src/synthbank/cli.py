@@ -105,7 +105,7 @@ def generate_atomic(
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
     workers: WorkersOpt = "1",
     shard_blocks: Annotated[
-        str, typer.Option("--shard-blocks", metavar="K", help="Blocks (of 2,000 images) per worker task (>= 1). Output bytes do not depend on it.")
+        str, typer.Option("--shard-blocks", metavar="K", help="Blocks (of 5,000 images) per worker task (>= 1). Output bytes do not depend on it.")
     ] = "1",
     scheduler: SchedulerOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,

@@ -20,18 +20,18 @@ def _cfg(n, seed=42):
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("atomic") / "ds"
-    sizes = build(_cfg(5_300), out, workers=1)
+    sizes = build(_cfg(12_300), out, workers=1)
     return out, sizes
 
 
 def test_every_full_block_is_split_exactly():
     counts = block_split_counts(SPLITS)
-    assert counts.tolist() == [1600, 200, 200]
+    assert counts.tolist() == [4000, 500, 500]
     codes = split_codes(42, 7, counts)
-    assert np.bincount(codes, minlength=3).tolist() == [1600, 200, 200]
+    assert np.bincount(codes, minlength=3).tolist() == [4000, 500, 500]
     assert not np.array_equal(codes, split_codes(42, 8, counts))  # blocks shuffle independently
     assert block_split_counts({"train": 0.7, "val": 0.2, "test": 0.1}).sum() == BLOCK_SIZE
-    assert block_split_counts({"train": 1 / 3, "val": 1 / 3, "test": 1 / 3}).tolist() == [667, 667, 666]
+    assert block_split_counts({"train": 1 / 3, "val": 1 / 3, "test": 1 / 3}).tolist() == [1667, 1667, 1666]
 
 
 def test_files_agree_with_each_other_and_with_the_api(dataset):
@@ -39,9 +39,9 @@ def test_files_agree_with_each_other_and_with_the_api(dataset):
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{s}.{e}" for s in SPLIT_NAMES for e in ("h5", "npz")] + ["metadata.json"]
     )
-    assert sum(sizes.values()) == 5_300
-    assert list(sizes.values()) == split_sizes(42, 5_300, block_split_counts(SPLITS)).tolist()
-    images, labels = generate_corpus(5_300, show_progress=False)
+    assert sum(sizes.values()) == 12_300
+    assert list(sizes.values()) == split_sizes(42, 12_300, block_split_counts(SPLITS)).tolist()
+    images, labels = generate_corpus(12_300, show_progress=False)
     expected = split_corpus(images, labels)
     npz = load_corpus(out)
     for s in SPLIT_NAMES:
@@ -58,10 +58,10 @@ def test_hdf5_describes_itself(dataset):
     with h5py.File(out / "train.h5") as f:
         assert f.attrs["family"] == "atomic" and f.attrs["generator_version"] == VERSION
         assert f.attrs["seed"] == 42 and f.attrs["split"] == "train"
-        assert json.loads(f.attrs["params"])["num_images"] == 5_300
+        assert json.loads(f.attrs["params"])["num_images"] == 12_300
         assert list(f.attrs["label_names"]) == ["square", "rectangular", "centred_rectangular", "hexagonal", "oblique"]
         assert list(f["images"].attrs["axes"]) == ["image", "y", "x"]
-        assert f["images"].chunks == (1600, 16, 16) and f["images"].compression == "gzip"
+        assert f["images"].chunks == (4000, 16, 16) and f["images"].compression == "gzip"
 
 
 def test_metadata_has_every_field_of_seed_001(dataset):
@@ -69,23 +69,23 @@ def test_metadata_has_every_field_of_seed_001(dataset):
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["version"] == VERSION and meta["timestamp"] == "2026-11-22T00:00:00"
     assert meta["generation_params"] | {"lattice": None} == {
-        "num_images": 5_300, "seed": 42, "grid_size": 16, "splits": SPLITS, "lattice": None
+        "num_images": 12_300, "seed": 42, "grid_size": 16, "splits": SPLITS, "lattice": None
     }
-    assert meta["dataset_info"] == {f"{s}_count": n for s, n in sizes.items()} | {"total_count": 5_300}
-    assert meta["memory_info"] == {"bytes_per_image": 256, "total_bytes": 1_356_800, "readable": "1.29 MB"}
+    assert meta["dataset_info"] == {f"{s}_count": n for s, n in sizes.items()} | {"total_count": 12_300}
+    assert meta["memory_info"] == {"bytes_per_image": 256, "total_bytes": 3_148_800, "readable": "3.00 MB"}
     assert meta["file_format"]["dtype"] == "uint8" and meta["file_format"]["compression"] == "npz"
 
 
 def test_item_bytes_do_not_depend_on_dataset_size():
-    small, _ = generate_corpus(2_100, show_progress=False)
-    large, _ = generate_corpus(4_500, show_progress=False)
-    assert np.array_equal(small, large[:2_100])
+    small, _ = generate_corpus(4_900, show_progress=False)
+    large, _ = generate_corpus(12_000, show_progress=False)
+    assert np.array_equal(small, large[:4_900])
 
 
 def test_rebuild_gives_identical_bytes_with_other_workers_and_shards(dataset, tmp_path):
     out, _ = dataset
     again = tmp_path / "again"
-    build(_cfg(5_300), again, workers=2, shard_blocks=2)
+    build(_cfg(12_300), again, workers=2, shard_blocks=2)
     for p in out.iterdir():
         assert (again / p.name).read_bytes() == p.read_bytes(), p.name
 

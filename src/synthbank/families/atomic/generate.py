@@ -426,6 +426,9 @@ def _render(
     n_elements = max(_CHUNK_ELEMENTS, size * most_sites)
     buf_x = np.empty(n_elements, dtype=np.float32)
     buf_y = np.empty(n_elements, dtype=np.float32)
+    wide_x = np.empty(n_elements, dtype=np.float64)  # float64 copies for the site sum
+    wide_y = np.empty(n_elements, dtype=np.float64)
+    wide_img = np.empty(n_elements, dtype=np.float64)
     for label in range(len(LATTICE_NAMES)):
         members = np.flatnonzero(geometry.labels == label)
         if members.size == 0:
@@ -462,9 +465,17 @@ def _render(
             np.multiply(gy, gy, out=gy)
             np.negative(gy, out=gy)
             np.exp(gy, out=gy)
-            img = np.matmul(gy, gx)  # (m, size, size): sum over sites of gy[row] gx[col]
-            img *= geometry.contrast[idx].astype(np.float32)[:, None, None]
-            img += geometry.background[idx].astype(np.float32)[:, None, None]
+            # The site sum runs in float64: products of float32 values are exact there, so
+            # BLAS kernels that sum in other orders (OpenBLAS picks one per CPU, or by
+            # OPENBLAS_CORETYPE) differ by ~1e-16, far below a uint8 rounding step; a
+            # float32 sum differed in ~1 pixel per million between kernels.
+            gx64 = wide_x[: gx.size].reshape(gx.shape)
+            gy64 = wide_y[: gy.size].reshape(gy.shape)
+            np.copyto(gx64, gx)
+            np.copyto(gy64, gy)
+            img = np.matmul(gy64, gx64, out=wide_img[: m * size * size].reshape(m, size, size))
+            img *= geometry.contrast[idx][:, None, None]
+            img += geometry.background[idx][:, None, None]
             out[idx] = img
     return out, vac_frac
 

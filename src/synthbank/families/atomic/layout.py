@@ -13,7 +13,7 @@ from synthbank import seeding
 FAMILY = "atomic"
 #: Items per random block. Item i lives in block i // BLOCK_SIZE; every block draws its
 #: full BLOCK_SIZE items, so item i never depends on the dataset size.
-BLOCK_SIZE = 2000
+BLOCK_SIZE = 5000
 #: Second element of the spawn key: which stream of a block.
 IMAGE_STREAM = 0
 SPLIT_STREAM = 1
