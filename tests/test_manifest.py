@@ -72,6 +72,6 @@ def test_absolute_or_parent_paths_are_invalid():
     base = {"uid": "u", "bytes": 1, "crc64": "0" * 16, "sha256": "0" * 64}
     for bad in ("/etc/passwd", "../x", "a/../../x"):
         m = {"family": "a", "generator": "g", "generator_version": "1.0.0", "seed": 1, "params": {},
-             "release_date": "d", "software": dict.fromkeys(["synthbank", "python", "numpy", "h5py", "hdf5", "pillow", "zlib"], "1"),
+             "release_date": "d", "software": dict.fromkeys(["synthbank", "numpy", "h5py", "hdf5", "pillow", "zlib"], "1"),
              "base": ".", "outputs": [], "entries": [dict(base, path=bad)]}
         assert manifest.schema_problems(m), bad

@@ -9,7 +9,6 @@ and relative to ``base``, which is itself relative to the manifest's own directo
 from __future__ import annotations
 
 import os
-import platform
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,10 +31,13 @@ HASH_THREADS = 2
 
 
 def software_versions() -> dict[str, str]:
-    """Versions of everything that shapes output bytes (recorded in each manifest)."""
+    """Versions of everything that shapes output bytes (recorded in each manifest).
+
+    Not the interpreter: its patch version changes no byte, and recording it would make
+    a manifest differ between two machines of the same kind whose outputs are identical.
+    """
     return {
         "synthbank": synthbank.__version__,
-        "python": platform.python_version(),
         "numpy": np.__version__,
         "h5py": h5py.version.version,
         "hdf5": h5py.version.hdf5_version,
