@@ -20,7 +20,7 @@ import typer  # noqa: E402
 
 from synthbank import params as params_mod  # noqa: E402
 from synthbank.errors import SynthbankError, UsageError, ValidationFailed  # noqa: E402
-from synthbank.families import AVAILABLE, check_family  # noqa: E402
+from synthbank.families import AVAILABLE  # noqa: E402
 
 app = typer.Typer(
     name="synthbank",

@@ -8,6 +8,7 @@ and relative to ``base``, which is itself relative to the manifest's own directo
 
 from __future__ import annotations
 
+import json
 import os
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -143,8 +144,6 @@ def verify(manifest_path: Path, expected: Mapping[str, Any] | None = None) -> Ve
     manifest_path : the manifest JSON file.
     expected : ``{"seed": ..., "params": ...}`` from params.yaml, or None to skip.
     """
-    import json
-
     report = VerifyReport(manifest_path)
     try:
         manifest = json.loads(manifest_path.read_text("utf-8"))
@@ -182,8 +181,6 @@ def verify(manifest_path: Path, expected: Mapping[str, Any] | None = None) -> Ve
 
 def verify_all(paths: Iterable[Path], expected_by_family: Mapping[str, Mapping[str, Any]] | None) -> list[VerifyReport]:
     """Verify several manifests; ``expected_by_family`` maps family -> seed/params."""
-    import json
-
     reports = []
     for path in sorted(paths):
         expected = None

@@ -1,5 +1,3 @@
-import os
-
 import pytest
 
 from synthbank.errors import UsageError
@@ -45,12 +43,15 @@ def test_atomic_file_write(tmp_path):
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["m.json"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_unwritable_parent_is_a_usage_error(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    with pytest.raises(UsageError, match="not writable"):
-        check_writable(locked / "out")
+def test_unwritable_parent_is_a_usage_error_and_nothing_is_created():
+    # /proc refuses new directories even to root, for whom os.access says yes.
+    with pytest.raises(UsageError, match="cannot be created: /proc is not writable"):
+        check_writable("/proc/synthbank-test/out/x")
+
+
+def test_check_writable_creates_nothing(tmp_path):
+    check_writable(tmp_path / "new" / "deeper" / "out")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_parent_that_is_a_file_is_a_usage_error(tmp_path):

@@ -107,8 +107,10 @@ def _replace(tmp: Path, final: Path) -> None:
         os.replace(final, old)
     os.replace(tmp, final)
     _fsync_dir(final.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+    if old is not None and old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    elif old is not None:
+        old.unlink(missing_ok=True)
 
 
 def write_file_atomic(final: str | Path, data: bytes) -> None:

@@ -232,7 +232,7 @@ def _spectral_features(g, size: int = 32) -> np.ndarray:
     rn = radius[None] / r0[:, None, None]  # radial axis in units of the peak: no scale
     edges = np.linspace(0.6, 2.2, 17)
     total = power.sum(axis=(1, 2))
-    radial = [(power * ((rn >= lo) & (rn < hi))).sum(axis=(1, 2)) / total for lo, hi in zip(edges[:-1], edges[1:])]
+    radial = [(power * ((rn >= lo) & (rn < hi))).sum(axis=(1, 2)) / total for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
     ring = power * ((rn > 0.8) & (rn < 1.25))
     # |angular Fourier coefficients| of the ring's power: rotation only changes their phase.
     angular = [np.abs((ring * np.exp(1j * m * phi)).sum(axis=(1, 2))) / ring.sum(axis=(1, 2)) for m in (2, 4, 6)]

@@ -162,10 +162,8 @@ def readable_bytes(n: int) -> str:
     """Seed 001's human-readable size: bytes, KB, MB or GB (powers of 1024)."""
     if n < 1024:
         return f"{n} bytes"
-    for unit, power in (("KB", 1), ("MB", 2), ("GB", 3)):
-        if n < 1024 ** (power + 1) or unit == "GB":
-            return f"{n / 1024**power:.2f} {unit}"
-    raise AssertionError  # pragma: no cover
+    power = 1 if n < 1024**2 else 2 if n < 1024**3 else 3
+    return f"{n / 1024**power:.2f} {('KB', 'MB', 'GB')[power - 1]}"
 
 
 def metadata(cfg: AtomicConfig, sizes: np.ndarray) -> dict[str, Any]:
