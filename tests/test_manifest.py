@@ -32,7 +32,7 @@ def test_build_lists_sorted_relative_paths_with_checksums(tmp_path):
     assert [e["path"] for e in m["entries"]] == ["data/fam/a.bin", "data/fam/sub/b.txt"]
     assert m["entries"][1]["bytes"] == 6 and len(m["entries"][1]["crc64"]) == 16
     assert set(m["software"]) >= {"numpy", "h5py", "hdf5", "pillow", "zlib", "synthbank"}
-    assert manifest.verify(path, {"seed": 42, "params": {"n": 1}}).ok
+    assert manifest.verify(path, {"atomic": {"seed": 42, "params": {"n": 1}}}).ok
 
 
 def test_verify_names_each_problem(tmp_path):
@@ -43,13 +43,20 @@ def test_verify_names_each_problem(tmp_path):
     (out / "a.bin").write_bytes(bytes(data))
     (out / "sub" / "b.txt").unlink()
     (out / "extra.bin").write_bytes(b"x")
-    problems = manifest.verify(path, {"seed": 7, "params": {"n": 1}}).problems
+    problems = manifest.verify(path, {"atomic": {"seed": 7, "params": {"n": 1}}}).problems
     text = "\n".join(problems)
     assert "data/fam/a.bin: crc64 is" in text and "data/fam/a.bin: sha256 is" in text
     assert "data/fam/sub/b.txt: missing" in text
     assert "data/fam/extra.bin: extra file" in text
     assert "seed differs from params.yaml" in text
     assert len(problems) == 5
+
+
+def test_family_missing_from_params_is_a_problem(tmp_path):
+    path = _build(tmp_path, _dataset(tmp_path))
+    problems = manifest.verify(path, {"signals": {"seed": 42, "params": {}}}).problems
+    assert problems == [f"{path}: family 'atomic' has no section in params.yaml"]
+    assert manifest.verify(path, None).ok  # comparison skipped, files still checked
 
 
 def test_schema_problems_name_the_json_path(tmp_path):

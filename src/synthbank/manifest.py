@@ -136,13 +136,14 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(manifest_path: Path, expected: Mapping[str, Any] | None = None) -> VerifyReport:
+def verify(manifest_path: Path, expected_by_family: Mapping[str, Mapping[str, Any]] | None = None) -> VerifyReport:
     """Check one manifest against the files and (optionally) against params.yaml.
 
     Parameters
     ----------
     manifest_path : the manifest JSON file.
-    expected : ``{"seed": ..., "params": ...}`` from params.yaml, or None to skip.
+    expected_by_family : family -> ``{"seed": ..., "params": ...}`` from params.yaml,
+        or None to skip that comparison. A family missing from it is a problem.
     """
     report = VerifyReport(manifest_path)
     try:
@@ -155,6 +156,9 @@ def verify(manifest_path: Path, expected: Mapping[str, Any] | None = None) -> Ve
         report.problems += [f"{manifest_path}: schema: {p}" for p in problems]
         return report
     root = (manifest_path.parent / manifest["base"]).resolve()
+    expected = None if expected_by_family is None else expected_by_family.get(manifest["family"])
+    if expected_by_family is not None and expected is None:
+        report.problems.append(f"{manifest_path}: family '{manifest['family']}' has no section in params.yaml")
     if expected is not None:
         for key in ("seed", "params"):
             if jsonio.canonical(manifest[key]) != jsonio.canonical(thaw(expected[key])):
@@ -180,15 +184,5 @@ def verify(manifest_path: Path, expected: Mapping[str, Any] | None = None) -> Ve
 
 
 def verify_all(paths: Iterable[Path], expected_by_family: Mapping[str, Mapping[str, Any]] | None) -> list[VerifyReport]:
-    """Verify several manifests; ``expected_by_family`` maps family -> seed/params."""
-    reports = []
-    for path in sorted(paths):
-        expected = None
-        if expected_by_family is not None:
-            try:
-                family = json.loads(path.read_text("utf-8")).get("family")
-            except (OSError, ValueError):
-                family = None
-            expected = expected_by_family.get(family)
-        reports.append(verify(path, expected))
-    return reports
+    """Verify several manifests, in sorted order (see :func:`verify`)."""
+    return [verify(path, expected_by_family) for path in sorted(paths)]

@@ -37,6 +37,17 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path):
     assert not stale.exists()
 
 
+def test_leftover_of_a_run_killed_between_the_two_renames(tmp_path):
+    final = tmp_path / "out"
+    final.mkdir()
+    (tmp_path / ".out.old.tmp").mkdir()  # killed after moving the old output aside
+    (tmp_path / ".out.old.tmp" / "stale").write_text("x")
+    with staged_dir(final) as tmp:
+        (tmp / "new").write_text("n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert [p.name for p in final.iterdir()] == ["new"]
+
+
 def test_atomic_file_write(tmp_path):
     write_file_atomic(tmp_path / "sub" / "m.json", b"{}\n")
     assert (tmp_path / "sub" / "m.json").read_bytes() == b"{}\n"

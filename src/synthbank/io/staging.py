@@ -102,8 +102,8 @@ def staged_dir(final: str | Path) -> Iterator[Path]:
 def _replace(tmp: Path, final: Path) -> None:
     old = None
     if final.exists() or final.is_symlink():
+        # A leftover of this name was removed by staged_dir's _remove_leftovers.
         old = final.parent / f".{final.name}.old.tmp"
-        _remove_leftovers(final.parent, f"{final.name}.old")
         os.replace(final, old)
     os.replace(tmp, final)
     _fsync_dir(final.parent)

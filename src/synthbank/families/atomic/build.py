@@ -32,7 +32,7 @@ from synthbank.families.atomic.layout import (
 )
 from synthbank.io import deflate, hdf5
 from synthbank.io.npz import NpzWriter
-from synthbank.io.staging import staged_dir, write_file_atomic
+from synthbank.io.staging import staged_dir
 
 IMAGE_BYTES = GRID_SIZE * GRID_SIZE
 
@@ -271,5 +271,6 @@ def build(
         bar.close()
         for writer in writers:
             writer.close()
-        write_file_atomic(tmp / "metadata.json", jsonio.dumps(metadata(cfg, sizes)).encode())
+        # Inside the staged directory: the rename of the whole directory is the atomic step.
+        (tmp / "metadata.json").write_text(jsonio.dumps(metadata(cfg, sizes)), "utf-8")
     return {s: int(n) for s, n in zip(SPLIT_NAMES, sizes, strict=True)}
