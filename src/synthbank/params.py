@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from synthbank.errors import UsageError
+from synthbank.families import AVAILABLE
 
 DEFAULT_PATH = Path("params.yaml")
 #: Keys of a family section that steer validation only; they never change output bytes,
@@ -31,6 +32,31 @@ VALIDATION_ONLY_KEYS = ("thresholds",)
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped in ``synthbank/schemas``."""
     return json.loads(resources.files("synthbank.schemas").joinpath(name).read_text("utf-8"))
+
+
+@cache
+def params_schema() -> dict[str, Any]:
+    """The params.yaml schema: the core keys plus one section per available family.
+
+    Each family ships ``schemas/params/<family>.schema.json`` beside the core schema, so
+    adding a family never edits a shared file. A family's ``$defs`` join the root ``$defs``
+    (their names start with the family name) and may use the shared ``#/$defs/range`` and
+    ``#/$defs/fraction``.
+    """
+    root = json.loads(json.dumps(load_schema("params.schema.json")))  # a private deep copy
+    folder = resources.files("synthbank.schemas").joinpath("params")
+    for family in AVAILABLE:
+        source = folder.joinpath(f"{family}.schema.json")
+        if not source.is_file():
+            continue
+        section = json.loads(source.read_text("utf-8"))
+        section.pop("$schema", None)
+        for name, definition in section.pop("$defs", {}).items():
+            if not name.startswith(family) or name in root["$defs"]:
+                raise RuntimeError(f"{source}: $defs name {name!r} must start with {family!r} and be unique")
+            root["$defs"][name] = definition
+        root["properties"][family] = section
+    return root
 
 
 def _freeze(value: Any) -> Any:
@@ -120,7 +146,7 @@ def _semantic_checks(data: Mapping[str, Any], source: str) -> None:
 
 def validate(data: Any, source: str = "params.yaml") -> Params:
     """Validate an already parsed params mapping and freeze it."""
-    validator = jsonschema.Draft202012Validator(load_schema("params.schema.json"))
+    validator = jsonschema.Draft202012Validator(params_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise UsageError(describe(error, source))

@@ -2,4 +2,4 @@
 
 #: Families this release can generate; the CLI names them when refusing an unknown one.
 #: (seeding.FAMILY_IDS reserves stream ids for all six.)
-AVAILABLE = ("atomic",)
+AVAILABLE = ("atomic", "chromatic", "public", "signals", "ptycho", "energy")

@@ -1,0 +1,111 @@
+"""``synthbank generate|estimate|validate atomic``."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from synthbank import params as params_mod
+from synthbank.cliutil import (
+    CONFIRM_ABOVE, ParamsOpt, SchedulerOpt, WorkersOpt, check_disk, confirm_or_exit,
+    estimate_app, generate_app, info, int_option, validate_app,
+)
+from synthbank.errors import ValidationFailed
+
+
+@generate_app.command("atomic")
+def generate_atomic(
+    num_images: Annotated[
+        Optional[str], typer.Option("--num-images", metavar="N", help="Total number of images, a positive integer (default: atomic.num_images in params).")
+    ] = None,
+    output_dir: Annotated[
+        Optional[Path], typer.Option("--output-dir", help="Output directory (default: datasets/YYYY-MM-DD-v1, today's date).")
+    ] = None,
+    seed: Annotated[Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer >= 0 (default: seed in params, 42).")] = None,
+    manifest: Annotated[
+        Optional[Path], typer.Option("--manifest", help="Manifest path (default: OUTPUT_DIR/manifest.json).")
+    ] = None,
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    workers: WorkersOpt = "1",
+    shard_blocks: Annotated[
+        str, typer.Option("--shard-blocks", metavar="K", help="Blocks (of 5,000 images) per worker task (>= 1). Output bytes do not depend on it.")
+    ] = "1",
+    scheduler: SchedulerOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    confirm_above: Annotated[str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")] = str(CONFIRM_ABOVE),
+) -> None:
+    """Generate the atomic lattice images: train/val/test HDF5 + npz, metadata.json, manifest."""
+    from synthbank import manifest as manifest_mod
+    from synthbank.families.atomic import VERSION
+    from synthbank.families.atomic.build import AtomicConfig, build, estimate
+    from synthbank.io.staging import check_writable
+    from synthbank.parallel import check_workers
+
+    n_images = int_option("--num-images", num_images, 1)
+    seed_value = int_option("--seed", seed, 0)
+    n_workers = int_option("--workers", workers, 1)
+    n_shard = int_option("--shard-blocks", shard_blocks, 1)
+    ask_above = int_option("--confirm-above", confirm_above, 0)
+    check_workers(n_workers, scheduler)
+    p = params_mod.load(params_file)
+    section = dict(p.family("atomic"))
+    if n_images is not None:
+        section["num_images"] = n_images
+    cfg = AtomicConfig.from_params(p.seed if seed_value is None else seed_value, p.release_date, section)
+    out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-v1"
+    manifest_path = manifest or out / "manifest.json"
+    check_writable(out)
+    check_writable(manifest_path)
+    plan = estimate(cfg.num_images)
+    info("\nDataset Generation Plan:")
+    info(f"  Images: {plan['num_images']:,}")
+    info(f"  Memory: {plan['readable']}")
+    info(f"  Disk:   at most {plan['disk_readable']} (HDF5 + npz)")
+    info(f"  Output: {out}")
+    check_disk(out, plan["disk_bytes"])
+    confirm_or_exit(plan["disk_bytes"], yes, ask_above)
+    sizes = build(cfg, out, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
+    inside = manifest_path.absolute().is_relative_to(out.absolute())
+    record = manifest_mod.build(
+        family="atomic", generator="synthbank.families.atomic", generator_version=VERSION,
+        seed=cfg.seed, params=cfg.params_record(), release_date=cfg.release_date,
+        root=out if inside else Path("."), manifest_path=manifest_path, outputs=[out],
+    )
+    manifest_mod.write(record, manifest_path)
+    info(f"Wrote {sum(sizes.values()):,} images ({', '.join(f'{k} {v:,}' for k, v in sizes.items())}) to {out}")
+
+
+@estimate_app.command("atomic")
+def estimate_atomic(
+    num_images: Annotated[Optional[str], typer.Option("--num-images", metavar="N", help="Total number of images (default: from params).")] = None,
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+) -> None:
+    """Print seed 001's memory estimate and the disk upper bound as JSON."""
+    from synthbank import jsonio
+    from synthbank.families.atomic.build import estimate
+
+    num_images = int_option("--num-images", num_images, 1)
+    if num_images is None:
+        num_images = int(params_mod.load(params_file).family("atomic")["num_images"])
+    typer.echo(jsonio.dumps(estimate(num_images)), nl=False)
+
+
+@validate_app.command("atomic")
+def validate_atomic(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="The generated dataset directory.")] = Path("data/atomic"),
+    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/atomic.json"),
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the PNG report and CSV curves.")] = Path("reports/atomic"),
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+) -> None:
+    """Compute metrics/atomic.json and the validation report; exit 1 on a violated threshold."""
+    from synthbank.families.atomic.validate import validate
+
+    p = params_mod.load(params_file)
+    failures = validate(data_dir, metrics, report_dir, p.family("atomic")["thresholds"])
+    if failures:
+        raise ValidationFailed("; ".join(failures))
+    info(f"atomic: all thresholds met; metrics in {metrics}")

@@ -1,0 +1,1 @@
+"""Commands of the `chromatic` family (registered on the apps in synthbank.cliutil)."""

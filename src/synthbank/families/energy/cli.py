@@ -1,0 +1,1 @@
+"""Commands of the `energy` family (registered on the apps in synthbank.cliutil)."""

@@ -1,0 +1,1 @@
+"""Commands of the `ptycho` family (registered on the apps in synthbank.cliutil)."""

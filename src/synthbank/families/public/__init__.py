@@ -1,0 +1,4 @@
+"""The `public` family (being built; see its issue)."""
+
+VERSION = "0.0.0"
+RELEASE_NOTES = {"0.0.0": "Placeholder while the family is built."}

@@ -1,0 +1,1 @@
+"""Commands of the `public` family (registered on the apps in synthbank.cliutil)."""
