@@ -115,7 +115,9 @@ def project_files(root: Path = MAIN) -> list[str]:
 def set_num_images(project: Path, num_images: int) -> None:
     """Rewrite ``atomic.num_images`` in the project's params.yaml (keeping its comments)."""
     path = project / "params.yaml"
-    text, n = re.subn(r"(?m)^(\s+num_images:\s*)\d+", rf"\g<1>{num_images}", path.read_text("utf-8"))
+    # Only inside the top-level `atomic:` block (other families may have a num_images too).
+    pattern = r"(?ms)(^atomic:\n(?:[ \t#].*\n|\n)*?[ \t]+num_images:[ \t]*)\d+"
+    text, n = re.subn(pattern, rf"\g<1>{num_images}", path.read_text("utf-8"))
     assert n == 1, f"expected exactly one atomic.num_images in {path}, found {n}"
     path.write_text(text, "utf-8")
 

@@ -1,7 +1,8 @@
 """End to end: real ``dvc`` and ``synthbank`` in throwaway git copies of the project.
 
-Most tests shrink ``atomic.num_images`` for speed; the determinism gate uses the
-committed params and must reproduce the committed ``dvc.lock`` byte for byte.
+Most tests shrink ``atomic.num_images`` for speed and run only the atomic stages (the
+other families have their own end-to-end tests); the determinism gate runs every stage
+with the committed params and must reproduce the committed ``dvc.lock`` byte for byte.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from conftest import DATA_FILES, VENV_BIN, Project, make_project, sha256, tree_b
 pytestmark = pytest.mark.slow
 
 SMALL = 5000
+#: The atomic part of the pipeline: `dvc repro ATOMIC` runs both of its stages.
+ATOMIC = "validate_atomic"
+ATOMIC_STAGES = ("generate_atomic", "validate_atomic")
 SPLITS = ("train", "val", "test")
 #: Files a pipeline run produces or rewrites (relative to the project).
 PIPELINE_OUTPUTS = (
@@ -49,7 +53,7 @@ def test_repro_from_scratch_then_nothing_to_do(run, tmp_path: Path) -> None:
     project = make_project(tmp_path, run, num_images=SMALL)
     assert not (project.path / "data" / "atomic").exists()
 
-    first = project.run("dvc", "repro")
+    first = project.run("dvc", "repro", ATOMIC)
     assert "Running stage 'generate_atomic'" in first.stdout
     assert "Running stage 'validate_atomic'" in first.stdout
 
@@ -67,22 +71,22 @@ def test_repro_from_scratch_then_nothing_to_do(run, tmp_path: Path) -> None:
     assert sorted(e["path"] for e in manifest["entries"]) == sorted(f"data/atomic/{n}" for n in DATA_FILES)
     assert manifest["params"]["num_images"] == SMALL
 
-    verify = project.run("synthbank", "verify")
+    verify = project.run("synthbank", "verify", "manifests/atomic.json")
     assert verify.stdout.startswith("OK manifests/atomic.json: 7 files"), verify.stdout
     assert "MISMATCH" not in verify.stdout
 
     before = outputs_snapshot(project)
-    second = project.run("dvc", "repro")
+    second = project.run("dvc", "repro", ATOMIC)
     assert "Running stage" not in second.stdout, second.stdout
     assert "Data and pipelines are up to date." in second.stdout, second.stdout
-    assert json.loads(project.run("dvc", "status", "--json").stdout) == {}
+    assert json.loads(project.run("dvc", "status", "--json", *ATOMIC_STAGES).stdout) == {}
     after = outputs_snapshot(project)
     changed = [rel for rel in before if before[rel] != after[rel]]
     assert not changed, f"a no-op dvc repro changed {changed}"
 
     # verify also holds the manifest to params.yaml: a changed param is reported.
     project.set_num_images(SMALL + 1)
-    stale = project.run("synthbank", "verify", check=False)
+    stale = project.run("synthbank", "verify", "manifests/atomic.json", check=False)
     assert stale.returncode == 1
     assert "MISMATCH manifests/atomic.json: params differs from params.yaml" in stale.stdout.splitlines()
 
@@ -115,8 +119,7 @@ def test_default_repro_reproduces_committed_lock(run, tmp_path: Path) -> None:
     assert params_of(old) == params_of(new), "params recorded in the committed dvc.lock differ from params.yaml"
     assert produced == committed, "dvc.lock is not reproduced byte for byte"
 
-    status = project.run("git", "status", "--porcelain", "--", "dvc.lock", "manifests", "metrics",
-                         "reports/atomic/label_distribution.csv").stdout
+    status = project.run("git", "status", "--porcelain", "--", "dvc.lock", "manifests", "metrics", "reports").stdout
     assert status == "", f"regeneration changed committed files:\n{status}"
     project.run("synthbank", "verify")
 
@@ -187,26 +190,26 @@ def test_item_does_not_depend_on_dataset_size(run, tmp_path: Path, params_snapsh
 
 def test_release_push_clone_pull_verify(run, tmp_path: Path) -> None:
     project = make_project(tmp_path, run, num_images=SMALL)
-    project.run("dvc", "repro")
+    project.run("dvc", "repro", ATOMIC)
     project.commit("release 0.0.1")
     released = {rel: sha256(project.path / rel) for rel in PIPELINE_OUTPUTS}
     project.run("git", "tag", "v0.0.1")
-    project.run("dvc", "push")
+    project.run("dvc", "push", *ATOMIC_STAGES)
     assert (tmp_path / "synthbank-storage").is_dir()  # ../synthbank-storage beside the repository
     # Later, unreleased work: the clone's default branch no longer matches the tag.
     project.set_num_images(3000)
-    project.run("dvc", "repro")
+    project.run("dvc", "repro", ATOMIC)
     project.commit("after the release")
 
     run(["git", "clone", "-q", project.path, tmp_path / "clone"], tmp_path)
     clone = Project(tmp_path / "clone", run)
     clone.run("git", "-c", "advice.detachedHead=false", "checkout", "-q", "v0.0.1")
     assert not (clone.path / "data" / "atomic").exists()
-    clone.run("dvc", "pull")
+    clone.run("dvc", "pull", *ATOMIC_STAGES)
 
-    verify = clone.run("synthbank", "verify")
+    verify = clone.run("synthbank", "verify", "manifests/atomic.json")
     assert verify.stdout.startswith("OK manifests/atomic.json: 7 files"), verify.stdout
-    assert json.loads(clone.run("dvc", "status", "--json").stdout) == {}
+    assert json.loads(clone.run("dvc", "status", "--json", *ATOMIC_STAGES).stdout) == {}
     assert json.loads((clone.path / "metrics/atomic.json").read_text("utf-8"))["counts"]["total"] == SMALL
     pulled = {rel: sha256(clone.path / rel) for rel in PIPELINE_OUTPUTS}
     assert pulled == released
@@ -216,10 +219,10 @@ def test_release_push_clone_pull_verify(run, tmp_path: Path) -> None:
 
 def test_metrics_and_params_diff_between_commits(run, tmp_path: Path) -> None:
     project = make_project(tmp_path, run, num_images=5000)
-    project.run("dvc", "repro")
+    project.run("dvc", "repro", ATOMIC)
     rev_a = project.commit("5000 images (one block)")
     project.set_num_images(10000)
-    project.run("dvc", "repro")
+    project.run("dvc", "repro", ATOMIC)
     rev_b = project.commit("10000 images (two blocks)")
 
     metrics = json.loads(project.run("dvc", "metrics", "diff", rev_a, rev_b, "--json").stdout)
@@ -236,7 +239,7 @@ def test_metrics_and_params_diff_between_commits(run, tmp_path: Path) -> None:
 
 def test_exp_run_with_set_param(run, tmp_path: Path) -> None:
     project = make_project(tmp_path, run, num_images=SMALL)
-    project.run("dvc", "exp", "run", "-S", "atomic.num_images=3000")
+    project.run("dvc", "exp", "run", "-S", "atomic.num_images=3000", ATOMIC)
 
     metrics = json.loads((project.path / "metrics/atomic.json").read_text("utf-8"))
     assert metrics["counts"]["total"] == 3000
