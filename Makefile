@@ -26,7 +26,9 @@ repro: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Baselines some benchmarks compare against (not needed by the pipeline or the tests).
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement benchmarks/requirements.txt
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:

@@ -76,3 +76,18 @@ def test_missing_family_section_is_named():
     del d["atomic"]
     with pytest.raises(UsageError, match="has no 'atomic' section"):
         params.validate(d).family("atomic")
+
+
+def test_only_schema_ranges_must_be_ordered():
+    """A two-item list that is not a `range` (the ptycho doses) may come in any order."""
+    assert params.validate(_mutated(("ptycho", "doses"), [10000, 1000])).family("ptycho")["doses"] == (10000, 1000)
+    with pytest.raises(UsageError, match=r"^params.yaml: atomic.lattice.spacing_px=\[6.0, 3.5\] is invalid: allowed \[low, high\]"):
+        params.validate(_mutated(("atomic", "lattice", "spacing_px"), [6.0, 3.5]))
+
+
+def test_every_family_ships_a_params_schema_section():
+    from synthbank.families import AVAILABLE
+
+    schema = params.params_schema()
+    assert sorted(f for f in AVAILABLE if f in schema["properties"]) == sorted(AVAILABLE)
+    assert sorted(k for k in BASE if k not in ("seed", "release")) == sorted(AVAILABLE)

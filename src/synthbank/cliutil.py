@@ -15,8 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from synthbank import params as params_mod
-from synthbank.errors import UsageError
+from synthbank.errors import UsageError, ValidationFailed
 
 app = typer.Typer(
     name="synthbank",
@@ -40,10 +39,24 @@ WorkersOpt = Annotated[str, typer.Option("--workers", metavar="N", help="Worker 
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (reserved; not available yet).")
 ]
+SeedOpt = Annotated[
+    Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer >= 0 (default: seed in params, 42).")
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+ConfirmAboveOpt = Annotated[
+    str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")
+]
 
 
 def info(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def finish_validation(failures: list[str], passed: str) -> None:
+    """End a ``validate`` command: exit 1 naming every violated check, else say ``passed``."""
+    if failures:
+        raise ValidationFailed("; ".join(failures))
+    info(passed)
 
 
 def int_option(option: str, raw: str | None, minimum: int) -> int | None:

@@ -77,7 +77,8 @@ def build(
     root : directory entry paths are relative to (the repository root for DVC stages).
     manifest_path : where the manifest will be written; ``base`` is computed from it.
     outputs : directories owned by this manifest.
-    extra_entry_fields : optional per-path (relative to root) ``params``/``paired_with``.
+    extra_entry_fields : optional per-path (relative to root) ``uid``, ``params``, ``paired_with``,
+        ``index`` and ``content_crc64``.
     """
     files = sorted(
         (p for out in outputs for p in Path(out).rglob("*") if p.is_file() and p.absolute() != manifest_path.absolute()),

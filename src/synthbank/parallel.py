@@ -1,4 +1,4 @@
-"""Run independent shards in-process or on a local process pool; results come back in order.
+"""Run independent shards in-process, on local threads or processes; results come back in order.
 
 Output bytes never depend on the backend: a shard's result is a pure function of its
 task, and the caller consumes results in task order. At most ``window`` tasks are in
@@ -14,8 +14,8 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Literal, TypeVar
 
 from synthbank.errors import UsageError
 
@@ -50,25 +50,34 @@ def run_ordered(
     workers: int = 1,
     window: int | None = None,
     scheduler: str | None = None,
+    backend: Literal["processes", "threads"] = "processes",
 ) -> Iterator[R]:
     """Yield ``fn(task)`` for every task, in task order.
 
     Parameters
     ----------
-    fn : a picklable, module-level pure function.
+    fn : a pure function; module-level (picklable) for the process backend.
     tasks : the shard descriptions.
-    workers : 1 runs in this process; N > 1 uses N worker processes.
+    workers : 1 runs in this process; N > 1 uses N workers.
     window : maximum tasks in flight (default ``2 * workers``).
     scheduler : address of a Dask scheduler (reserved; refused for now).
+    backend : ``"processes"`` (a fork pool) or ``"threads"``, for work that releases the
+        GIL (numpy random fills, FFTs) and returns arrays too large to pipe back cheaply.
     """
     check_workers(workers, scheduler)
     if workers == 1:
         for task in tasks:
             yield fn(task)
         return
+    if backend not in ("processes", "threads"):
+        raise ValueError(f"backend={backend!r} is invalid: allowed 'processes' or 'threads'")
     window = window or 2 * workers
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool: Executor
+    if backend == "threads":
+        pool = ThreadPoolExecutor(max_workers=workers)
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    with pool:
         pending: deque[Future[R]] = deque()
         for task in tasks:
             pending.append(pool.submit(fn, task))

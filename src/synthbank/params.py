@@ -124,18 +124,34 @@ def describe(error: jsonschema.ValidationError, source: str) -> str:
     return f"{source}: {where}={json.dumps(error.instance)} is invalid: allowed {_allowed(error)}"
 
 
+def _range_problem(node: Any, schema: Mapping[str, Any], defs: Mapping[str, Any], path: list[str]) -> str | None:
+    """The first ``[low, high]`` (a ``#/$defs/range`` in the schema) with low > high, if any."""
+    ref = schema.get("$ref", "")
+    if ref == "#/$defs/range":
+        if node[0] > node[1]:
+            return f"{'.'.join(path)}={list(node)} is invalid: allowed [low, high] with low <= high"
+        return None
+    if ref.startswith("#/$defs/"):
+        schema = defs[ref.removeprefix("#/$defs/")]
+    if isinstance(node, Mapping):
+        extra = schema.get("additionalProperties")
+        for key, value in node.items():
+            sub = schema.get("properties", {}).get(key, extra if isinstance(extra, Mapping) else {})
+            if (problem := _range_problem(value, sub, defs, [*path, str(key)])) is not None:
+                return problem
+    elif isinstance(node, list) and isinstance(schema.get("items"), Mapping):
+        for i, value in enumerate(node):
+            if (problem := _range_problem(value, schema["items"], defs, [*path, str(i)])) is not None:
+                return problem
+    return None
+
+
 def _semantic_checks(data: Mapping[str, Any], source: str) -> None:
     """Rules JSON Schema cannot say: ordered ranges, fractions summing to one."""
-
-    def walk(node: Any, path: list[str]) -> None:
-        if isinstance(node, Mapping):
-            for k, v in node.items():
-                walk(v, [*path, k])
-        elif isinstance(node, list) and len(node) == 2 and all(isinstance(x, (int, float)) for x in node):
-            if node[0] > node[1]:
-                raise UsageError(f"{source}: {'.'.join(path)}={node} is invalid: allowed [low, high] with low <= high")
-
-    walk(data, [])
+    schema = params_schema()
+    problem = _range_problem(data, schema, schema["$defs"], [])
+    if problem is not None:
+        raise UsageError(f"{source}: {problem}")
     for family, section in data.items():
         if isinstance(section, Mapping) and isinstance(section.get("splits"), Mapping):
             splits = section["splits"]

@@ -11,10 +11,22 @@ import typer
 
 from synthbank import params as params_mod
 from synthbank.cliutil import (
-    CONFIRM_ABOVE, ParamsOpt, SchedulerOpt, WorkersOpt, check_disk, confirm_or_exit,
-    estimate_app, generate_app, info, int_option, validate_app,
+    CONFIRM_ABOVE,
+    ConfirmAboveOpt,
+    ParamsOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
+    YesOpt,
+    check_disk,
+    confirm_or_exit,
+    estimate_app,
+    finish_validation,
+    generate_app,
+    info,
+    int_option,
+    validate_app,
 )
-from synthbank.errors import ValidationFailed
 
 
 @generate_app.command("atomic")
@@ -25,7 +37,7 @@ def generate_atomic(
     output_dir: Annotated[
         Optional[Path], typer.Option("--output-dir", help="Output directory (default: datasets/YYYY-MM-DD-v1, today's date).")
     ] = None,
-    seed: Annotated[Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer >= 0 (default: seed in params, 42).")] = None,
+    seed: SeedOpt = None,
     manifest: Annotated[
         Optional[Path], typer.Option("--manifest", help="Manifest path (default: OUTPUT_DIR/manifest.json).")
     ] = None,
@@ -35,8 +47,8 @@ def generate_atomic(
         str, typer.Option("--shard-blocks", metavar="K", help="Blocks (of 5,000 images) per worker task (>= 1). Output bytes do not depend on it.")
     ] = "1",
     scheduler: SchedulerOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    confirm_above: Annotated[str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")] = str(CONFIRM_ABOVE),
+    yes: YesOpt = False,
+    confirm_above: ConfirmAboveOpt = str(CONFIRM_ABOVE),
 ) -> None:
     """Generate the atomic lattice images: train/val/test HDF5 + npz, metadata.json, manifest."""
     from synthbank import manifest as manifest_mod
@@ -106,6 +118,4 @@ def validate_atomic(
 
     p = params_mod.load(params_file)
     failures = validate(data_dir, metrics, report_dir, p.family("atomic")["thresholds"])
-    if failures:
-        raise ValidationFailed("; ".join(failures))
-    info(f"atomic: all thresholds met; metrics in {metrics}")
+    finish_validation(failures, f"atomic: all thresholds met; metrics in {metrics}")

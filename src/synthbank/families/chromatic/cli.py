@@ -1,1 +1,126 @@
-"""Commands of the `chromatic` family (registered on the apps in synthbank.cliutil)."""
+"""``synthbank generate|estimate|validate chromatic``."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from synthbank import params as params_mod
+from synthbank.cliutil import (
+    CONFIRM_ABOVE,
+    ConfirmAboveOpt,
+    ParamsOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
+    YesOpt,
+    check_disk,
+    confirm_or_exit,
+    estimate_app,
+    finish_validation,
+    generate_app,
+    info,
+    int_option,
+    validate_app,
+)
+from synthbank.errors import UsageError
+
+NumSamplesOpt = Annotated[
+    Optional[str], typer.Option("--num-samples", metavar="N", help="Number of samples, a positive integer (default: chromatic.num_samples in params).")
+]
+
+
+def _config(params_file: Path, num_samples: str | None, seed: str | None) -> Any:
+    from synthbank.families.chromatic.build import ChromaticConfig
+
+    n = int_option("--num-samples", num_samples, 1)
+    seed_value = int_option("--seed", seed, 0)
+    p = params_mod.load(params_file)
+    section = dict(p.family("chromatic"))
+    if n is not None:
+        section["num_samples"] = n
+    try:
+        return ChromaticConfig.from_params(p.seed if seed_value is None else seed_value, p.release_date, section)
+    except ValueError as exc:
+        raise UsageError(f"{params_file}: chromatic.{exc}") from None
+
+
+@generate_app.command("chromatic")
+def generate_chromatic(
+    num_samples: NumSamplesOpt = None,
+    output_dir: Annotated[
+        Optional[Path], typer.Option("--output-dir", help="Output directory (default: datasets/YYYY-MM-DD-chromatic, today's date).")
+    ] = None,
+    preview_dir: Annotated[
+        Optional[Path], typer.Option("--preview-dir", help="Directory of the PNG previews (default: OUTPUT_DIR/previews).")
+    ] = None,
+    seed: SeedOpt = None,
+    manifest: Annotated[Optional[Path], typer.Option("--manifest", help="Manifest path (default: OUTPUT_DIR/manifest.json).")] = None,
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    workers: WorkersOpt = "1",
+    shard_blocks: Annotated[
+        str, typer.Option("--shard-blocks", metavar="K", help="Blocks (of 4 samples) per worker task (>= 1). Output bytes do not depend on it.")
+    ] = "1",
+    scheduler: SchedulerOpt = None,
+    yes: YesOpt = False,
+    confirm_above: ConfirmAboveOpt = str(CONFIRM_ABOVE),
+) -> None:
+    """Generate chromatic tensors, masks, spectral pairs, PNG previews and the manifest."""
+    from synthbank.families.chromatic.build import build, estimate, write_manifest
+    from synthbank.families.chromatic.layout import PREVIEW_DIR
+    from synthbank.io.staging import check_writable
+    from synthbank.parallel import check_workers
+
+    n_workers = int_option("--workers", workers, 1)
+    n_shard = int_option("--shard-blocks", shard_blocks, 1)
+    ask_above = int_option("--confirm-above", confirm_above, 0)
+    check_workers(n_workers, scheduler)
+    cfg = _config(params_file, num_samples, seed)
+    out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-chromatic"
+    previews = preview_dir or out / PREVIEW_DIR
+    manifest_path = manifest or out / "manifest.json"
+    for path in (out, previews, manifest_path):
+        check_writable(path)
+    plan = estimate(cfg, n_workers)
+    info(f"chromatic: {cfg.num_samples:,} samples, about {plan['disk_bytes']:,} bytes on disk, "
+         f"{plan['memory_bytes']:,} bytes of memory, into {out}")
+    check_disk(out, plan["disk_bytes"])
+    confirm_or_exit(plan["disk_bytes"], yes, ask_above)
+    records = build(cfg, out, previews, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
+    write_manifest(cfg, records, out, previews, manifest_path)
+    info(f"Wrote {len(records):,} chromatic/spectral pairs to {out}; manifest {manifest_path}")
+
+
+@estimate_app.command("chromatic")
+def estimate_chromatic(num_samples: NumSamplesOpt = None, params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+                       workers: WorkersOpt = "1") -> None:
+    """Print the bytes per sample, the disk and the memory a generation needs, as JSON."""
+    from synthbank import jsonio
+    from synthbank.families.chromatic.build import estimate
+
+    n_workers = int_option("--workers", workers, 1)
+    typer.echo(jsonio.dumps(estimate(_config(params_file, num_samples, None), n_workers)), nl=False)
+
+
+@validate_app.command("chromatic")
+def validate_chromatic(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="The generated dataset directory.")] = Path("data/chromatic"),
+    manifest: Annotated[Path, typer.Option("--manifest", help="The dataset's manifest.")] = Path("manifests/chromatic.json"),
+    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/chromatic.json"),
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the spectral-profile CSV.")] = Path("reports/chromatic"),
+    reseed_samples: Annotated[str, typer.Option("--reseed-samples", metavar="K", help="Samples regenerated to check reseed stability (>= 1).")] = "2",
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    workers: WorkersOpt = "1",
+) -> None:
+    """Compute metrics/chromatic.json and the CSV; exit 1 on a violated threshold."""
+    from synthbank.families.chromatic.validate import validate
+
+    k = int_option("--reseed-samples", reseed_samples, 1)
+    n_workers = int_option("--workers", workers, 1)
+    thresholds = params_mod.load(params_file).family("chromatic")["thresholds"]
+    failures = validate(data_dir, manifest, metrics, report_dir, thresholds, reseed_samples=k, workers=n_workers)
+    finish_validation(failures, f"chromatic: all thresholds met; metrics in {metrics}")

@@ -1,1 +1,120 @@
-"""Commands of the `energy` family (registered on the apps in synthbank.cliutil)."""
+"""``synthbank generate|validate energy`` and ``synthbank energy catalog|check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from synthbank import params as params_mod
+from synthbank.cliutil import (
+    ParamsOpt,
+    app,
+    check_disk,
+    finish_validation,
+    generate_app,
+    info,
+    validate_app,
+)
+from synthbank.errors import UsageError, ValidationFailed
+
+energy_app = typer.Typer(help="Energy atlas: catalog and manifest, Well-format checks.", no_args_is_help=True)
+app.add_typer(energy_app, name="energy")
+
+DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="Directory with one folder per domain.")]
+
+
+def _section(params_file: Path):
+    p = params_mod.load(params_file)
+    return p, p.family("energy")
+
+
+def estimate_bytes(cfg) -> int:
+    """Upper bound of one domain's files: energy + 2 gradient components, float32, every scale."""
+    aspect = cfg.shape[1] / cfg.shape[0]
+    cells = sum(int(s * s * aspect) for s in cfg.scales)
+    return cfg.n_sequences * cfg.n_steps * cells * 4 * 3 + 1_000_000
+
+
+@generate_app.command("energy")
+def generate_energy(
+    domain: Annotated[str, typer.Option("--domain", help="The domain to generate (a key of energy.domains in params).")],
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Output directory (default: data/energy/DOMAIN).")] = None,
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+) -> None:
+    """Generate one domain: <domain>_<scale>.h5 in The Well's format, one per pyramid scale."""
+    from synthbank.families.energy.build import DomainConfig, build
+    from synthbank.io.staging import check_writable
+
+    p, section = _section(params_file)
+    if domain not in section["domains"]:
+        raise UsageError(f"--domain={domain!r} is invalid: allowed one of {sorted(section['domains'])}")
+    try:
+        cfg = DomainConfig.from_params(p.seed, p.release_date, section, domain)
+    except ValueError as exc:
+        raise UsageError(f"{p.source}: energy: {exc}") from None
+    out = output_dir or Path("data/energy") / domain
+    check_writable(out)
+    check_disk(out, estimate_bytes(cfg))
+    files = build(cfg, out)
+    info(f"energy: wrote {cfg.n_sequences * cfg.n_steps} maps of {domain} at scales {list(cfg.scales)} to {out} ({len(files)} files)")
+
+
+@validate_app.command("energy")
+def validate_energy(
+    data_dir: DataDirOpt = Path("data/energy"),
+    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/energy.json"),
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the PNG montages.")] = Path("reports/energy"),
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+) -> None:
+    """Compute metrics/energy.json and one montage per domain; exit 1 on a violated threshold."""
+    from synthbank.families.energy.validate import validate
+
+    _, section = _section(params_file)
+    failures = validate(data_dir, list(section["domains"]), metrics, report_dir, section["thresholds"])
+    finish_validation(failures, f"energy: all thresholds met; metrics in {metrics}")
+
+
+@energy_app.command("catalog")
+def catalog_energy(
+    data_dir: DataDirOpt = Path("data/energy"),
+    catalog: Annotated[Path, typer.Option("--catalog", help="Catalog JSON to write.")] = Path("data/catalogs/catalog.json"),
+    manifest: Annotated[Path, typer.Option("--manifest", help="Manifest of every domain's files.")] = Path("manifests/energy.json"),
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+) -> None:
+    """Write the catalog (every map file, sha256, energy statistics) and manifests/energy.json."""
+    from synthbank import manifest as manifest_mod
+    from synthbank.families.energy import VERSION
+    from synthbank.families.energy.catalog import build_catalog, write_catalog
+
+    p, section = _section(params_file)
+    domains = sorted(section["domains"])
+    record = build_catalog(Path("."), data_dir, domains, p.seed, p.release_date)
+    write_catalog(record, catalog)
+    m = manifest_mod.build(
+        family="energy", generator="synthbank.families.energy", generator_version=VERSION, seed=p.seed,
+        params=p.generation_params("energy"), release_date=p.release_date, root=Path("."),
+        manifest_path=manifest, outputs=[data_dir / d for d in domains],
+    )
+    manifest_mod.write(m, manifest)
+    info(f"energy: catalogued {record['stats']['total_maps']} maps in {record['stats']['total_files']} files; manifest {manifest}")
+
+
+@energy_app.command("check")
+def check_energy(files: Annotated[list[Path], typer.Argument(help="HDF5 files to check against The Well's format.")]) -> None:
+    """Check files against The Well's HDF5 format; one line per problem naming the HDF5 path."""
+    from synthbank.families.energy import wellformat
+
+    bad = 0
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path} does not exist: allowed existing HDF5 files")
+        problems = wellformat.check(path)
+        bad += len(problems)
+        for line in problems:
+            typer.echo(f"{path}:{line}")
+        if not problems:
+            typer.echo(f"OK {path}")
+    if bad:
+        raise ValidationFailed(f"{bad} format problem(s)")

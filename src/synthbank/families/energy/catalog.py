@@ -1,0 +1,81 @@
+"""The catalog audit (seed 004's ``audit_data.py``): every map file with its sha256,
+energy statistics per map and per file, and per-domain aggregates; JSON Schema validated.
+
+No time, host or absolute path: paths are relative to the repository root and the date
+is ``release.date``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import h5py
+import jsonschema
+import numpy as np
+
+from synthbank import jsonio
+from synthbank.families.energy import VERSION
+from synthbank.families.energy.validate import _stats, domain_files
+from synthbank.manifest import _rel, digest_files
+from synthbank.params import load_schema
+from synthbank.io.staging import write_file_atomic
+
+SCHEMA = "energy_catalog.schema.json"
+
+
+def build_catalog(root: Path, data_dir: Path, domains: Sequence[str], seed: int, release_date: str) -> dict[str, Any]:
+    """The catalog as a dict (see ``schemas/energy_catalog.schema.json``)."""
+    paths = [p for d in sorted(domains) for p in domain_files(data_dir, d)]
+    digests = digest_files(paths)
+    files, maps, per_domain = [], [], {}
+    for path, dig in zip(paths, digests, strict=True):
+        with h5py.File(path, "r") as f:
+            domain, scale, pattern = str(f.attrs["domain"]), int(f.attrs["scale"]), str(f.attrs["pattern"])
+            shape = [int(s) for s in f["t0_fields/energy"].shape]
+            e = f["scalars/total_energy"][...].astype(np.float64)
+            s = f["scalars/entropy"][...].astype(np.float64)
+            full = scale == max(int(x) for x in f.attrs["scales"])
+            cells = shape[2] * shape[3]
+            if full:
+                energy = f["t0_fields/energy"][...].astype(np.float64)
+                var = energy.reshape(shape[0], shape[1], -1).var(axis=2)
+        rel = _rel(path, root)
+        files.append({"path": rel, "domain": domain, "scale": scale, "bytes": dig.bytes, "sha256": dig.sha256,
+                      "n_maps": shape[0] * shape[1], "shape": shape, "energy": _stats(e), "entropy": _stats(s)})
+        agg = per_domain.setdefault(domain, {"pattern": pattern, "n_maps": 0, "n_files": 0, "bytes": 0, "scales": [],
+                                             "energy": None, "entropy": None})
+        agg["n_files"] += 1
+        agg["bytes"] += dig.bytes
+        agg["scales"].append(scale)
+        if full:
+            agg["n_maps"] = shape[0] * shape[1]
+            agg["energy"], agg["entropy"] = _stats(e), _stats(s)
+            maps += [{"domain": domain, "map_id": f"s{b:03d}_t{t:02d}", "path": rel, "sequence": b, "step": t,
+                      "energy_total": float(e[b, t]), "energy_mean": float(e[b, t] / cells),
+                      "energy_variance": float(var[b, t]), "entropy": float(s[b, t])}
+                     for b in range(shape[0]) for t in range(shape[1])]
+    for agg in per_domain.values():
+        agg["scales"] = sorted(agg["scales"], reverse=True)
+    return {
+        "family": "energy", "generator_version": VERSION, "seed": int(seed), "release_date": release_date,
+        "files": sorted(files, key=lambda x: x["path"]), "maps": maps, "domains": per_domain,
+        "stats": {"total_maps": len(maps), "total_files": len(files), "total_bytes": sum(f["bytes"] for f in files),
+                  "domains": sorted(per_domain)},
+    }
+
+
+def schema_problems(catalog: Any) -> list[str]:
+    """One line per schema violation, each naming the JSON path."""
+    validator = jsonschema.Draft202012Validator(load_schema(SCHEMA))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
+            for e in sorted(validator.iter_errors(jsonio.canonical(catalog)), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def write_catalog(catalog: dict[str, Any], path: Path) -> None:
+    """Validate against the schema (ValueError naming the first problem), then write canonical JSON."""
+    problems = schema_problems(catalog)
+    if problems:
+        raise ValueError(f"refusing to write an invalid catalog: {problems[0]}")
+    write_file_atomic(path, jsonio.dumps(catalog).encode())

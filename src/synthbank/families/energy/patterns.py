@@ -1,0 +1,133 @@
+"""Base patterns: non-negative energy density maps, vectorised over a batch.
+
+Every function takes stacked random draws (one row per map) and returns a float64 array
+of shape (n, h, w): energy per cell, in energy units, normalised by :func:`normalise`.
+Grids are periodic (the unit cell spans [0, w/h) x [0, 1) in x, y; one cell is 1/h wide).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PATTERNS = ("turbulent", "laminar", "vortex", "random")
+#: Allowed short sides and aspect ratios (h, w): square or 2:3 (w = 3h/2).
+SCALES = (64, 128, 256)
+
+
+def validate_shape(shape: tuple[int, ...]) -> bool:
+    """True if ``shape`` is (h, w) with h in :data:`SCALES` and w = h or w = 3h/2."""
+    if len(shape) != 2:
+        return False
+    h, w = (int(s) for s in shape)
+    return h in SCALES and (w == h or 2 * w == 3 * h)
+
+
+def check_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """``shape`` as (h, w), or ValueError naming the value and what is allowed."""
+    if not validate_shape(tuple(shape)):
+        raise ValueError(
+            f"shape={tuple(shape)} is invalid: allowed (h, w) with h in {SCALES} and w = h or w = 3h/2"
+        )
+    return int(shape[0]), int(shape[1])
+
+
+def normalise(maps: np.ndarray, total_energy: float) -> np.ndarray:
+    """Scale each map of a (n, h, w) stack so that it sums to ``total_energy``."""
+    sums = maps.sum(axis=(-2, -1), keepdims=True)
+    return maps * (float(total_energy) / sums)
+
+
+def wavenumbers(h: int, w: int) -> np.ndarray:
+    """|k| in cycles per unit length (unit = h cells) on the rfft2 grid, shape (h, w//2+1)."""
+    ky = np.fft.fftfreq(h, d=1.0 / h)
+    kx = np.fft.rfftfreq(w, d=1.0 / h)
+    return np.hypot(ky[:, None], kx[None, :])
+
+
+def turbulent(noise: np.ndarray, spectral_index: float, floor: float = 0.05) -> np.ndarray:
+    """Gaussian random fields with a power-law shell spectrum, shifted to be non-negative.
+
+    Parameters
+    ----------
+    noise : ndarray, shape (n, h, w), float64
+        Independent standard normal draws (white noise), one map per row.
+    spectral_index : float
+        Exponent of the shell (1-D) energy spectrum E(k) ~ k**spectral_index of the map's
+        fluctuations (Kolmogorov: -5/3). The 2-D power spectral density goes as
+        k**(spectral_index - 1).
+    floor : float
+        After shifting the minimum to zero, add ``floor`` times the standard deviation,
+        so no cell is exactly empty. Only the k = 0 mode changes, so the slope is kept.
+
+    Returns
+    -------
+    ndarray, shape (n, h, w), float64
+        Non-negative maps (not yet normalised).
+    """
+    n, h, w = noise.shape
+    k = wavenumbers(h, w)
+    amplitude = np.zeros_like(k)
+    amplitude[k > 0] = k[k > 0] ** ((spectral_index - 1.0) / 2.0)
+    field = np.fft.irfft2(np.fft.rfft2(noise) * amplitude, s=(h, w))
+    field -= field.min(axis=(1, 2), keepdims=True)
+    return field + floor * field.std(axis=(1, 2), keepdims=True)
+
+
+def laminar(h: int, w: int, layers: np.ndarray, delta: np.ndarray, eps: np.ndarray, phase: np.ndarray) -> np.ndarray:
+    """Periodic double shear layers: kinetic energy density 0.5 (u^2 + v^2).
+
+    u = tanh(sin(2 pi m y) / delta) (smooth shear layers where sin crosses zero),
+    v = eps sin(2 pi (x + phase)), the classic double-shear-layer initial state.
+
+    Parameters
+    ----------
+    h, w : map height and width in cells.
+    layers, delta, eps, phase : ndarray, shape (n,)
+        Layer pairs m (integer >= 1), layer thickness (unit lengths), transverse
+        perturbation amplitude and its phase (fraction of the period).
+    """
+    y = (np.arange(h) + 0.5) / h
+    x = (np.arange(w) + 0.5) / h
+    u = np.tanh(np.sin(2 * np.pi * layers[:, None, None] * y[None, :, None]) / delta[:, None, None])
+    v = eps[:, None, None] * np.sin(2 * np.pi * (x[None, None, :] + phase[:, None, None]))
+    return 0.5 * (u**2 + v**2) + 1e-3
+
+
+def vortex(h: int, w: int, centres: np.ndarray, circulation: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """Kinetic energy density of superposed Gaussian (Taylor) vortices on a periodic cell.
+
+    Parameters
+    ----------
+    h, w : map height and width in cells.
+    centres : ndarray, shape (n, k, 2)
+        Vortex centres (y, x) as fractions of the cell size.
+    circulation : ndarray, shape (n, k)
+        Circulation of each vortex (signed; 0 switches a vortex off).
+    core : ndarray, shape (n, k)
+        Core radius r_c (unit lengths): u_theta = G r / (2 pi r_c^2) exp((1 - r^2 / r_c^2) / 2),
+        peak speed at r = r_c and a Gaussian tail, so the nearest periodic image is enough
+        (no seams, unlike the 1/r tail of a Lamb-Oseen vortex).
+
+    Returns
+    -------
+    ndarray, shape (n, h, w), float64
+        0.5 |u|^2 of the summed velocity, nearest periodic image of each vortex.
+    """
+    ly, lx = 1.0, w / h
+    y = (np.arange(h) + 0.5) / h
+    x = (np.arange(w) + 0.5) / h
+    dy = y[None, None, :, None] - centres[:, :, 0, None, None] * ly
+    dx = x[None, None, None, :] - centres[:, :, 1, None, None] * lx
+    dy -= ly * np.round(dy / ly)
+    dx -= lx * np.round(dx / lx)
+    r2 = dy**2 + dx**2 + 1e-12
+    rc2 = core[:, :, None, None] ** 2
+    speed_over_r = circulation[:, :, None, None] / (2 * np.pi * rc2) * np.exp(0.5 * (1.0 - r2 / rc2))
+    u = -(speed_over_r * dy).sum(axis=1)
+    v = (speed_over_r * dx).sum(axis=1)
+    return 0.5 * (u**2 + v**2) + 1e-6
+
+
+def random(uniform: np.ndarray) -> np.ndarray:
+    """White-noise maps: independent uniform cells in (0, 1], shape as ``uniform``."""
+    return 1.0 - uniform

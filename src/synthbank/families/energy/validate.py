@@ -1,0 +1,134 @@
+"""Read every domain's files, compute metrics/energy.json and the montages, check thresholds.
+
+Per domain (all from the written files): the Well-format problems of every file; negative
+and non-finite cells; the largest conservation error of each perturbation kind (from the
+per-kind energy ratios recorded at each step; scaling against its factor) and of each step
+recomputed from the stored maps; the fraction of blur applications, of noise applications and of
+whole steps that diffuse (apply blur, with whatever else the step applies: noise, rotation
+...) whose entropy does not fall, the last recomputed from the stored maps; the pyramid's conservation
+error (each level's map totals against the full-resolution ones); energy and entropy
+statistics. The metrics file is written before the thresholds are checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from synthbank import jsonio
+from synthbank.errors import UsageError
+from synthbank.families.energy import report, wellformat
+from synthbank.families.energy.perturb import KINDS
+from synthbank.families.energy.thermo import ENTROPY_ATOL, entropy
+from synthbank.io.staging import write_file_atomic
+
+
+def _stats(x: np.ndarray) -> dict[str, float]:
+    return {"mean": float(x.mean()), "std": float(x.std()), "min": float(x.min()), "max": float(x.max())}
+
+
+def _fraction(mask: np.ndarray) -> float:
+    return float(mask.mean()) if mask.size else 1.0
+
+
+def domain_files(data_dir: Path, domain: str) -> list[Path]:
+    """The domain's files, largest scale first (UsageError if there are none)."""
+    files = sorted((data_dir / domain).glob(f"{domain}_*.h5"), key=lambda p: -int(p.stem.rsplit("_", 1)[1]))
+    if not files:
+        raise UsageError(f"{data_dir / domain} holds no {domain}_<scale>.h5 files: run 'synthbank generate energy --domain {domain}' first")
+    return files
+
+
+def domain_metrics(data_dir: Path, domain: str) -> tuple[dict[str, Any], np.ndarray]:
+    """Metrics of one domain and its full-resolution maps (B, T, h, w) for the montage."""
+    files = domain_files(data_dir, domain)
+    problems = [line for path in files for line in wellformat.check(path)]
+    negative = nonfinite = 0
+    totals: dict[int, np.ndarray] = {}
+    with h5py.File(files[0], "r") as f:
+        maps = f["t0_fields/energy"][...]
+        rec = {name: f[f"scalars/{name}"][...].astype(np.float64) for name in f["scalars"].attrs["field_names"]}
+    for path in files:
+        with h5py.File(path, "r") as f:
+            e = maps if path == files[0] else f["t0_fields/energy"][...]
+            g = f["t1_fields/energy_gradient"][...]
+            negative += int(np.count_nonzero(e < 0))
+            nonfinite += int(np.count_nonzero(~np.isfinite(e))) + int(np.count_nonzero(~np.isfinite(g)))
+            totals[e.shape[-2]] = np.nansum(e, axis=(2, 3), dtype=np.float64)
+    full = totals[max(totals)]
+    h_maps = entropy(np.where(np.isfinite(maps) & (maps >= 0), maps, 0.0))
+
+    conservation = {}
+    for k in KINDS:
+        applied = rec[f"{k}_applied"] > 0
+        expected = np.where(applied, rec["scaling_factor"], 1.0) if k == "scaling" else 1.0
+        err = np.abs(rec[f"{k}_energy_ratio"] / expected - 1.0)
+        conservation[k] = float(err[applied].max()) if applied.any() else 0.0
+    factor = np.where(rec["scaling_applied"] > 0, rec["scaling_factor"], 1.0)
+    step_err = np.abs(full[:, 1:] / (full[:, :-1] * factor[:, 1:]) - 1.0)
+    conservation["step_from_maps"] = float(step_err.max()) if step_err.size else 0.0
+
+    rises = {k: rec[f"{k}_entropy_change"][rec[f"{k}_applied"] > 0] >= -ENTROPY_ATOL for k in ("blur", "noise")}
+    step_dh = np.diff(h_maps, axis=1)
+    step_rise = step_dh[rec["blur_applied"][:, 1:] > 0] >= -1e-6  # float32 storage: a micro-nat tolerance
+    pyramid_err = max((float(np.abs(t / full - 1.0).max()) for s, t in totals.items() if s != max(totals)), default=0.0)
+    metrics = {
+        "maps": int(maps.shape[0] * maps.shape[1]),
+        "scales": sorted(totals, reverse=True),
+        "format_problems": len(problems),
+        "negative_cells": negative,
+        "nonfinite_cells": nonfinite,
+        "conservation_error_max": conservation,
+        "entropy_rise_fraction": {
+            "blur": _fraction(rises["blur"]), "noise": _fraction(rises["noise"]), "blur_steps": _fraction(step_rise),
+        },
+        "applications": {k: int((rec[f"{k}_applied"] > 0).sum()) for k in KINDS},
+        "pyramid_conservation_error_max": pyramid_err,
+        "energy": _stats(full),
+        "entropy": _stats(h_maps),
+    }
+    return metrics, (maps, problems)
+
+
+def threshold_failures(domain: str, m: Mapping[str, Any], t: Mapping[str, Any]) -> list[str]:
+    """One line per violated rule (value, rule, threshold), empty when all hold."""
+    out = []
+    if m["format_problems"]:
+        out.append(f"{domain}.format_problems={m['format_problems']} (allowed 0)")
+    for name in ("negative_cells", "nonfinite_cells"):
+        if m[name]:
+            out.append(f"{domain}.{name}={m[name]} (allowed 0)")
+    for kind, err in m["conservation_error_max"].items():
+        if not err < t["conservation_tolerance"]:
+            out.append(f"{domain}.conservation_error_max.{kind}={err:.6g} (allowed < {t['conservation_tolerance']})")
+    if not m["pyramid_conservation_error_max"] < t["pyramid_tolerance"]:
+        out.append(f"{domain}.pyramid_conservation_error_max={m['pyramid_conservation_error_max']:.6g} (allowed < {t['pyramid_tolerance']})")
+    rise = m["entropy_rise_fraction"]
+    if rise["blur"] < t["blur_entropy_rise_fraction_min"]:
+        out.append(f"{domain}.entropy_rise_fraction.blur={rise['blur']:.6g} (allowed >= {t['blur_entropy_rise_fraction_min']})")
+    if rise["blur_steps"] < t["step_entropy_rise_fraction_min"]:
+        out.append(f"{domain}.entropy_rise_fraction.blur_steps={rise['blur_steps']:.6g} (allowed >= {t['step_entropy_rise_fraction_min']})")
+    return out
+
+
+def validate(data_dir: Path, domains: Sequence[str], metrics_path: Path, report_dir: Path, thresholds: Mapping[str, Any]) -> list[str]:
+    """Write metrics and one montage per domain; return the violated thresholds (empty: all pass)."""
+    metrics: dict[str, Any] = {"domains": {}}
+    failures: list[str] = []
+    montages = {}
+    for domain in sorted(domains):
+        m, (maps, problems) = domain_metrics(Path(data_dir), domain)
+        metrics["domains"][domain] = m
+        failures += threshold_failures(domain, m, thresholds)
+        failures += [f"{domain}: {p}" for p in problems[:5]]
+        montages[domain] = report.montage(maps)
+    metrics["maps_total"] = sum(m["maps"] for m in metrics["domains"].values())
+    metrics["thresholds_met"] = not failures
+    write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())
+    for domain, png in montages.items():
+        write_file_atomic(Path(report_dir) / f"{domain}.png", png)
+    return failures

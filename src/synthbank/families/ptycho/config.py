@@ -1,0 +1,169 @@
+"""The parameters of each ptycho stage, parsed from the family's params.yaml section.
+
+Each stage takes only the parameters that shape its own bytes, so DVC's ``params:`` of a
+stage and the attributes recorded in its files agree. Every ``check`` raises ValueError
+with the offending key and value; the CLI turns it into a UsageError before writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SCAN_PATTERNS = ("raster", "random")
+
+
+def _range(value: Any) -> tuple[float, float]:
+    lo, hi = (float(v) for v in value)
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class ObjectParams:
+    """Square complex object: amplitude and phase from two smooth seeded random fields."""
+
+    size_px: int = 384
+    amplitude: tuple[float, float] = (0.5, 1.0)
+    phase_rad: tuple[float, float] = (-1.5, 1.5)
+    correlation_px: float = 6.0
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any]) -> ObjectParams:
+        return cls(int(m["size_px"]), _range(m["amplitude"]), _range(m["phase_rad"]), float(m["correlation_px"]))
+
+
+@dataclass(frozen=True)
+class ProbeParams:
+    """An apodised disc with a quadratic (defocus) phase, ``size_px`` square."""
+
+    size_px: int = 64
+    radius_px: float = 14.0
+    edge_px: float = 2.0
+    defocus_rad: float = 4.0
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any]) -> ProbeParams:
+        return cls(int(m["size_px"]), float(m["radius_px"]), float(m["edge_px"]), float(m["defocus_rad"]))
+
+
+@dataclass(frozen=True)
+class ScanParams:
+    """Scan positions: a raster with seeded jitter, or uniformly random positions."""
+
+    pattern: str = "raster"
+    step_px: int = 10
+    jitter_px: float = 2.0
+    n_positions: int = 1000
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any]) -> ScanParams:
+        return cls(str(m["pattern"]), int(m["step_px"]), float(m["jitter_px"]), int(m["n_positions"]))
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Everything that determines the bytes of one dose's simulate output."""
+
+    seed: int
+    dose: int
+    object: ObjectParams
+    probe: ProbeParams
+    scan: ScanParams
+
+    @classmethod
+    def from_params(cls, seed: int, dose: int, section: Mapping[str, Any]) -> SimulationConfig:
+        cfg = cls(
+            int(seed), int(dose), ObjectParams.from_mapping(section["object"]),
+            ProbeParams.from_mapping(section["probe"]), ScanParams.from_mapping(section["scan"]),
+        )
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        """Raise ValueError naming the key and value of the first inconsistency."""
+        o, p, s = self.object, self.probe, self.scan
+        if self.dose < 1:
+            raise ValueError(f"dose={self.dose} is invalid: allowed an integer >= 1 (photons per pattern)")
+        if p.size_px < 4 or p.size_px % 2:
+            raise ValueError(f"ptycho.probe.size_px={p.size_px} is invalid: allowed an even integer >= 4")
+        if o.size_px <= p.size_px:
+            raise ValueError(f"ptycho.object.size_px={o.size_px} is invalid: allowed > ptycho.probe.size_px={p.size_px}")
+        if not 0 < p.radius_px + p.edge_px / 2 <= p.size_px / 2:
+            raise ValueError(
+                f"ptycho.probe.radius_px={p.radius_px} with edge_px={p.edge_px} is invalid: "
+                f"allowed 0 < radius + edge/2 <= size_px/2 = {p.size_px / 2}"
+            )
+        if s.pattern not in SCAN_PATTERNS:
+            raise ValueError(f"ptycho.scan.pattern={s.pattern!r} is invalid: allowed one of {list(SCAN_PATTERNS)}")
+        if s.step_px < 1:
+            raise ValueError(f"ptycho.scan.step_px={s.step_px} is invalid: allowed an integer >= 1")
+        if s.n_positions < 2:
+            raise ValueError(f"ptycho.scan.n_positions={s.n_positions} is invalid: allowed an integer >= 2")
+
+    def record(self) -> dict[str, Any]:
+        """The parameters as recorded in the simulate output (JSON-ready)."""
+        d = {k: asdict(v) for k, v in (("object", self.object), ("probe", self.probe), ("scan", self.scan))}
+        for sub in d.values():
+            for k, v in sub.items():
+                if isinstance(v, tuple):
+                    sub[k] = list(v)
+        return {"seed": self.seed, "dose": self.dose, **d}
+
+
+@dataclass(frozen=True)
+class PatchConfig:
+    """Grouping: K nearest neighbours per position, groups of C = gridsize**2 of them."""
+
+    seed: int
+    neighbours: int = 7
+    gridsize: int = 2
+
+    @property
+    def group_size(self) -> int:
+        return self.gridsize * self.gridsize
+
+    @classmethod
+    def from_params(cls, seed: int, section: Mapping[str, Any]) -> PatchConfig:
+        cfg = cls(int(seed), int(section["patch"]["neighbours"]), int(section["patch"]["gridsize"]))
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        if self.gridsize < 1:
+            raise ValueError(f"ptycho.patch.gridsize={self.gridsize} is invalid: allowed an integer >= 1")
+        if self.neighbours < self.group_size:
+            raise ValueError(
+                f"ptycho.patch.neighbours={self.neighbours} is invalid: K must be >= C = gridsize**2 = "
+                f"{self.group_size} (gridsize={self.gridsize}) so a group can be drawn from the neighbours"
+            )
+
+    def record(self) -> dict[str, Any]:
+        return {"seed": self.seed, "neighbours": self.neighbours, "gridsize": self.gridsize}
+
+
+@dataclass(frozen=True)
+class ViewsConfig:
+    """Dense and sparse views: groups whose centres are at least the spacing apart."""
+
+    seed: int
+    dense_spacing_px: float = 38.4
+    sparse_spacing_px: float = 102.4
+
+    @classmethod
+    def from_params(cls, seed: int, section: Mapping[str, Any]) -> ViewsConfig:
+        v = section["views"]
+        cfg = cls(int(seed), float(v["dense_spacing_px"]), float(v["sparse_spacing_px"]))
+        cfg.check()
+        return cfg
+
+    def spacing(self, view: str) -> float:
+        return {"dense": self.dense_spacing_px, "sparse": self.sparse_spacing_px}[view]
+
+    def check(self) -> None:
+        for name in ("dense_spacing_px", "sparse_spacing_px"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"ptycho.views.{name}={getattr(self, name)} is invalid: allowed a number > 0")
+
+    def record(self) -> dict[str, Any]:
+        return {"seed": self.seed, "dense_spacing_px": self.dense_spacing_px, "sparse_spacing_px": self.sparse_spacing_px}

@@ -1,0 +1,203 @@
+"""Pure simulation: object, probe, scan positions, expected intensities, Poisson counts.
+
+No file I/O. Every random draw comes from an explicit Generator; :func:`simulate` makes
+them through :mod:`synthbank.seeding` from the config alone.
+
+Geometry: positions are whole object pixels. The patch of scan position i is
+``object[y0:y0+N, x0:x0+N]`` with ``y0 = ycoords[i] - N/2`` (so the coordinates are patch
+centres, in object pixels), and its far-field intensity is
+``|fftshift(fft2(probe * patch))|**2`` (zero frequency at pixel (N/2, N/2)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft
+from scipy.special import ndtr
+
+from synthbank import seeding
+from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
+from synthbank.families.ptycho.layout import FAMILY, NOISE_BLOCK, NOISE_STREAM, OBJECT_STREAM, SCAN_STREAM
+
+
+def smooth_field(rng: np.random.Generator, size: int, correlation_px: float) -> np.ndarray:
+    """A periodic Gaussian random field with standard normal marginals.
+
+    White noise filtered by a Gaussian of standard deviation ``correlation_px`` (pixels)
+    in Fourier space, then standardised.
+
+    Returns
+    -------
+    ndarray of float64, shape (size, size)
+    """
+    noise = rng.standard_normal((size, size))
+    k = scipy.fft.fftfreq(size)
+    kr = scipy.fft.rfftfreq(size)
+    gauss = np.exp(-2.0 * np.pi**2 * correlation_px**2 * (k[:, None] ** 2 + kr[None, :] ** 2))
+    field = scipy.fft.irfft2(scipy.fft.rfft2(noise) * gauss, s=(size, size))
+    field -= field.mean()
+    std = field.std()
+    return field / std if std > 0 else field
+
+
+def make_object(rng: np.random.Generator, p: ObjectParams) -> np.ndarray:
+    """The complex object: amplitude and phase uniform in their ranges, spatially smooth.
+
+    Each of two smooth fields is mapped through the normal CDF (uniform marginals on
+    [0, 1]) and then onto ``p.amplitude`` and ``p.phase_rad``.
+
+    Returns
+    -------
+    ndarray of complex64, shape (p.size_px, p.size_px)
+    """
+    u_amp = ndtr(smooth_field(rng, p.size_px, p.correlation_px))
+    u_phase = ndtr(smooth_field(rng, p.size_px, p.correlation_px))
+    amp = p.amplitude[0] + (p.amplitude[1] - p.amplitude[0]) * u_amp
+    phase = p.phase_rad[0] + (p.phase_rad[1] - p.phase_rad[0]) * u_phase
+    return (amp * np.exp(1j * phase)).astype(np.complex64)
+
+
+def make_probe(p: ProbeParams) -> np.ndarray:
+    """An apodised disc with a defocus phase (deterministic: no randomness).
+
+    Amplitude 1 inside ``radius - edge/2``, a raised-cosine fall to 0 at ``radius + edge/2``;
+    phase ``defocus_rad * (r / radius)**2``; centred on pixel (N/2, N/2).
+
+    Returns
+    -------
+    ndarray of complex64, shape (N, N), N = p.size_px
+    """
+    n = p.size_px
+    yy, xx = np.mgrid[0:n, 0:n] - n / 2
+    r = np.hypot(yy, xx)
+    if p.edge_px > 0:
+        t = np.clip((r - (p.radius_px - p.edge_px / 2)) / p.edge_px, 0.0, 1.0)
+        amp = 0.5 * (1.0 + np.cos(np.pi * t))
+    else:
+        amp = (r <= p.radius_px).astype(np.float64)
+    return (amp * np.exp(1j * p.defocus_rad * (r / p.radius_px) ** 2)).astype(np.complex64)
+
+
+def scan_positions(rng: np.random.Generator, s: ScanParams, object_px: int, probe_px: int) -> np.ndarray:
+    """Patch centres (y, x) in whole object pixels, every patch inside the object.
+
+    ``raster``: a grid of step ``s.step_px`` over the valid centres, each position moved by
+    Gaussian jitter of s.d. ``s.jitter_px`` rounded to whole pixels and clipped back inside.
+    ``random``: ``s.n_positions`` centres uniform over the valid range.
+
+    Returns
+    -------
+    ndarray of float64, shape (n, 2), columns (y, x), row-major raster order
+    """
+    lo, hi = probe_px // 2, object_px - probe_px // 2  # centre c covers [c - N/2, c + N/2)
+    if s.pattern == "random":
+        return rng.integers(lo, hi + 1, size=(s.n_positions, 2)).astype(np.float64)
+    axis = np.arange(lo, hi + 1, s.step_px)
+    yy, xx = np.meshgrid(axis, axis, indexing="ij")
+    pos = np.stack([yy.ravel(), xx.ravel()], axis=1).astype(np.float64)
+    pos += np.rint(rng.normal(0.0, s.jitter_px, size=pos.shape)) if s.jitter_px > 0 else 0.0
+    return np.clip(pos, lo, hi)
+
+
+def object_patches(obj: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """The N x N object patches at the given centres.
+
+    Returns
+    -------
+    ndarray of obj.dtype, shape (len(positions), n, n)
+    """
+    corners = positions.astype(np.int64) - n // 2
+    windows = np.lib.stride_tricks.sliding_window_view(obj, (n, n))
+    return windows[corners[:, 0], corners[:, 1]]
+
+
+def centred_probe(probe: np.ndarray) -> np.ndarray:
+    """``probe * (-1)**(y + x)``: its FFT comes out already fftshifted (N even).
+
+    ``fftshift(fft2(w))[k] = fft2(w * (-1)**n)[k]`` exactly for even N, and multiplying
+    by +-1 is exact in floating point, so this saves the shift's copy at no cost in accuracy.
+    """
+    n = probe.shape[0]
+    sign = 1 - 2 * ((np.arange(n)[:, None] + np.arange(n)[None, :]) % 2)
+    return (probe * sign).astype(probe.dtype)
+
+
+def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray, dose: float) -> np.ndarray:
+    """Noise-free far-field intensity, scaled so each pattern sums to ``dose`` photons.
+
+    ``|fftshift(fft2(probe * patch))|**2`` in complex64, normalised per pattern in float64.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, N, N), NHW, zero frequency at (N/2, N/2)
+    """
+    n = probe.shape[0]
+    exit_wave = object_patches(obj, positions, n) * centred_probe(probe)
+    far = scipy.fft.fft2(exit_wave, overwrite_x=True)
+    parts = far.view(np.float32)  # (..., 2N) interleaved real, imaginary
+    np.square(parts, out=parts)
+    intensity = parts[..., 0::2] + parts[..., 1::2]
+    totals = intensity.sum(axis=(1, 2), dtype=np.float64)
+    intensity *= (dose / totals).astype(np.float32)[:, None, None]
+    return intensity
+
+
+def poisson_counts(seed: int, dose: int, intensity: np.ndarray, first_block: int = 0) -> np.ndarray:
+    """Poisson counts of ``intensity``, pattern blocks of NOISE_BLOCK from their own streams.
+
+    Parameters
+    ----------
+    intensity : (n, H, W) float expected counts; n a multiple of NOISE_BLOCK except in
+        the last block. Row j belongs to block ``first_block + j // NOISE_BLOCK``.
+
+    Returns
+    -------
+    ndarray of uint32, shape (n, H, W)
+    """
+    out = np.empty(intensity.shape, dtype=np.uint32)
+    for b, start in enumerate(range(0, len(intensity), NOISE_BLOCK)):
+        rng = seeding.stream(seed, FAMILY, NOISE_STREAM, int(dose), first_block + b)
+        out[start : start + NOISE_BLOCK] = rng.poisson(intensity[start : start + NOISE_BLOCK])
+    return out
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """One dose's simulated measurement, in canonical (NHW) memory order.
+
+    Attributes
+    ----------
+    object : (S, S) complex64, transmission, unitless
+    probe : (N, N) complex64, unitless (arbitrary scale; intensities are scaled to the dose)
+    positions : (n, 2) float64, patch centres (y, x) in object pixels
+    intensity : (n, N, N) float32, expected photons per detector pixel
+    counts : (n, N, N) uint32, Poisson-sampled photons
+    """
+
+    object: np.ndarray
+    probe: np.ndarray
+    positions: np.ndarray
+    intensity: np.ndarray
+    counts: np.ndarray
+
+
+def design(cfg: SimulationConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dose-independent design: object, probe and positions (same for every dose)."""
+    obj = make_object(seeding.stream(cfg.seed, FAMILY, OBJECT_STREAM), cfg.object)
+    probe = make_probe(cfg.probe)
+    positions = scan_positions(seeding.stream(cfg.seed, FAMILY, SCAN_STREAM), cfg.scan, cfg.object.size_px, cfg.probe.size_px)
+    return obj, probe, positions
+
+
+def simulate(cfg: SimulationConfig) -> Simulation:
+    """Simulate one dose: the shared design, expected intensities and Poisson counts."""
+    obj, probe, positions = design(cfg)
+    intensity = np.empty((len(positions), *probe.shape), dtype=np.float32)
+    counts = np.empty(intensity.shape, dtype=np.uint32)
+    for start in range(0, len(positions), NOISE_BLOCK):  # bounded memory, one noise block at a time
+        lam = expected_intensity(obj, probe, positions[start : start + NOISE_BLOCK], cfg.dose)
+        intensity[start : start + len(lam)] = lam
+        counts[start : start + len(lam)] = poisson_counts(cfg.seed, cfg.dose, lam, start // NOISE_BLOCK)
+    return Simulation(obj, probe, positions, intensity, counts)

@@ -1,0 +1,219 @@
+"""Validate one dose: contract, split separation, photon statistics, group spacing.
+
+Each check is a function of arrays, so tests can feed it data built to violate it.
+:func:`validate_dose` reads the files of one dose, runs every check, writes the metrics
+JSON (before deciding) and returns the failures; :func:`aggregate` nests the per-dose
+metrics for ``metrics/ptycho.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synthbank import jsonio
+from synthbank.errors import UsageError
+from synthbank.families.ptycho.files import read_h5
+from synthbank.families.ptycho.layout import NPZ_KEYS, SPLITS, VIEWS, dose_key
+from synthbank.families.ptycho.views import min_pairwise_distance
+from synthbank.io.staging import staged_dir
+
+EXPECTED_DTYPES = {
+    "diffraction": np.dtype(np.float32), "Y": np.dtype(np.complex64), "objectGuess": np.dtype(np.complex64),
+    "probeGuess": np.dtype(np.complex64), "xcoords": np.dtype(np.float64), "ycoords": np.dtype(np.float64),
+}
+
+
+def check_contract(arrays: Mapping[str, np.ndarray], where: str) -> list[str]:
+    """Keys, dtypes, shapes (NHW, 3-D Y, coordinate lengths), finite non-negative amplitudes.
+
+    Returns the problems found (empty when the split meets the contract).
+    """
+    missing = [k for k in NPZ_KEYS if k not in arrays]
+    if missing:
+        return [f"{where}: missing key(s) {missing}"]
+    problems = [
+        f"{where}: {k} has dtype {arrays[k].dtype}, expected {dt}"
+        for k, dt in EXPECTED_DTYPES.items() if arrays[k].dtype != dt
+    ]
+    d, y, probe = arrays["diffraction"], arrays["Y"], arrays["probeGuess"]
+    if probe.ndim != 2 or arrays["objectGuess"].ndim != 2:
+        problems.append(f"{where}: probeGuess {probe.shape} and objectGuess {arrays['objectGuess'].shape} must be 2-D")
+        return problems
+    n = arrays["xcoords"].shape[0] if arrays["xcoords"].ndim == 1 else -1
+    if arrays["xcoords"].ndim != 1 or arrays["ycoords"].shape != arrays["xcoords"].shape:
+        problems.append(f"{where}: xcoords {arrays['xcoords'].shape} and ycoords {arrays['ycoords'].shape} must be equal 1-D")
+    if d.shape != (n, *probe.shape):
+        problems.append(f"{where}: diffraction shape {d.shape} is not NHW {(n, *probe.shape)} (n from the coordinates)")
+    if y.shape != (n, *probe.shape):
+        problems.append(f"{where}: Y shape {y.shape} is not 3-D {(n, *probe.shape)}")
+    if d.dtype.kind == "f" and not (np.isfinite(d).all() and (d >= 0).all()):
+        problems.append(f"{where}: diffraction amplitudes must be finite and >= 0")
+    if not (np.isfinite(arrays["xcoords"]).all() and np.isfinite(arrays["ycoords"]).all()):
+        problems.append(f"{where}: coordinates must be finite")
+    return problems
+
+
+def separation(train_y: np.ndarray, test_y: np.ndarray) -> dict[str, Any]:
+    """Max train y, min test y and whether every train y is below every test y."""
+    top, bottom = float(np.max(train_y, initial=-np.inf)), float(np.min(test_y, initial=np.inf))
+    return {"train_y_max": top, "test_y_min": bottom, "separated": bool(top < bottom)}
+
+
+def photon_statistics(counts: np.ndarray, expected: np.ndarray, dose: float) -> dict[str, float]:
+    """Mean total count vs the dose, and the Poisson dispersion index around the expectation.
+
+    Parameters
+    ----------
+    counts : (n, H, W) photons (any numeric dtype).
+    expected : (n, H, W) noise-free expected photons of the same patterns.
+    dose : expected total photons per pattern.
+
+    Returns
+    -------
+    dict
+        ``mean_total`` and its z-score against ``dose`` (standard error sqrt(dose / n),
+        the total of a pattern being Poisson(dose)); ``dispersion_index`` =
+        sum((k - lam)**2) / sum(lam), 1 for Poisson, with its z-score (the variance of
+        (k - lam)**2 is lam + 2 lam**2 for Poisson); ``expected_total_rel_error``, the
+        largest |sum(lam) - dose| / dose over patterns.
+    """
+    k = counts.astype(np.float64)
+    lam = expected.astype(np.float64)
+    n = len(k)
+    totals = k.sum(axis=(1, 2))
+    mean_total = float(totals.mean())
+    z_mean = (mean_total - dose) / math.sqrt(dose / n)
+    lam_sum = float(lam.sum())
+    dispersion = float(((k - lam) ** 2).sum() / lam_sum)
+    se = math.sqrt(float((lam + 2 * lam**2).sum())) / lam_sum
+    return {
+        "mean_total": mean_total,
+        "mean_total_z": float(z_mean),
+        "dispersion_index": dispersion,
+        "dispersion_z": float((dispersion - 1.0) / se),
+        "expected_total_rel_error": float(np.abs(lam.sum(axis=(1, 2)) - dose).max() / dose),
+    }
+
+
+def view_spacing(centres: np.ndarray, spacing: float) -> dict[str, Any]:
+    """Groups of a view, their smallest centre distance, and whether it is at least S."""
+    d = min_pairwise_distance(centres)
+    return {"groups": int(len(centres)), "min_distance_px": d if math.isfinite(d) else 0.0, "spaced": bool(d >= spacing)}
+
+
+def group_problems(groups: np.ndarray, n_rows: int, group_size: int, where: str) -> list[str]:
+    """Groups must be (g, C) indices into the split's rows."""
+    if groups.ndim != 2 or groups.shape[1] != group_size:
+        return [f"{where}: groups shape {groups.shape} is not (g, C={group_size})"]
+    if groups.size and (groups.min() < 0 or groups.max() >= n_rows):
+        return [f"{where}: group indices outside [0, {n_rows})"]
+    return []
+
+
+def threshold_failures(m: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[str]:
+    """The photon-statistics and view-size thresholds that one dose's metrics violate."""
+    p, out = m["photons"], []
+    if abs(p["mean_total_z"]) > thresholds["count_z_max"]:
+        out.append(f"mean total count {p['mean_total']:.6g} is {p['mean_total_z']:.2f} standard errors from the dose "
+                   f"{m['dose']} (allowed |z| <= {thresholds['count_z_max']})")
+    if abs(p["dispersion_z"]) > thresholds["dispersion_z_max"]:
+        out.append(f"dispersion index {p['dispersion_index']:.6g} is {p['dispersion_z']:.2f} standard errors from "
+                   f"Poisson's 1 (allowed |z| <= {thresholds['dispersion_z_max']})")
+    if p["expected_total_rel_error"] > thresholds["expected_total_rel_error_max"]:
+        out.append(f"noise-free totals differ from the dose by {p['expected_total_rel_error']:.3g} (relative; allowed "
+                   f"<= {thresholds['expected_total_rel_error_max']})")
+    for key, v in m["views"].items():
+        if v["groups"] < thresholds["view_groups_min"]:
+            out.append(f"view {key} has {v['groups']} groups (allowed >= {thresholds['view_groups_min']})")
+    return out
+
+
+def read_dose(dose_dir: Path) -> dict[str, Any]:
+    """Every array the validator needs from one dose directory."""
+    raw = read_h5(dose_dir / "simulate" / "raw.h5", ["counts", "intensity_expected"])
+    splits = {}
+    for name in SPLITS:
+        npz_path = dose_dir / "split" / f"{name}.npz"
+        if not npz_path.is_file():
+            raise UsageError(f"{npz_path} does not exist: run the ptycho split stage first")
+        with np.load(npz_path, allow_pickle=False) as npz:
+            npz_arrays = {k: npz[k] for k in npz.files}
+        h5 = read_h5(dose_dir / "split" / f"{name}.h5", ["diffraction", "scan_index", "groups", "ycoords"])
+        splits[name] = {"npz": npz_arrays, "h5": h5}
+    views = {
+        v: {s: read_h5(dose_dir / "views" / f"{v}.h5", ["groups", "centres"], group=s) for s in SPLITS} for v in VIEWS
+    }
+    return {"raw": raw, "splits": splits, "views": views}
+
+
+def compute(data: Mapping[str, Any], dose: int, group_size: int, spacings: Mapping[str, float]) -> tuple[dict[str, Any], list[str]]:
+    """Metrics of one dose and the structural problems found (contract, split, groups, views)."""
+    problems: list[str] = []
+    splits = data["splits"]
+    for name in SPLITS:
+        problems += check_contract(splits[name]["npz"], f"{name}.npz")
+        h5 = splits[name]["h5"]
+        n = len(h5["scan_index"])
+        if not np.array_equal(h5["diffraction"], splits[name]["npz"].get("diffraction")):
+            problems.append(f"{name}: HDF5 and NPZ diffraction differ")
+        problems += group_problems(h5["groups"], n, group_size, f"{name}.h5")
+    sep = separation(splits["train"]["h5"]["ycoords"], splits["test"]["h5"]["ycoords"])
+    if not sep["separated"]:
+        problems.append(f"split: train y max {sep['train_y_max']} is not below test y min {sep['test_y_min']}")
+    counts_hwn, lam_hwn = data["raw"]["counts"], data["raw"]["intensity_expected"]
+    rows = np.concatenate([splits[s]["h5"]["scan_index"] for s in SPLITS])
+    amp = np.concatenate([splits[s]["h5"]["diffraction"] for s in SPLITS]).astype(np.float64)
+    counts = np.rint(amp**2)
+    if (np.abs(amp**2 - counts) > 1e-3 + 1e-6 * counts).any():
+        problems.append("diffraction**2 is not integral: amplitudes are not sqrt(counts)")
+    if np.unique(rows).size != rows.size or rows.size != counts_hwn.shape[2]:
+        problems.append(f"splits cover {np.unique(rows).size} distinct of {counts_hwn.shape[2]} patterns (allowed: all, once)")
+        rows = rows[rows < counts_hwn.shape[2]]
+        counts = counts[: len(rows)]
+    native = np.moveaxis(counts_hwn[:, :, rows], 2, 0)
+    if native.shape == counts.shape and not np.array_equal(native, counts):
+        problems.append("diffraction**2 differs from the simulated counts of the same scan positions")
+    photons = photon_statistics(counts, np.moveaxis(lam_hwn[:, :, rows], 2, 0), dose)
+    view_metrics = {}
+    for view, per_split in data["views"].items():
+        for name, arrays in per_split.items():
+            vm = view_spacing(arrays["centres"], spacings[view])
+            view_metrics[f"{view}_{name}"] = vm
+            if not vm["spaced"]:
+                problems.append(f"view {view}/{name}: centres {vm['min_distance_px']:.3f} px apart (allowed >= {spacings[view]})")
+            problems += group_problems(arrays["groups"], len(splits[name]["h5"]["scan_index"]), group_size, f"{view}.h5/{name}")
+    metrics = {
+        "dose": int(dose),
+        "patterns": {s: int(len(splits[s]["h5"]["scan_index"])) for s in SPLITS},
+        "groups": {s: int(len(splits[s]["h5"]["groups"])) for s in SPLITS},
+        "photons": photons,
+        "split": sep,
+        "views": view_metrics,
+    }
+    return metrics, problems
+
+
+def validate_dose(
+    dose_dir: Path, out_dir: Path, dose: int, group_size: int, spacings: Mapping[str, float], thresholds: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Validate one dose; write ``out_dir/metrics.json``; return (metrics, failures)."""
+    metrics, problems = compute(read_dose(dose_dir), dose, group_size, spacings)
+    failures = problems + threshold_failures(metrics, thresholds)
+    metrics["structure_ok"] = not problems
+    metrics["thresholds_met"] = not failures
+    with staged_dir(out_dir) as tmp:
+        (tmp / "metrics.json").write_text(jsonio.dumps(metrics), "utf-8")
+    return metrics, failures
+
+
+def aggregate(per_dose: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """``{"dose_<d>": metrics, ..., "thresholds_met": all}`` for ``metrics/ptycho.json``."""
+    out: dict[str, Any] = {dose_key(d): dict(m) for d, m in sorted(per_dose.items())}
+    out["thresholds_met"] = all(bool(m.get("thresholds_met")) for m in per_dose.values())
+    return out
+

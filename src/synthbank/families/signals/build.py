@@ -1,0 +1,261 @@
+"""Generate a dataset block by block and write it: HDF5, interleaved .float32, manifest.
+
+Memory stays bounded whatever the channel count: channels are generated in blocks of
+``block_channels`` (a multiple of the HDF5 chunk width, chosen from a memory budget),
+each block is written as whole HDF5 chunks at once, and the interleaved ``.float32``
+file is then written sequentially from the HDF5 file in time blocks of about 4 MiB.
+Working memory is ``(workers + 1) * block_channels * n_samples * bytes_per_sample``,
+kept under ``memory_budget`` by the choice of ``block_channels``: it does not grow with
+the channel count. Only when one channel alone exceeds the budget (pink noise needs a
+whole channel for its FFT: 14 bytes per sample) does it grow, with ``n_samples``.
+
+Chunks are always written in the same order (chunk column by chunk column, time chunk
+by time chunk), so the HDF5 bytes do not depend on the block size or worker count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from synthbank import checksums, jsonio, manifest
+from synthbank.families.signals import VERSION, layout
+from synthbank.families.signals.generate import FAMILY, channel_block, generator_module, work_bytes_per_sample
+from synthbank.families.signals.spec import SignalSpec
+from synthbank.io import hdf5
+from synthbank.io.staging import staged_dir
+from synthbank.parallel import run_ordered
+
+#: Working memory allowed for the blocks in flight (bytes); see the module docstring.
+DEFAULT_MEMORY_BUDGET = 24 * 1024 * 1024
+#: Read buffer of the interleaved copy (bytes), at least one sample of every channel.
+FLOAT32_BUFFER = 4 * 1024 * 1024
+
+def block_channels(spec: SignalSpec, workers: int = 1, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
+    """Channels per generated block: a multiple of the chunk width when it fits the budget.
+
+    ``workers + 1`` blocks can be alive at once (one per worker thread and one being
+    written), so each gets ``memory_budget / (workers + 1)``.
+    """
+    per_channel = spec.n_samples * work_bytes_per_sample(spec)
+    fits = max(1, memory_budget // (workers + 1) // per_channel)
+    width = layout.chunk_shape(spec.n_samples, spec.channels)[1]
+    if fits >= width:
+        fits -= fits % width
+    return int(min(fits, spec.channels))
+
+
+def root_attrs(spec: SignalSpec, release_date: str) -> dict[str, Any]:
+    """Root attributes of the HDF5 file (DESIGN.md: every file describes itself)."""
+    return {
+        "family": FAMILY,
+        "family_version": VERSION,
+        "generator_path": generator_module(spec).PATH,
+        "generator_version": spec.version,
+        "seed": spec.seed,
+        "params": jsonio.dumps(spec.record()).strip(),
+        "release_date": release_date,
+        "dataset_name": spec.name,
+    }
+
+
+def signal_attrs(spec: SignalSpec) -> dict[str, Any]:
+    """Attributes of the ``signal`` dataset."""
+    return {
+        "axes": ["time", "channel"],
+        "units": layout.UNITS,
+        "sample_rate_hz": float(spec.sample_rate_hz),
+        "channel_names": layout.channel_names(spec.channels),
+        "generator_version": spec.version,
+        "signal_type": spec.signal_type,
+    }
+
+
+def _write_block_chunks(ds: Any, first: int, block: np.ndarray, chunks: tuple[int, int]) -> None:
+    """Write a (n_block, n_samples) block whose channels span whole chunk columns."""
+    tc, cc = chunks
+    n_block, n_samples = block.shape
+    pad = np.zeros((tc, cc), dtype=np.float32)
+    for col in range(0, n_block, cc):
+        width = min(cc, n_block - col)
+        for t0 in range(0, n_samples, tc):
+            rows = min(tc, n_samples - t0)
+            piece = block[col : col + width, t0 : t0 + rows].T
+            if rows == tc and width == cc:
+                payload = np.ascontiguousarray(piece)
+            else:
+                pad[...] = 0.0
+                pad[:rows, :width] = piece
+                payload = pad
+            hdf5.write_chunk(ds, (t0, first + col), payload)
+
+
+def _preallocate(ds: Any, chunks: tuple[int, int]) -> None:
+    """Allocate every chunk (zeros) in the order :func:`_write_block_chunks` uses.
+
+    HDF5 places a chunk in the file when it is first written; partial writes go through
+    its chunk cache, whose eviction order would otherwise decide the file layout.
+    """
+    n, c = ds.shape
+    zeros = np.zeros(chunks, dtype=np.float32)
+    for col in range(0, c, chunks[1]):
+        for t0 in range(0, n, chunks[0]):
+            hdf5.write_chunk(ds, (t0, col), zeros)
+
+
+def write_hdf5(
+    path: Path,
+    spec: SignalSpec,
+    release_date: str,
+    *,
+    workers: int = 1,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    on_block: Callable[[int], None] | None = None,
+) -> int:
+    """Generate every channel into ``path`` (dataset ``/signal``, (n_samples, n_channels) float32).
+
+    Returns
+    -------
+    int
+        The block size used (channels), for information.
+    """
+    n, c = spec.n_samples, spec.channels
+    chunks = layout.chunk_shape(n, c)
+    per_block = block_channels(spec, workers, memory_budget)
+    starts = list(range(0, c, per_block))
+    with hdf5.create_file(path, root_attrs(spec, release_date)) as f:
+        ds = hdf5.create_dataset(f, layout.DATASET, shape=(n, c), dtype=np.float32, chunks=chunks, attrs=signal_attrs(spec))
+        whole_columns = per_block % chunks[1] == 0 or per_block == c
+        if not whole_columns:
+            _preallocate(ds, chunks)
+        blocks = run_ordered(lambda first: channel_block(spec, first, min(c, first + per_block)), starts,
+                             workers=workers, window=workers + 1, backend="threads")
+        for first, block in zip(starts, blocks, strict=True):
+            if whole_columns:
+                _write_block_chunks(ds, first, block, chunks)
+            else:  # narrower than a chunk: HDF5 rewrites the preallocated chunks in place
+                ds[:, first : first + block.shape[0]] = block.T
+            if on_block is not None:
+                on_block(block.shape[0])
+            del block
+    return per_block
+
+
+def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BUFFER) -> checksums.FileDigest:
+    """Copy ``/signal`` of ``h5_path`` to an interleaved little-endian float32 file, sequentially.
+
+    Reads blocks of whole samples (every channel) of about ``memory_budget`` bytes: at
+    most 4 MiB whatever the channel count (the chunks are unfiltered, so HDF5 reads part
+    of a chunk directly).
+
+    Returns
+    -------
+    FileDigest
+        Size, CRC-64/GO-ISO and sha256 of the written file, computed while writing
+        (the same values :func:`synthbank.checksums.digest_file` gives, without a re-read).
+    """
+    import h5py
+
+    sha = hashlib.sha256()
+    crc = 0
+    total = 0
+    with h5py.File(h5_path, "r") as f, open(out_path, "wb") as out:
+        ds = f[layout.DATASET]
+        n, c = ds.shape
+        rows = max(1, memory_budget // (4 * c))
+        buf = np.empty((min(rows, n), c), dtype=np.float32)
+        for t0 in range(0, n, rows):
+            k = min(rows, n - t0)
+            ds.read_direct(buf, np.s_[t0 : t0 + k], np.s_[0:k])
+            view = buf[:k] if layout.NATIVE_IS_LITTLE else buf[:k].astype(layout.FLOAT32_DTYPE)
+            data = memoryview(view).cast("B")
+            out.write(data)
+            sha.update(data)
+            crc = checksums.crc64(data, crc)
+            total += len(data)
+    return checksums.FileDigest(bytes=total, crc64=checksums.crc64_hex(crc), sha256=sha.hexdigest())
+
+
+def generation_manifest(
+    spec: SignalSpec, release_date: str, directory: Path, float32_digest: checksums.FileDigest | None = None
+) -> dict[str, Any]:
+    """Seed 002's generation manifest: generator path and version, every parameter, output
+    characteristics, checksums. No timestamp: ``release_date`` comes from params.yaml.
+
+    ``float32_digest`` (from :func:`write_float32`) saves re-reading the interleaved file.
+    """
+    names = (layout.HDF5_NAME, layout.FLOAT32_NAME)
+    digests = [checksums.digest_file(directory / layout.HDF5_NAME),
+               float32_digest or checksums.digest_file(directory / layout.FLOAT32_NAME)]
+    files = {name: {"bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256} for name, d in zip(names, digests, strict=True)}
+    files[layout.HDF5_NAME] |= {"dataset": f"/{layout.DATASET}", "shape": [spec.n_samples, spec.channels],
+                                "chunks": list(layout.chunk_shape(spec.n_samples, spec.channels))}
+    files[layout.FLOAT32_NAME] |= {"layout": "interleaved, sample-major (n_samples, n_channels)", "byte_order": "little"}
+    module = generator_module(spec)
+    return {
+        "generator": {"path": module.PATH, "version": spec.version, "family": FAMILY, "family_version": VERSION},
+        "dataset": {
+            "name": spec.name,
+            "channels": spec.channels,
+            "sample_rate_hz": spec.sample_rate_hz,
+            "params": {"signal_type": spec.signal_type, "duration_s": spec.duration_s, "seed": spec.seed, **dict(spec.params)},
+        },
+        "release_date": release_date,
+        "output": {
+            "channels": spec.channels,
+            "samples": spec.n_samples,
+            "duration_s": spec.n_samples / spec.sample_rate_hz,
+            "dtype": "float32",
+            "units": layout.UNITS,
+            "channel_names": f"{layout.channel_names(1)[0]}..{layout.channel_names(spec.channels)[-1]}",
+            "bytes": sum(v["bytes"] for v in files.values()),
+            "files": files,
+        },
+        "static_dataset": {
+            "path": layout.FLOAT32_NAME, "format": "float32",
+            "channels": spec.channels, "sample_rate_hz": spec.sample_rate_hz,
+        },
+        "software": manifest.software_versions(),
+    }
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Deterministic YAML: keys in the order given, block style."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def build(
+    spec: SignalSpec,
+    output_dir: Path,
+    release_date: str,
+    *,
+    workers: int = 1,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    on_block: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Write ``signal.h5``, ``signal.float32`` and ``generation_manifest.yaml`` into
+    ``output_dir`` (replaced only when all three are complete).
+
+    Returns
+    -------
+    dict
+        The generation manifest.
+    """
+    with staged_dir(output_dir) as tmp:
+        write_hdf5(tmp / layout.HDF5_NAME, spec, release_date, workers=workers, memory_budget=memory_budget, on_block=on_block)
+        digest = write_float32(tmp / layout.HDF5_NAME, tmp / layout.FLOAT32_NAME)
+        record = generation_manifest(spec, release_date, tmp, digest)
+        (tmp / layout.MANIFEST_NAME).write_text(dump_yaml(record), "utf-8")
+    return record
+
+
+def estimate_bytes(spec: SignalSpec) -> int:
+    """Disk bytes of a dataset: the HDF5 file (whole chunks) plus the .float32 copy, with slack."""
+    tc, cc = layout.chunk_shape(spec.n_samples, spec.channels)
+    chunked = -(-spec.n_samples // tc) * tc * -(-spec.channels // cc) * cc * 4
+    return chunked + spec.n_samples * spec.channels * 4 + 1_000_000 + 64 * spec.channels

@@ -1,0 +1,210 @@
+"""What a signals dataset is: its parameters, their bounds, and one-line refusals.
+
+A dataset entry in params.yaml (or on the command line) mirrors seed 002's config::
+
+    pink_1024ch:
+      version: v1                 # the generator version (v1 or v2)
+      channels: 1024              # dataset level only
+      sample_rate_hz: 160
+      params:                     # the generator's arguments
+        signal_type: pink_noise
+        duration_s: 120
+        amplitude_uv_rms: 100.0
+
+:func:`from_entry` turns it into a frozen :class:`SignalSpec`, refusing bad values with
+one line that names the key, the value and what is allowed (UsageError, exit 2) before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthbank.errors import UsageError
+
+#: Bounds of the dataset-level values (inclusive).
+DURATION_S = (0.01, 3600.0)
+CHANNELS = (1, 4096)
+SAMPLE_RATE_HZ = (1.0, 50000.0)
+#: Amplitudes (microvolts) and DC offsets are bounded so float32 keeps ~7 digits.
+AMPLITUDE_UV_MAX = 1.0e6
+#: The 1/f shaping needs a spectrum with a few bins to shape.
+MIN_PINK_SAMPLES = 16
+
+#: Parameters of each signal type and their defaults.
+TYPE_PARAMS: dict[str, dict[str, float]] = {
+    "sine_wave": {"amplitude_uv_peak": 100.0, "frequency_hz": 10.0},
+    "pink_noise": {"amplitude_uv_rms": 100.0},
+    "white_noise": {"amplitude_uv_rms": 100.0},
+    "chirp": {"amplitude_uv_peak": 100.0, "chirp_start_hz": 1.0, "chirp_end_hz": 40.0},
+}
+#: Signal types and extra parameters of each generator version.
+VERSION_TYPES = {"v1": ("sine_wave", "pink_noise"), "v2": ("sine_wave", "pink_noise", "white_noise", "chirp")}
+VERSION_EXTRAS: dict[str, dict[str, float]] = {"v1": {}, "v2": {"dc_offset_uv": 0.0, "nan_rate": 0.0}}
+#: Keys of ``params`` that are not generator arguments.
+COMMON_KEYS = ("signal_type", "duration_s", "seed")
+#: Dataset-level keys that seed 002 users also put into ``params`` (allowed only if equal).
+DATASET_LEVEL_KEYS = ("channels", "sample_rate_hz")
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """Everything that determines the bytes of one signals dataset.
+
+    Attributes
+    ----------
+    name : str
+        Dataset name; part of every channel's random-stream key.
+    version : str
+        Generator version, ``"v1"`` or ``"v2"``.
+    signal_type : str
+        One of the version's types (see :data:`VERSION_TYPES`).
+    channels : int
+        Number of channels, 1 to 4096.
+    sample_rate_hz : float
+        Samples per second, 1 to 50000.
+    duration_s : float
+        Duration in seconds, 0.01 to 3600; ``n_samples = round(duration_s * sample_rate_hz)``.
+    seed : int
+        Root seed (params.yaml's ``seed`` unless the dataset's ``params.seed`` is given).
+    params : dict
+        The type's (and version's) generator arguments, defaults filled in.
+    """
+
+    name: str
+    version: str
+    signal_type: str
+    channels: int
+    sample_rate_hz: float
+    duration_s: float
+    seed: int
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per channel."""
+        return int(round(self.duration_s * self.sample_rate_hz))
+
+    def record(self) -> dict[str, Any]:
+        """All parameters, as recorded in HDF5 attributes and generation manifests."""
+        return {
+            "dataset": self.name,
+            "version": self.version,
+            "signal_type": self.signal_type,
+            "channels": self.channels,
+            "sample_rate_hz": self.sample_rate_hz,
+            "duration_s": self.duration_s,
+            "n_samples": self.n_samples,
+            "seed": self.seed,
+            **{k: self.params[k] for k in sorted(self.params)},
+        }
+
+
+def _number(where: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise UsageError(f"{where}{key}={value!r} is invalid: allowed a finite number")
+    return float(value)
+
+
+def _in_range(where: str, key: str, value: Any, low: float, high: float, integer: bool = False) -> float:
+    if integer and (isinstance(value, bool) or not isinstance(value, int)):
+        raise UsageError(f"{where}{key}={value!r} is invalid: allowed an integer from {low:g} to {high:g}")
+    v = _number(where, key, value)
+    if not low <= v <= high:
+        kind = "an integer" if integer else "a number"
+        raise UsageError(f"{where}{key}={value!r} is invalid: allowed {kind} from {low:g} to {high:g}")
+    return v
+
+
+def make_spec(
+    name: str,
+    version: str,
+    channels: Any,
+    sample_rate_hz: Any,
+    params: Mapping[str, Any],
+    default_seed: int,
+    where: str = "",
+) -> SignalSpec:
+    """Check every value and build a :class:`SignalSpec` (UsageError on the first problem).
+
+    Parameters
+    ----------
+    name : dataset name (letters, digits, ``_``, ``-``).
+    version : ``"v1"`` or ``"v2"``.
+    channels, sample_rate_hz : the dataset-level values.
+    params : the generator arguments; may repeat ``channels``/``sample_rate_hz`` only
+        with the same value (seed 002's "Channels mismatch" case).
+    default_seed : used when ``params`` has no ``seed``.
+    where : prefix of every message, for example ``"params.yaml: signals.datasets.x."``.
+    """
+    if not name or not all(ch.isalnum() or ch in "_-" for ch in name):
+        raise UsageError(f"{where}dataset name {name!r} is invalid: allowed letters, digits, '_' and '-'")
+    if version not in VERSION_TYPES:
+        raise UsageError(f"{where}version={version!r} is invalid: allowed one of {sorted(VERSION_TYPES)}")
+    n_channels = int(_in_range(where, "channels", channels, *CHANNELS, integer=True))
+    rate = _in_range(where, "sample_rate_hz", sample_rate_hz, *SAMPLE_RATE_HZ)
+    params = dict(params)
+    for key, level_value in (("channels", channels), ("sample_rate_hz", sample_rate_hz)):
+        if key in params and params[key] != level_value:
+            label = "Channels" if key == "channels" else "Sample rate"
+            raise UsageError(
+                f"{where}{label} mismatch: params.{key}={params[key]!r} != dataset.{key}={level_value!r}: "
+                f"allowed {key} only at the dataset level (remove params.{key})"
+            )
+        params.pop(key, None)
+    signal_type = params.pop("signal_type", None)
+    types = VERSION_TYPES[version]
+    if signal_type not in types:
+        hint = " (white_noise and chirp need version v2)" if signal_type in TYPE_PARAMS else ""
+        raise UsageError(f"{where}params.signal_type={signal_type!r} is invalid for generator {version}: allowed one of {list(types)}{hint}")
+    duration = _in_range(where, "params.duration_s", params.pop("duration_s", None), *DURATION_S)
+    seed = params.pop("seed", default_seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise UsageError(f"{where}params.seed={seed!r} is invalid: allowed an integer from 0 to 2**63-1")
+    allowed = TYPE_PARAMS[signal_type] | VERSION_EXTRAS[version]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        extra = " (dc_offset_uv and nan_rate need version v2)" if set(unknown) & set(VERSION_EXTRAS["v2"]) and version == "v1" else ""
+        raise UsageError(f"{where}params.{unknown[0]} is not a parameter of {signal_type} in {version}: allowed {sorted(allowed)}{extra}")
+    values = {k: _number(where, f"params.{k}", params.get(k, default)) for k, default in allowed.items()}
+    nyquist = rate / 2
+    for key in ("amplitude_uv_rms", "amplitude_uv_peak"):
+        if key in values and not 0 < values[key] <= AMPLITUDE_UV_MAX:
+            raise UsageError(f"{where}params.{key}={values[key]:g} is invalid: allowed 0 < {key} <= {AMPLITUDE_UV_MAX:g}")
+    if "frequency_hz" in values and not 0 < values["frequency_hz"] < nyquist:
+        raise UsageError(
+            f"{where}params.frequency_hz={values['frequency_hz']:g} is invalid: allowed 0 < frequency_hz < sample_rate_hz/2 = {nyquist:g}"
+        )
+    for key in ("chirp_start_hz", "chirp_end_hz"):
+        if key in values and not 0 <= values[key] <= nyquist:
+            raise UsageError(f"{where}params.{key}={values[key]:g} is invalid: allowed 0 <= {key} <= sample_rate_hz/2 = {nyquist:g}")
+    if "dc_offset_uv" in values and abs(values["dc_offset_uv"]) > AMPLITUDE_UV_MAX:
+        raise UsageError(f"{where}params.dc_offset_uv={values['dc_offset_uv']:g} is invalid: allowed |dc_offset_uv| <= {AMPLITUDE_UV_MAX:g}")
+    if "nan_rate" in values and not 0 <= values["nan_rate"] < 1:
+        raise UsageError(f"{where}params.nan_rate={values['nan_rate']:g} is invalid: allowed 0 <= nan_rate < 1")
+    spec = SignalSpec(name, version, signal_type, n_channels, rate, duration, int(seed), values)
+    minimum = MIN_PINK_SAMPLES if signal_type == "pink_noise" else 1
+    if spec.n_samples < minimum:
+        raise UsageError(
+            f"{where}params.duration_s={duration:g} at sample_rate_hz={rate:g} gives {spec.n_samples} samples: "
+            f"allowed at least {minimum} for {signal_type} (duration_s >= {minimum / rate:g})"
+        )
+    return spec
+
+
+def from_entry(name: str, entry: Mapping[str, Any], default_seed: int, source: str = "params.yaml") -> SignalSpec:
+    """The spec of one ``signals.datasets.<name>`` entry of params.yaml."""
+    where = f"{source}: signals.datasets.{name}."
+    for key in ("version", "channels", "sample_rate_hz", "params"):
+        if key not in entry:
+            raise UsageError(f"{where}{key} is missing: allowed keys are version, channels, sample_rate_hz, params")
+    return make_spec(name, entry["version"], entry["channels"], entry["sample_rate_hz"], entry["params"], default_seed, where)
+
+
+def all_specs(section: Mapping[str, Any], default_seed: int, source: str = "params.yaml") -> dict[str, SignalSpec]:
+    """Every dataset of the ``signals`` section, in sorted name order."""
+    datasets = section["datasets"]
+    return {name: from_entry(name, datasets[name], default_seed, source) for name in sorted(datasets)}

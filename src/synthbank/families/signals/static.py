@@ -1,0 +1,101 @@
+"""Static datasets: an existing interleaved float32 recording brought into the registry.
+
+Seed 002's static primitive is ``path -> data`` (immutable): the file is copied
+byte for byte into ``<output>/converted/<name>.float32`` (read-only), described by
+``spec.yaml`` and listed with its CRC-64 and sha256 in ``manifest.json``. Importing the
+same bytes again is a no-op; different bytes under an existing name are refused (a new
+recording is a new name or a new ``vN`` directory). Track it with ``dvc add <output>``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from synthbank import checksums, manifest
+from synthbank.errors import UsageError
+from synthbank.families.signals import VERSION
+from synthbank.families.signals.spec import CHANNELS, SAMPLE_RATE_HZ
+from synthbank.io.staging import staged_dir
+
+FORMATS = {"float32": np.dtype("<f4")}
+SPEC_NAME = "spec.yaml"
+MANIFEST_NAME = "manifest.json"
+
+
+def check_request(source: Path, fmt: str, channels: int, sample_rate_hz: float) -> int:
+    """Validate the import request before anything is written; return the sample count."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format={fmt!r} is invalid: allowed one of {sorted(FORMATS)}")
+    if not CHANNELS[0] <= channels <= CHANNELS[1]:
+        raise UsageError(f"--channels={channels} is invalid: allowed an integer from {CHANNELS[0]} to {CHANNELS[1]}")
+    if not SAMPLE_RATE_HZ[0] <= sample_rate_hz <= SAMPLE_RATE_HZ[1]:
+        raise UsageError(f"--sample-rate={sample_rate_hz:g} is invalid: allowed a number from {SAMPLE_RATE_HZ[0]:g} to {SAMPLE_RATE_HZ[1]:g}")
+    if not source.is_file():
+        raise UsageError(f"FILE={source} does not exist or is not a file: allowed an existing {fmt} recording")
+    size = source.stat().st_size
+    frame = FORMATS[fmt].itemsize * channels
+    if size == 0 or size % frame:
+        raise UsageError(
+            f"FILE={source} has {size:,} bytes, not a positive multiple of {frame} "
+            f"({channels} channels x {FORMATS[fmt].itemsize} bytes): check --channels and --format"
+        )
+    return size // frame
+
+
+def import_static(
+    source: Path, output_dir: Path, name: str, fmt: str, channels: int, sample_rate_hz: float, seed: int, release_date: str
+) -> tuple[dict[str, Any], bool]:
+    """Copy ``source`` into ``output_dir`` as static dataset ``name``.
+
+    Returns
+    -------
+    (spec, created) : the spec.yaml contents and False when the same bytes were already there.
+    """
+    n_samples = check_request(source, fmt, channels, sample_rate_hz)
+    digest = checksums.digest_file(source)
+    target = output_dir / "converted" / f"{name}.float32"
+    if output_dir.exists():
+        if target.is_file() and checksums.digest_file(target).sha256 == digest.sha256:
+            return yaml.safe_load((output_dir / SPEC_NAME).read_text("utf-8")), False
+        raise UsageError(
+            f"static dataset {output_dir} exists with different content: static datasets are immutable; "
+            "allowed a new name (--name) or a new version directory"
+        )
+    spec = {
+        "name": name,
+        "kind": "static",
+        "format": fmt,
+        "byte_order": "little",
+        "layout": "interleaved, sample-major (n_samples, n_channels)",
+        "channels": channels,
+        "sample_rate_hz": sample_rate_hz,
+        "samples": n_samples,
+        "duration_s": n_samples / sample_rate_hz,
+        "units": "uV",
+        "path": f"converted/{name}.float32",
+        "source_name": source.name,
+        "bytes": digest.bytes,
+        "crc64": digest.crc64,
+        "sha256": digest.sha256,
+    }
+    with staged_dir(output_dir) as tmp:
+        copied = tmp / "converted" / target.name
+        copied.parent.mkdir()
+        shutil.copyfile(source, copied)
+        if checksums.digest_file(copied).sha256 != digest.sha256:
+            raise UsageError(f"FILE={source} changed while it was copied: import it again")
+        os.chmod(copied, 0o444)
+        (tmp / SPEC_NAME).write_text(yaml.safe_dump(spec, sort_keys=False), "utf-8")
+        record = manifest.build(
+            family="signals", generator="static", generator_version=VERSION, seed=seed,
+            params={"name": name, "format": fmt, "channels": channels, "sample_rate_hz": sample_rate_hz},
+            release_date=release_date, root=tmp, manifest_path=tmp / MANIFEST_NAME, outputs=[tmp],
+        )
+        manifest.write(record, tmp / MANIFEST_NAME)
+    return spec, True

@@ -1,0 +1,710 @@
+"""No-PHI check: find personal identifiers in the metadata of files (HIPAA Safe Harbor kinds).
+
+:func:`scan` walks files and directories and reads every metadata carrier it knows, by
+content (magic bytes), not by file name:
+
+========================  ==========================================================
+carrier                   what is read (``Finding.location``)
+========================  ==========================================================
+PNG                       tEXt / zTXt / iTXt chunks (``tEXt[Keyword]``), eXIf text
+HDF5                      every attribute of every group and dataset
+                          (``/group/dataset@attr``), object names, string datasets
+JSON                      every key and string/number value (``$.key[0].sub``)
+NIfTI-1 (.nii, .nii.gz)   header text fields ``db_name``, ``descrip``, ``aux_file``,
+                          ``intent_name`` (``header.descrip``) and header extensions
+DICOM                     every element, nested sequences too (``(0010,0010) PatientName``)
+text files                every line (``line 12``)
+any binary file           DICOM header remnants: the ``DICM`` preamble magic, or the
+                          explicit-VR encoding of a PatientName element
+========================  ==========================================================
+
+Two kinds of rule find identifiers. A *field rule* looks at the name of a structured field
+(JSON key, HDF5 attribute, PNG keyword, DICOM keyword): ``PatientName``, ``dob``, ``mrn``,
+``email``... with a non-empty value. *Text rules* look at any text: DICOM person names
+``LAST^FIRST``, labelled values (``Name: Jane Doe``, ``DOB: 1950-01-02``, ``MRN: 12345``),
+e-mail addresses, SSNs, phone numbers, street addresses, IPv4 addresses, URLs whose query
+names a person or record. A plain date, a licence text or an attribution line is not a
+finding: only dates labelled as a person's (birth, admission, discharge, death, visit) are.
+
+The scanner is deliberately conservative about what it cannot read: a file of a known
+format that fails to parse is reported as ``unscannable``.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import struct
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: What a finding can be (HIPAA Safe Harbor identifier kinds, plus two of the scanner's own).
+KINDS = (
+    "person_name", "address", "birth_date", "date", "age_over_89", "phone", "fax", "email",
+    "ssn", "medical_record_number", "patient_id", "accession_number", "health_plan_id",
+    "account_number", "license_number", "vehicle_id", "device_serial", "url", "ip_address",
+    "institution", "dicom_header", "unscannable",
+)
+#: Longest ``Finding.text`` kept (the rest is cut and marked with an ellipsis).
+MAX_TEXT = 120
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One identifier found in one place.
+
+    Attributes
+    ----------
+    path : the file.
+    location : where inside it (a chunk, an HDF5 path with ``@attr``, a JSON key path,
+        a NIfTI header field, a DICOM tag, a text line).
+    kind : one of :data:`KINDS`.
+    text : the matching text (at most :data:`MAX_TEXT` characters).
+    """
+
+    path: Path
+    location: str
+    kind: str
+    text: str
+
+
+# --- text rules ------------------------------------------------------------------------------
+
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:19|20)\d{6}"
+    r"|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+)
+_SEP = r"\s*[:=#]\s*['\"]?"          # "Name: ...": a separator is required
+_SEP_OPTIONAL = r"\s*[:=#]?\s*['\"]?"  # "MRN 1234": identifier labels need none
+_ID_VALUE = r"([A-Za-z0-9][A-Za-z0-9\-/.]*\d[A-Za-z0-9\-/.]*)"
+_PHONE_VALUE = r"(\+?[\d(][\d()\s.\-]{6,}\d)"
+_CAP_WORD = r"[A-Z][a-z'\-]+"
+
+
+def _labelled(label: str, value: str, sep: str = _SEP_OPTIONAL) -> re.Pattern[str]:
+    return re.compile(rf"(?i:\b(?:{label})\b){sep}{value}")
+
+
+#: (kind, compiled pattern): every match in any text is a finding.
+TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # DICOM PN value LAST^FIRST[^MIDDLE...]
+    ("person_name", re.compile(r"(?<![\w^])[A-Za-z][A-Za-z0-9'\-]+\^[A-Za-z][A-Za-z0-9'\-]*(?:\^[A-Za-z0-9'\-]*)*")),
+    ("person_name", _labelled(
+        r"(?:patient|subject|person|full|first|last|given|family|sur|maiden|physician|doctor|operator|"
+        r"referring[ _-]?physician)(?:'s)?[ _-]?name|name|patient",
+        rf"({_CAP_WORD}(?:,?\s+{_CAP_WORD}\.?)+)", _SEP,
+    )),
+    ("person_name", re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+{_CAP_WORD}(?:\s+{_CAP_WORD})?")),
+    ("birth_date", re.compile(rf"(?i:\b(?:d\.?o\.?b|date[ _-]?of[ _-]?birth|birth[ _-]?date|born(?:\s+on)?)\b)\.?\s*[:=]?\s*['\"]?{_DATE}")),
+    ("date", re.compile(
+        rf"(?i:\b(?:admission|admitted|admit|discharge|discharged|death|died|deceased|date[ _-]?of[ _-]?(?:service|death|admission|discharge)"
+        rf"|visit[ _-]?date|exam[ _-]?date|scan[ _-]?date|study[ _-]?date)\b)\s*(?:date)?\s*[:=]?\s*['\"]?{_DATE}"
+    )),
+    ("age_over_89", re.compile(r"(?i:\b(?:age|aged)\b)\s*[:=]?\s*(?:9\d|1[0-4]\d)\b(?!\s*%)")),
+    ("patient_id", _labelled(r"patient[ _-]?id|subject[ _-]?id|person[ _-]?id|patient[ _-]?number", _ID_VALUE)),
+    ("medical_record_number", _labelled(r"mrn|medical[ _-]?record(?:[ _-]?(?:number|no|num))?", _ID_VALUE)),
+    ("accession_number", _labelled(r"accession(?:[ _-]?(?:number|no|num))?", _ID_VALUE)),
+    ("health_plan_id", _labelled(r"(?:health[ _-]?plan|insurance|beneficiary|medicare|medicaid|member)[ _-]?(?:id|number|no|num)", _ID_VALUE)),
+    ("account_number", _labelled(r"(?:account|acct)(?:[ _-]?(?:number|no|num))?", _ID_VALUE)),
+    ("license_number", _labelled(r"(?:licen[cs]e|certificate|dea)[ _-]?(?:number|no|num)", _ID_VALUE)),
+    ("vehicle_id", _labelled(r"vin|licen[cs]e[ _-]?plate|plate[ _-]?number", r"([A-Z0-9][A-Z0-9\- ]{3,16})")),
+    ("device_serial", _labelled(r"(?:device[ _-]?)?serial(?:[ _-]?(?:number|no|num))?|s/n|udi", _ID_VALUE)),
+    ("ssn", re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")),
+    ("ssn", _labelled(r"ssn|social[ _-]?security(?:[ _-]?(?:number|no|num))?", r"(\d{9}|\d{3}[ -]\d{2}[ -]\d{4})")),
+    ("fax", _labelled(r"fax(?:[ _-]?(?:number|no|num))?", _PHONE_VALUE)),
+    ("phone", _labelled(r"phone|telephone|tel|mobile|cell(?:[ _-]?phone)?|contact[ _-]?number", _PHONE_VALUE)),
+    ("phone", re.compile(r"(?<![\w.])(?:\+?1[ .-]?)?\(\d{3}\)\s?\d{3}[ .-]\d{4}(?![\w.])")),
+    ("phone", re.compile(r"(?<![\w.\-])\d{3}[.-]\d{3}[.-]\d{4}(?![\w.\-])")),
+    ("phone", re.compile(r"(?<![\w+])\+\d{1,3}[ .-]\(?\d{1,4}\)?(?:[ .-]\d{2,4}){2,4}(?![\w.])")),
+    ("email", re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")),
+    ("address", re.compile(
+        rf"\b\d{{1,6}}\s+(?:{_CAP_WORD}\s+){{1,4}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct"
+        r"|Place|Pl|Way|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq)\b\.?"
+    )),
+    ("address", re.compile(r"(?i:\bp\.?\s?o\.?\s+box\s+\d+)")),
+    ("address", _labelled(r"(?:home[ _-]?|street[ _-]?|mailing[ _-]?|patient(?:'s)?[ _-]?)?address|street|zip(?:[ _-]?code)?|postal[ _-]?code|postcode",
+                          r"([A-Za-z0-9][^\n\"]{2,})", _SEP)),
+    ("ip_address", re.compile(r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d?)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|\d\d?)){3}(?![\w.])")),
+    ("url", re.compile(
+        r"(?i:\b(?:https?|ftp)://(?:[^\s\"'<>/@]+@[^\s\"'<>]*|[^\s\"'<>?]*\?[^\s\"'<>]*"
+        r"\b(?:patient|mrn|subject|name|email|ssn|dob|user|uid|pid|record)[a-z_]*=[^\s\"'<>&]+[^\s\"'<>]*))"
+    )),
+)
+
+# --- field rules ------------------------------------------------------------------------------
+
+#: Normalised field name (lower case, letters and digits only) -> kind.
+FIELD_KINDS: Mapping[str, str] = {
+    **dict.fromkeys((
+        "patientname", "patientsname", "fullname", "firstname", "lastname", "surname", "givenname",
+        "familyname", "middlename", "maidenname", "personname", "subjectname", "physicianname",
+        "referringphysicianname", "referringphysiciansname", "performingphysicianname",
+        "physiciansofrecord", "operatorname", "operatorsname", "otherpatientnames", "patientbirthname",
+        "patientsbirthname", "patientmotherbirthname", "patientsmothersbirthname", "author", "artist",
+        "nameofphysiciansreadingstudy",
+    ), "person_name"),
+    **dict.fromkeys(("dob", "dateofbirth", "birthdate", "patientbirthdate", "patientsbirthdate",
+                     "birthday", "patientbirthtime", "patientsbirthtime"), "birth_date"),
+    **dict.fromkeys(("admissiondate", "dischargedate", "deathdate", "dateofdeath", "dateofservice",
+                     "visitdate", "examdate", "scandate", "studydate", "seriesdate", "acquisitiondate",
+                     "contentdate", "acquisitiondatetime"), "date"),
+    **dict.fromkeys(("patientid", "subjectid", "personid", "otherpatientids", "issuerofpatientid",
+                     "admissionid", "patientnumber"), "patient_id"),
+    **dict.fromkeys(("mrn", "medicalrecordnumber", "medicalrecord"), "medical_record_number"),
+    **dict.fromkeys(("accession", "accessionnumber"), "accession_number"),
+    **dict.fromkeys(("healthplan", "healthplanid", "insuranceid", "insurancenumber", "memberid",
+                     "beneficiaryid", "medicareid", "medicaidid", "insuranceplanidentification"), "health_plan_id"),
+    **dict.fromkeys(("accountnumber", "account", "acct"), "account_number"),
+    **dict.fromkeys(("licensenumber", "licencenumber", "certificatenumber", "deanumber"), "license_number"),
+    **dict.fromkeys(("vin", "licenseplate", "licenceplate", "vehicleid"), "vehicle_id"),
+    **dict.fromkeys(("serialnumber", "deviceserialnumber", "deviceserial", "serial", "udi",
+                     "deviceuid", "stationname"), "device_serial"),
+    **dict.fromkeys(("ssn", "socialsecuritynumber"), "ssn"),
+    **dict.fromkeys(("phone", "phonenumber", "telephone", "telephonenumber", "mobile",
+                     "patienttelephonenumbers", "patientstelephonenumbers",
+                     "referringphysicianstelephonenumbers", "referringphysiciantelephonenumbers"), "phone"),
+    **dict.fromkeys(("fax", "faxnumber"), "fax"),
+    **dict.fromkeys(("email", "emailaddress", "mail"), "email"),
+    **dict.fromkeys(("address", "streetaddress", "street", "city", "zip", "zipcode", "postalcode",
+                     "postcode", "patientaddress", "patientsaddress", "institutionaddress",
+                     "referringphysicianaddress", "referringphysiciansaddress", "county"), "address"),
+    **dict.fromkeys(("ip", "ipaddress", "hostip"), "ip_address"),
+    **dict.fromkeys(("institutionname", "institutionaldepartmentname"), "institution"),
+}
+_AGE_FIELDS = frozenset(("age", "patientage", "patientsage"))
+#: Values that mean "nothing here".
+PLACEHOLDERS = frozenset(("", "n/a", "na", "none", "null", "unknown", "anonymous", "anonymized",
+                          "anonymised", "redacted", "removed", "-", "0", "000y"))
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
+
+
+def normalise_field(name: str) -> str:
+    """A field name as :data:`FIELD_KINDS` spells it: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def scan_text(text: str) -> list[tuple[str, str]]:
+    """Every (kind, matched text) of the :data:`TEXT_RULES` in ``text``, in rule order."""
+    hits: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for kind, pattern in TEXT_RULES:
+        for m in pattern.finditer(text):
+            hit = (kind, _clip(m.group(0)))
+            if hit not in seen:
+                seen.add(hit)
+                hits.append(hit)
+    return hits
+
+
+def _age_over_89(value: Any) -> bool:
+    m = re.fullmatch(r"\s*0*(\d{1,3})\s*(?:y|yr|yrs|years?|[a-z]*)?\s*", str(value), re.IGNORECASE)
+    return bool(m) and int(m.group(1)) > 89 and not re.search(r"[dwm]\s*$", str(value).strip(), re.IGNORECASE)
+
+
+def scan_field(name: str, value: Any) -> list[tuple[str, str]]:
+    """Findings of one named field: its field rule, then the text rules on its value.
+
+    ``value`` may be text, bytes, a number or a list of those; booleans and None are empty.
+    """
+    if isinstance(value, (list, tuple)):
+        out: list[tuple[str, str]] = []
+        for v in value:
+            out += [h for h in scan_field(name, v) if h not in out]
+        return out
+    if value is None or isinstance(value, bool):
+        return []
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode("latin-1")
+    text = str(value).strip("\x00 \t\r\n")
+    hits: list[tuple[str, str]] = []
+    key = normalise_field(name)
+    kind = FIELD_KINDS.get(key)
+    if kind is not None and text.lower() not in PLACEHOLDERS:
+        hits.append((kind, _clip(f"{name}={text}")))
+    elif key in _AGE_FIELDS and _age_over_89(text):
+        hits.append(("age_over_89", _clip(f"{name}={text}")))
+    if isinstance(value, str):  # text rules, except a kind the field rule already named
+        hits += [h for h in scan_text(text) if h[0] not in {k for k, _ in hits}]
+    return hits
+
+
+# --- DICOM ------------------------------------------------------------------------------------
+
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
+DEFLATED_LE = "1.2.840.10008.1.2.1.99"
+EXPLICIT_BE = "1.2.840.10008.1.2.2"
+_LONG_VRS = frozenset(("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"))
+_TEXT_VRS = frozenset(("AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UR", "UT"))
+_ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_UNDEFINED = 0xFFFFFFFF
+PIXEL_DATA = 0x7FE00010
+
+#: Keywords (and VRs, for implicit-VR files) of the DICOM tags the scanner names.
+DICOM_TAGS: Mapping[int, tuple[str, str]] = {
+    0x00020010: ("TransferSyntaxUID", "UI"),
+    0x00080020: ("StudyDate", "DA"), 0x00080021: ("SeriesDate", "DA"), 0x00080022: ("AcquisitionDate", "DA"),
+    0x00080023: ("ContentDate", "DA"), 0x0008002A: ("AcquisitionDateTime", "DT"),
+    0x00080050: ("AccessionNumber", "SH"), 0x00080080: ("InstitutionName", "LO"),
+    0x00080081: ("InstitutionAddress", "ST"), 0x00080090: ("ReferringPhysicianName", "PN"),
+    0x00080092: ("ReferringPhysicianAddress", "ST"), 0x00080094: ("ReferringPhysicianTelephoneNumbers", "SH"),
+    0x00081010: ("StationName", "SH"), 0x00081040: ("InstitutionalDepartmentName", "LO"),
+    0x00081048: ("PhysiciansOfRecord", "PN"), 0x00081050: ("PerformingPhysicianName", "PN"),
+    0x00081060: ("NameOfPhysiciansReadingStudy", "PN"), 0x00081070: ("OperatorsName", "PN"),
+    0x00100010: ("PatientName", "PN"), 0x00100020: ("PatientID", "LO"), 0x00100021: ("IssuerOfPatientID", "LO"),
+    0x00100030: ("PatientBirthDate", "DA"), 0x00100032: ("PatientBirthTime", "TM"),
+    0x00101000: ("OtherPatientIDs", "LO"), 0x00101001: ("OtherPatientNames", "PN"),
+    0x00101002: ("OtherPatientIDsSequence", "SQ"), 0x00101005: ("PatientBirthName", "PN"),
+    0x00101010: ("PatientAge", "AS"), 0x00101040: ("PatientAddress", "LO"),
+    0x00101060: ("PatientMotherBirthName", "PN"), 0x00102154: ("PatientTelephoneNumbers", "SH"),
+    0x00181000: ("DeviceSerialNumber", "LO"), 0x00380010: ("AdmissionID", "LO"),
+    0x00280002: ("SamplesPerPixel", "US"), 0x00280004: ("PhotometricInterpretation", "CS"),
+    0x00280006: ("PlanarConfiguration", "US"), 0x00280008: ("NumberOfFrames", "IS"),
+    0x00280010: ("Rows", "US"), 0x00280011: ("Columns", "US"), 0x00280030: ("PixelSpacing", "DS"),
+    0x00280100: ("BitsAllocated", "US"), 0x00280101: ("BitsStored", "US"),
+    0x00280103: ("PixelRepresentation", "US"), 0x00281052: ("RescaleIntercept", "DS"),
+    0x00281053: ("RescaleSlope", "DS"), PIXEL_DATA: ("PixelData", "OW"),
+}
+
+
+class DicomError(ValueError):
+    """The bytes are not a DICOM data set this reader understands."""
+
+
+@dataclass(frozen=True)
+class DicomElement:
+    """One data element. ``path`` names enclosing sequence items, '' at the top level."""
+
+    tag: int
+    vr: str
+    value: bytes
+    path: str
+
+    @property
+    def location(self) -> str:
+        keyword = DICOM_TAGS.get(self.tag, ("", ""))[0]
+        name = f"({self.tag >> 16:04X},{self.tag & 0xFFFF:04X})"
+        return f"{self.path}{name}{' ' + keyword if keyword else ''}"
+
+
+@dataclass(frozen=True)
+class DicomFile:
+    """A parsed DICOM file: its transfer syntax and every element (sequences flattened)."""
+
+    transfer_syntax: str
+    elements: tuple[DicomElement, ...]
+
+
+def _element_header(buf: bytes, pos: int, explicit: bool) -> tuple[int, str, int, int]:
+    if pos + 8 > len(buf):
+        raise DicomError(f"truncated element header at byte {pos}")
+    group, elem = struct.unpack_from("<HH", buf, pos)
+    tag = (group << 16) | elem
+    if group == 0xFFFE:
+        return tag, "", struct.unpack_from("<I", buf, pos + 4)[0], pos + 8
+    if not explicit:
+        return tag, DICOM_TAGS.get(tag, ("", ""))[1], struct.unpack_from("<I", buf, pos + 4)[0], pos + 8
+    vr = buf[pos + 4: pos + 6]
+    if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
+        raise DicomError(f"element ({group:04X},{elem:04X}) at byte {pos} has no valid VR")
+    vr_text = vr.decode("ascii")
+    if vr_text in _LONG_VRS:
+        if pos + 12 > len(buf):
+            raise DicomError(f"truncated element header at byte {pos}")
+        return tag, vr_text, struct.unpack_from("<I", buf, pos + 8)[0], pos + 12
+    return tag, vr_text, struct.unpack_from("<H", buf, pos + 6)[0], pos + 8
+
+
+def _parse(buf: bytes, pos: int, end: int, explicit: bool, path: str, out: list[DicomElement],
+           stop_after_group: int | None = None) -> int:
+    """Parse elements in ``buf[pos:end]`` into ``out``; return where parsing stopped."""
+    while pos < end:
+        if stop_after_group is not None and struct.unpack_from("<H", buf, pos)[0] != stop_after_group:
+            return pos
+        tag, vr, length, start = _element_header(buf, pos, explicit)
+        if tag in (_ITEM_END, _SEQ_END):
+            return start
+        if length == _UNDEFINED:
+            if vr not in ("SQ", "UN", "OB", "OW", "") and tag != PIXEL_DATA:
+                raise DicomError(f"undefined length on a {vr} element at byte {pos}")
+            out.append(DicomElement(tag, "SQ" if tag != PIXEL_DATA else vr, b"", path))
+            pos = _parse_items(buf, start, end, explicit, out, f"{path}{out[-1].location.split(' ')[0]}", tag == PIXEL_DATA)
+            continue
+        if start + length > end:
+            raise DicomError(f"element at byte {pos} runs past the end ({length} bytes)")
+        value = buf[start: start + length]
+        if vr == "SQ" or (not explicit and value[:4] == b"\xfe\xff\x00\xe0"):
+            out.append(DicomElement(tag, "SQ", b"", path))
+            _parse_items(buf, start, start + length, explicit, out, f"{path}{out[-1].location.split(' ')[0]}", False)
+        else:
+            out.append(DicomElement(tag, vr, value, path))
+        pos = start + length
+    return pos
+
+
+def _parse_items(buf: bytes, pos: int, end: int, explicit: bool, out: list[DicomElement],
+                 path: str, fragments: bool) -> int:
+    index = 0
+    while pos < end:
+        tag, _, length, start = _element_header(buf, pos, explicit)
+        if tag == _SEQ_END:
+            return start
+        if tag != _ITEM:
+            raise DicomError(f"expected a sequence item at byte {pos}")
+        if fragments:  # encapsulated pixel data: opaque fragments
+            pos = start + length
+            continue
+        prefix = f"{path}[{index}]."
+        if length == _UNDEFINED:
+            pos = _parse(buf, start, end, explicit, prefix, out)
+        else:
+            _parse(buf, start, start + length, explicit, prefix, out)
+            pos = start + length
+        index += 1
+    return pos
+
+
+def is_dicom(head: bytes) -> bool:
+    """True if the first 132 bytes carry the DICOM preamble magic."""
+    return head[128:132] == b"DICM"
+
+
+def parse_dicom(data: bytes) -> DicomFile:
+    """Parse a DICOM file (Part 10: preamble, ``DICM``, meta group) or a bare data set.
+
+    Little-endian transfer syntaxes (explicit, implicit, deflated); element values are
+    kept as bytes, sequences flattened with their item path.
+    """
+    pos = 132 if is_dicom(data) else 0
+    out: list[DicomElement] = []
+    if pos:
+        pos = _parse(data, pos, len(data), True, "", out, stop_after_group=0x0002)
+    syntax = next((e.value.decode("ascii", "replace").strip("\x00 ") for e in out if e.tag == 0x00020010), "")
+    if not syntax:  # no meta group: guess from the first element's VR bytes
+        syntax = EXPLICIT_LE if len(data) > pos + 6 and data[pos + 4: pos + 6].isalpha() and data[pos + 4: pos + 6].isupper() else IMPLICIT_LE
+    if syntax == EXPLICIT_BE:
+        raise DicomError("big-endian DICOM is not supported")
+    if syntax == DEFLATED_LE:
+        data, pos = zlib.decompress(data[pos:], -15), 0
+    _parse(data, pos, len(data), syntax != IMPLICIT_LE, "", out)
+    return DicomFile(syntax, tuple(out))
+
+
+def _dicom_findings(dicom: DicomFile) -> list[tuple[str, str, str]]:
+    hits: list[tuple[str, str, str]] = [("preamble", "dicom_header", f"DICOM data set, transfer syntax {dicom.transfer_syntax}")]
+    for e in dicom.elements:
+        if e.tag == PIXEL_DATA or e.vr == "SQ" or not e.value:
+            continue
+        keyword = DICOM_TAGS.get(e.tag, ("", ""))[0]
+        text_like = e.vr in _TEXT_VRS or (e.vr in ("", "UN") and _printable(e.value))
+        if not text_like:
+            continue
+        text = e.value.decode("latin-1").strip("\x00 ")
+        if not text:
+            continue
+        found = scan_field(keyword, text)
+        if e.vr == "PN" and not any(k == "person_name" for k, _ in found):
+            found.append(("person_name", _clip(f"{keyword or 'PN'}={text}")))
+        if e.vr in ("DA", "DT") and not any(k in ("date", "birth_date") for k, _ in found):
+            found.append(("date", _clip(f"{keyword or e.vr}={text}")))
+        hits += [(e.location, k, t) for k, t in found]
+    return hits
+
+
+def _printable(value: bytes) -> bool:
+    return bool(value) and all(32 <= b < 127 or b in (0, 9, 10, 13) for b in value[:256])
+
+
+#: Byte strings that betray a DICOM header inside any binary file (each 6 bytes long, so
+#: random or compressed data contains one by chance about once per 2**48 bytes): the
+#: Part-10 magic followed by the meta group, and an explicit-VR PatientName element (a bare
+#: data set has no magic). Each costs one pass over the file (about 1-2 GB/s).
+DICOM_SIGNATURES = {
+    b"DICM\x02\x00": "DICM preamble magic",
+    b"\x10\x00\x10\x00PN": "(0010,0010) PatientName element",
+}
+
+
+def _signature_findings(path: Path) -> list[tuple[str, str, str]]:
+    hits = []
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return []
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for sig, what in DICOM_SIGNATURES.items():
+                at = mm.find(sig)
+                if at >= 0:
+                    hits.append((f"byte {at}", "dicom_header", what))
+    return hits
+
+
+# --- PNG --------------------------------------------------------------------------------------
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_text_chunks(data: bytes) -> Iterator[tuple[str, str, str]]:
+    """(chunk type, keyword, text) of every tEXt, zTXt, iTXt and eXIf chunk of a PNG."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    pos = len(PNG_SIGNATURE)
+    while pos + 8 <= len(data):
+        length, ctype = struct.unpack_from(">I4s", data, pos)
+        body = data[pos + 8: pos + 8 + length]
+        if len(body) != length:
+            raise ValueError(f"PNG chunk {ctype!r} at byte {pos} is truncated")
+        pos += 12 + length
+        if ctype == b"tEXt":
+            key, _, text = body.partition(b"\x00")
+            yield "tEXt", key.decode("latin-1"), text.decode("latin-1")
+        elif ctype == b"zTXt":
+            key, _, rest = body.partition(b"\x00")
+            yield "zTXt", key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")
+        elif ctype == b"iTXt":
+            key, _, rest = body.partition(b"\x00")
+            compressed, rest = rest[0], rest[2:]
+            _lang, _, rest = rest.partition(b"\x00")
+            _translated, _, text = rest.partition(b"\x00")
+            yield "iTXt", key.decode("latin-1"), (zlib.decompress(text) if compressed else text).decode("utf-8", "replace")
+        elif ctype == b"eXIf":
+            runs = re.findall(rb"[\x20-\x7e]{4,}", body)
+            yield "eXIf", "", "\n".join(r.decode("ascii") for r in runs)
+        elif ctype == b"IEND":
+            return
+
+
+def _png_findings(data: bytes) -> list[tuple[str, str, str]]:
+    hits = []
+    for ctype, key, text in png_text_chunks(data):
+        where = f"{ctype}[{key}]"
+        hits += [(where, k, t) for k, t in scan_field(key, text)]
+        hits += [(where, k, t) for k, t in scan_text(key)]  # the keyword itself
+    return hits
+
+
+# --- NIfTI ------------------------------------------------------------------------------------
+
+#: NIfTI-1 header text fields: name -> (byte offset, length).
+NIFTI_TEXT_FIELDS: Mapping[str, tuple[int, int]] = {
+    "db_name": (14, 18), "descrip": (148, 80), "aux_file": (228, 24), "intent_name": (328, 16),
+}
+NIFTI_HEADER_SIZE = 348
+
+
+def is_nifti(head: bytes) -> bool:
+    """True for a NIfTI-1 header (single-file ``n+1`` or pair ``ni1``), either byte order."""
+    return (len(head) >= NIFTI_HEADER_SIZE and head[344:348] in (b"n+1\x00", b"ni1\x00")
+            and NIFTI_HEADER_SIZE in (struct.unpack_from("<i", head)[0], struct.unpack_from(">i", head)[0]))
+
+
+def _gunzip_head(path: Path, limit: int) -> bytes:
+    d = zlib.decompressobj(wbits=31)
+    out = bytearray()
+    with open(path, "rb") as f:
+        while len(out) < limit and (chunk := f.read(65536)):
+            out += d.decompress(chunk, limit - len(out))
+            while d.unconsumed_tail and len(out) < limit:
+                out += d.decompress(d.unconsumed_tail, limit - len(out))
+            if d.eof:
+                break
+    return bytes(out)
+
+
+def _nifti_findings(head: bytes) -> list[tuple[str, str, str]]:
+    hits = []
+    for name, (offset, size) in NIFTI_TEXT_FIELDS.items():
+        text = head[offset: offset + size].split(b"\x00", 1)[0].decode("latin-1")
+        hits += [(f"header.{name}", k, t) for k, t in scan_field(name, text)]
+    if len(head) > 352 and head[348] != 0:  # header extensions follow
+        endian = "<" if struct.unpack_from("<i", head)[0] == NIFTI_HEADER_SIZE else ">"
+        vox_offset = int(struct.unpack_from(f"{endian}f", head, 108)[0])
+        pos, n = 352, 0
+        while pos + 8 <= min(len(head), vox_offset):
+            esize, ecode = struct.unpack_from(f"{endian}ii", head, pos)
+            if esize < 8:
+                break
+            body = head[pos + 8: pos + esize]
+            where = f"extension[{n}] code {ecode}"
+            if ecode == 2:  # DICOM
+                try:
+                    hits += [(f"{where} {loc}", k, t) for loc, k, t in _dicom_findings(parse_dicom(body))]
+                except DicomError:
+                    hits.append((where, "dicom_header", "DICOM extension"))
+            else:
+                hits += [(where, k, t) for k, t in scan_text(body.decode("latin-1").replace("\x00", " "))]
+            pos += esize
+            n += 1
+    return hits
+
+
+# --- JSON, HDF5, text -------------------------------------------------------------------------
+
+def _json_findings(node: Any, where: str = "$", key: str = "") -> Iterator[tuple[str, str, str]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            loc = f"{where}.{k}" if re.fullmatch(r"[A-Za-z_][\w-]*", str(k)) else f"{where}[{json.dumps(k)}]"
+            for kind, text in scan_text(str(k)):
+                yield loc, kind, text
+            yield from _json_findings(v, loc, str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _json_findings(v, f"{where}[{i}]", key)
+    elif isinstance(node, (str, int, float)) and not isinstance(node, bool):
+        for kind, text in scan_field(key, node):  # numbers: the field rule only
+            yield where, kind, text
+
+
+def _hdf5_value(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "SOU":
+            return [_hdf5_value(v) for v in value.ravel().tolist()]
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+        return value.item()
+    return None
+
+
+#: String datasets larger than this many elements are not read (attributes always are).
+MAX_STRING_DATASET = 1_000_000
+
+
+def _hdf5_findings(path: Path) -> list[tuple[str, str, str]]:
+    import h5py
+
+    hits: list[tuple[str, str, str]] = []
+
+    def attrs_of(name: str, obj: Any) -> None:
+        where = obj.name if obj.name else "/"
+        if name:
+            leaf = name.rsplit("/", 1)[-1]
+            hits.extend((where, k, t) for k, t in scan_text(leaf))
+        for attr in obj.attrs:
+            value = _hdf5_value(obj.attrs[attr])
+            loc = f"{where}@{attr}"
+            hits.extend((loc, k, t) for k, t in scan_text(attr))
+            if value is not None:
+                hits.extend((loc, k, t) for k, t in scan_field(attr, value))
+        if isinstance(obj, h5py.Dataset) and obj.dtype.kind in "SOU" and obj.size <= MAX_STRING_DATASET:
+            hits.extend((where, k, t) for k, t in scan_field(name.rsplit("/", 1)[-1], _hdf5_value(obj[()])))
+
+    with h5py.File(path, "r") as f:
+        attrs_of("", f)
+        f.visititems(attrs_of)
+    return hits
+
+
+def _text_findings(text: str) -> list[tuple[str, str, str]]:
+    hits = []
+    for n, line in enumerate(text.splitlines(), 1):
+        hits += [(f"line {n}", k, t) for k, t in scan_text(line)]
+    return hits
+
+
+# --- files and the walk -----------------------------------------------------------------------
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: Text files larger than this are scanned only for DICOM signatures.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a multi-byte character cut at the end
+    return True
+
+
+def scan_file(path: Path) -> list[Finding]:
+    """Every finding in one file (see the module docstring for the carriers read)."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    size = path.stat().st_size
+    hits: list[tuple[str, str, str]] = []
+    try:
+        if head.startswith(PNG_SIGNATURE):
+            hits = _png_findings(path.read_bytes()) + _signature_findings(path)
+        elif head.startswith(HDF5_SIGNATURE):
+            hits = _hdf5_findings(path) + _signature_findings(path)
+        elif is_dicom(head):
+            hits = _dicom_findings(parse_dicom(path.read_bytes()))
+        elif is_nifti(head):
+            vox = int(struct.unpack_from("<f" if struct.unpack_from("<i", head)[0] == NIFTI_HEADER_SIZE else ">f", head, 108)[0])
+            with open(path, "rb") as f:
+                hits = _nifti_findings(f.read(max(352, min(vox, 16 << 20)))) + _signature_findings(path)
+        elif head.startswith(b"\x1f\x8b"):
+            inner = _gunzip_head(path, 352)
+            if is_nifti(inner):
+                vox = int(struct.unpack_from("<f" if struct.unpack_from("<i", inner)[0] == NIFTI_HEADER_SIZE else ">f", inner, 108)[0])
+                hits = _nifti_findings(_gunzip_head(path, max(352, min(vox, 16 << 20))))
+        elif size <= MAX_TEXT_BYTES and _looks_like_text(head):
+            text = path.read_text("utf-8", errors="replace")
+            if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
+                try:
+                    hits = list(_json_findings(json.loads(text)))
+                except ValueError:
+                    hits = _text_findings(text)
+            else:
+                hits = _text_findings(text)
+        else:
+            hits = _signature_findings(path)
+    except (OSError, ValueError, KeyError, struct.error, zlib.error, DicomError) as exc:
+        hits.append(("(file)", "unscannable", _clip(f"{type(exc).__name__}: {exc}")))
+    return [Finding(path, loc, kind, text) for loc, kind, text in dict.fromkeys(hits)]
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files below ``paths`` (files themselves, directories walked), each in sorted order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist.
+    """
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            yield p
+        elif p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    yield Path(dirpath) / name
+        else:
+            raise FileNotFoundError(f"{p} does not exist")
+
+
+def scan(paths: Iterable[Path]) -> list[Finding]:
+    """Scan files and directories (recursively, in sorted order) for identifiers.
+
+    Parameters
+    ----------
+    paths : files or directories.
+
+    Returns
+    -------
+    list of Finding
+        Empty when nothing was found; in file order, then in order within each file.
+    """
+    findings: list[Finding] = []
+    for path in iter_files(paths):
+        findings += scan_file(path)
+    return findings

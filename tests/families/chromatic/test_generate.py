@@ -1,0 +1,165 @@
+"""The pure generator: colour conversions, regions, quantisation, statistics recovered from output."""
+
+import colorsys
+import dataclasses
+
+import numpy as np
+import pytest
+
+from synthbank.families.chromatic.generate import (
+    ChromaticParams, bridge_kernel, gaussian_kernel, generate_block, hsl_to_rgb, quantise, region_labels,
+    rgb_to_hsl, to_spectral, validate_params, wavelengths,
+)
+from synthbank.families.chromatic.metrics import region_sums
+
+P = ChromaticParams(height=96, width=96, cells_per_side=12)
+
+
+@pytest.fixture(scope="module")
+def block():
+    return generate_block(np.random.default_rng(7), 24, P)
+
+
+def test_hsl_rgb_conversions_match_colorsys_and_invert():
+    hsl = np.random.default_rng(0).random((2000, 3))
+    rgb = hsl_to_rgb(hsl)
+    ref = np.array([colorsys.hls_to_rgb(h, lig, s) for h, s, lig in hsl])
+    assert np.abs(rgb - ref).max() < 1e-12
+    back = rgb_to_hsl(rgb)
+    ref_hsl = np.array([colorsys.rgb_to_hls(*c) for c in rgb])[:, [0, 2, 1]]
+    assert np.abs(back - ref_hsl).max() < 1e-12
+    assert np.abs(back - hsl).max() < 1e-9  # saturation > 0 and 0 < lightness < 1 almost surely
+    assert rgb_to_hsl(np.array([0.3, 0.3, 0.3])).tolist() == [0.0, 0.0, 0.3]  # grey: hue and saturation 0
+
+
+def test_quantise_is_the_1e6_grid_and_idempotent():
+    x = np.random.default_rng(1).random(100_000).astype(np.float32) * 3
+    q = quantise(x.copy())
+    k = np.rint(q.astype(np.float64) * 1e6)
+    assert np.abs(q - k * 1e-6).max() < 3e-7  # nearest float32 to a multiple of 1e-6
+    assert np.abs(q - x).max() <= 5e-7 + 3e-7
+    assert np.array_equal(quantise(q.copy()), q)
+    with pytest.raises(ValueError, match="float32"):
+        quantise(np.zeros(3))
+
+
+def test_regions_are_exact_voronoi_cells_for_jitter_up_to_065():
+    ju = np.random.default_rng(2).random((3, 10, 10, 2))
+    labels = region_labels(ju, 80, 80, 0.65)
+    g, cell = 10, 8.0
+    cy, cx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
+    sy = (cy + 0.5) * cell + 0.65 * (ju[..., 0] - 0.5) * cell
+    sx = (cx + 0.5) * cell + 0.65 * (ju[..., 1] - 0.5) * cell
+    yy, xx = np.meshgrid(np.arange(80) + 0.5, np.arange(80) + 0.5, indexing="ij")
+    d = (yy[None, :, :, None] - sy.reshape(3, 1, 1, -1)) ** 2 + (xx[None, :, :, None] - sx.reshape(3, 1, 1, -1)) ** 2
+    assert np.array_equal(d.argmin(-1), labels)
+    assert all(np.unique(labels[i]).size == g * g for i in range(3))  # every cell owns pixels
+
+
+def test_block_is_a_pure_function_of_the_generator_state(block):
+    again = generate_block(np.random.default_rng(7), 24, P)
+    for name in ("chromatic", "mask", "region_hsl", "spectral"):
+        assert np.array_equal(getattr(block, name), getattr(again, name)), name
+    other = generate_block(np.random.default_rng(8), 24, P)
+    assert not np.array_equal(block.chromatic, other.chromatic)
+
+
+def test_kept_positions_have_the_bytes_of_the_full_block(block):
+    part = generate_block(np.random.default_rng(7), 24, P, keep=(23, 5))
+    for name in ("chromatic", "mask", "region_hsl", "spectral"):
+        assert np.array_equal(getattr(part, name), getattr(block, name)[[23, 5]]), name
+    with pytest.raises(ValueError, match="keep"):
+        generate_block(np.random.default_rng(7), 24, P, keep=(24,))
+
+
+def test_shapes_dtypes_ranges_and_quantisation(block):
+    n, r, k = 24, P.regions, P.bands
+    assert block.chromatic.shape == (n, 96, 96, 3) and block.chromatic.dtype == np.float32
+    assert block.mask.shape == (n, 96, 96) and block.mask.dtype == np.uint8 and int(block.mask.max()) == r - 1
+    assert block.region_hsl.shape == (n, r, 3) and block.spectral.shape == (n, 96, 96, k)
+    assert 0.0 <= block.chromatic.min() and block.chromatic.max() <= 1.0
+    for a in (block.chromatic, block.spectral, block.region_hsl):
+        assert np.abs(a.astype(np.float64) * 1e6 - np.rint(a.astype(np.float64) * 1e6)).max() < 0.3
+
+
+def test_region_colours_are_uniform_in_hsl(block):
+    """Recover each region's colour from its pixels and check HSL means and variances."""
+    count, total, _ = region_sums(block.chromatic, block.mask, P.regions)
+    rgb = total / count[:, None]
+    inner = (rgb.min(axis=1) > 0.2) & (rgb.max(axis=1) < 0.8)  # away from clipping: mean is unbiased
+    truth = hsl_to_rgb(block.region_hsl.reshape(-1, 3).astype(np.float64))
+    # noise averages out: ~0.05 / sqrt(pixels per region)
+    assert np.abs(rgb[inner] - truth[inner]).max() < 6 * 0.05 / np.sqrt(count[inner].min())
+    hsl = block.region_hsl.reshape(-1, 3).astype(np.float64)
+    # Latin hypercube: per sample the mean is 1/2 within 1/(2R); variance 1/12
+    assert np.abs(hsl.mean(axis=0) - 0.5).max() < 0.01
+    assert np.abs(hsl.var(axis=0) - 1 / 12).max() < 0.004
+    per_sample = block.region_hsl.astype(np.float64).mean(axis=1)
+    assert np.abs(per_sample - 0.5).max() < 1 / P.regions
+    # one value per stratum, per sample and coordinate
+    strata = np.sort(np.floor(block.region_hsl.astype(np.float64) * P.regions).astype(int), axis=1)
+    assert np.array_equal(strata, np.broadcast_to(np.arange(P.regions)[None, :, None], strata.shape))
+
+
+def test_independent_sampling_is_uniform_but_not_stratified():
+    p = dataclasses.replace(P, sampling="independent", hue=(0.2, 0.6), lightness=(0.1, 0.5))
+    b = generate_block(np.random.default_rng(3), 24, p)
+    hsl = b.region_hsl.reshape(-1, 3).astype(np.float64)
+    n = hsl.shape[0]
+    for j, (lo, hi) in enumerate([(0.2, 0.6), (0.0, 1.0), (0.1, 0.5)]):
+        assert lo <= hsl[:, j].min() and hsl[:, j].max() <= hi
+        assert abs(hsl[:, j].mean() - (lo + hi) / 2) < 4 * (hi - lo) / np.sqrt(12 * n)
+        assert abs(hsl[:, j].var() - (hi - lo) ** 2 / 12) < 0.1 * (hi - lo) ** 2 / 12
+    strata = np.sort(np.floor(b.region_hsl[..., 1].astype(np.float64) * p.regions).astype(int), axis=1)
+    assert not np.array_equal(strata, np.broadcast_to(np.arange(p.regions), strata.shape))
+
+
+@pytest.mark.parametrize("sigma", [0.02, 0.05, 0.1])
+def test_noise_level_is_recovered_from_regions(sigma):
+    p = dataclasses.replace(P, noise_level=sigma)
+    b = generate_block(np.random.default_rng(4), 8, p)
+    residual = b.chromatic.astype(np.float64) - hsl_to_rgb(b.region_hsl.astype(np.float64))[np.arange(8)[:, None, None], b.mask]
+    clean = hsl_to_rgb(b.region_hsl.astype(np.float64))[np.arange(8)[:, None, None], b.mask]
+    far = (clean > 4 * sigma) & (clean < 1 - 4 * sigma)  # clipping is 4 sigma away
+    est = residual[far].std()
+    assert far.sum() > 20_000
+    assert abs(est - sigma) < 0.01 * sigma
+    assert abs(residual[far].mean()) < 0.01 * sigma
+
+
+def test_spectral_is_the_bridge_kernel_image(block):
+    kernel = bridge_kernel(P)
+    lam = wavelengths(P)
+    assert lam[0] == 400 and lam[-1] == 700 and lam.size == 31
+    assert np.abs(kernel - gaussian_kernel(lam, P.centres_nm, P.widths_nm, P.amplitudes)).max() <= 5e-7 + 1e-7
+    expect = np.einsum("...c,ck->...k", block.chromatic.astype(np.float64), kernel.astype(np.float64))
+    assert np.abs(block.spectral - expect).max() < 1e-6
+    assert np.array_equal(to_spectral(block.chromatic, kernel), block.spectral)
+    assert int(np.argmax(kernel[0])) == 21 and int(np.argmax(kernel[2])) == 6  # 610 nm and 465 nm bands
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"noise_level": -0.1}, "noise_level=-0.1"),
+        ({"cells_per_side": 17}, "cells_per_side=17"),
+        ({"jitter": 0.9}, "jitter=0.9"),
+        ({"hue": (0.5, 0.2)}, "hue=[0.5, 0.2]"),
+        ({"sampling": "sobol"}, "sampling='sobol'"),
+        ({"wavelengths_nm": (700.0, 400.0)}, "wavelengths_nm"),
+        ({"bands": 1}, "bands=1"),
+        ({"widths_nm": (35.0, 0.0, 30.0)}, "widths_nm"),
+        ({"height": 4}, "height=4"),
+    ],
+)
+def test_bad_parameters_are_refused_with_name_and_value(change, message):
+    with pytest.raises(ValueError, match="invalid") as info:
+        validate_params(dataclasses.replace(P, **change))
+    assert message in str(info.value)
+
+
+def test_bad_block_arguments_are_refused():
+    with pytest.raises(ValueError, match="n=0"):
+        generate_block(np.random.default_rng(0), 0, P)
+    with pytest.raises(TypeError, match="Generator"):
+        generate_block(np.random.RandomState(0), 2, P)

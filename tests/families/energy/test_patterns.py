@@ -1,0 +1,59 @@
+"""Base patterns: shapes, non-negativity, normalisation, and the turbulent spectrum's slope."""
+
+import numpy as np
+import pytest
+
+from synthbank.families.energy import patterns
+from synthbank.families.energy.sequence import PatternParams, base_maps
+
+
+def rngs(n, seed=0):
+    return [np.random.default_rng([seed, i]) for i in range(n)]
+
+
+@pytest.mark.parametrize("pattern", patterns.PATTERNS)
+@pytest.mark.parametrize("shape", [(64, 64), (128, 192), (256, 256)])
+def test_every_pattern_is_nonnegative_finite_and_normalised(pattern, shape):
+    maps = base_maps(pattern, shape, 1000.0, PatternParams(), rngs(3))
+    assert maps.shape == (3, *shape) and maps.dtype == np.float64
+    assert np.isfinite(maps).all() and (maps >= 0).all()
+    np.testing.assert_allclose(maps.sum(axis=(1, 2)), 1000.0, rtol=1e-12)
+    assert (maps.std(axis=(1, 2)) > 0).all()  # not flat
+
+
+def test_patterns_are_deterministic_given_their_rngs_and_differ_between_rngs():
+    a = base_maps("vortex", (64, 64), 1.0, PatternParams(), rngs(2))
+    b = base_maps("vortex", (64, 64), 1.0, PatternParams(), rngs(2))
+    assert np.array_equal(a, b) and not np.array_equal(a[0], a[1])
+
+
+def shell_spectrum_slope(maps, kmin=4, kmax=40):
+    """Fit log E(k) = a + slope log k on the radially summed power of the fluctuations."""
+    n, h, w = maps.shape
+    power = np.abs(np.fft.fft2(maps - maps.mean(axis=(1, 2), keepdims=True))) ** 2
+    ky, kx = np.meshgrid(np.fft.fftfreq(h, 1 / h), np.fft.fftfreq(w, 1 / h), indexing="ij")
+    k = np.rint(np.hypot(ky, kx)).astype(int)
+    shells = np.array([np.bincount(k.ravel(), p.ravel(), minlength=h) for p in power]).mean(axis=0)
+    ks = np.arange(kmin, kmax + 1)
+    return np.polyfit(np.log(ks), np.log(shells[ks]), 1)[0]
+
+
+@pytest.mark.parametrize("index", [-5 / 3, -3.0, -1.0])
+def test_turbulent_shell_spectrum_slope_is_recovered_from_the_maps(index):
+    maps = base_maps("turbulent", (256, 256), 1000.0, PatternParams(spectral_index=index), rngs(6, seed=7))
+    slope = shell_spectrum_slope(maps)
+    assert abs(slope - index) < 0.12, (slope, index)
+
+
+@pytest.mark.parametrize("shape, ok", [((64, 64), True), ((128, 192), True), ((256, 384), True), ((100, 100), False),
+                                        ((64, 65), False), ((192, 128), False), ((64,), False)])
+def test_validate_shape_allows_square_or_two_to_three(shape, ok):
+    assert patterns.validate_shape(shape) is ok
+    if not ok:
+        with pytest.raises(ValueError, match="allowed"):
+            patterns.check_shape(shape)
+
+
+def test_unknown_pattern_is_refused_with_the_allowed_names():
+    with pytest.raises(ValueError, match="pattern='spiral' is invalid: allowed"):
+        base_maps("spiral", (64, 64), 1.0, PatternParams(), rngs(1))

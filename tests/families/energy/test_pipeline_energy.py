@@ -1,0 +1,52 @@
+"""End to end: the energy stages under real dvc in a throwaway copy, at tiny params."""
+
+import json
+import re
+
+import pytest
+from conftest import make_project
+
+pytestmark = pytest.mark.slow
+
+DOMAINS = ["active_matter", "astrophysics", "fluid_dynamics", "plasma_physics", "turbulent_radiative_layer"]
+
+
+def shrink(project):
+    path = project.path / "params.yaml"
+    text = path.read_text("utf-8")
+    head, sep, block = text.partition("\nenergy:\n")
+    for key, value in (("shape", "[64, 96]"), ("n_sequences", "2"), ("n_steps", "3"), ("scales", "[64]")):
+        block, n = re.subn(rf"(?m)^(  {key}:[ \t]*)\S.*?(\s+#|$)", rf"\g<1>{value}\g<2>", block, count=1)
+        assert n == 1, key
+    path.write_text(head + sep + block, "utf-8")
+
+
+def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
+    project = make_project(tmp_path, run)
+    shrink(project)
+    project.commit("tiny energy params")
+
+    first = project.run("dvc", "repro", "catalog_energy")
+    for d in DOMAINS:
+        assert f"Running stage 'generate_energy@{d}'" in first.stdout
+    assert "Running stage 'validate_energy'" in first.stdout and "Running stage 'catalog_energy'" in first.stdout
+    assert "generate_atomic" not in first.stdout
+
+    metrics = json.loads((project.path / "metrics/energy.json").read_text())
+    assert metrics["thresholds_met"] is True and metrics["maps_total"] == 5 * 2 * 3
+    catalog = json.loads((project.path / "data/catalogs/catalog.json").read_text())
+    assert catalog["stats"]["total_files"] == 5 and catalog["files"][0]["shape"] == [2, 3, 64, 96]
+    manifest = json.loads((project.path / "manifests/energy.json").read_text())
+    assert sorted(e["path"] for e in manifest["entries"]) == [f"data/energy/{d}/{d}_64.h5" for d in DOMAINS]
+    for d in DOMAINS:
+        assert (project.path / "reports/energy" / f"{d}.png").is_file()
+
+    lock = (project.path / "dvc.lock").read_bytes()
+    second = project.run("dvc", "repro", "catalog_energy")
+    assert "Running stage" not in second.stdout, second.stdout
+    assert (project.path / "dvc.lock").read_bytes() == lock
+
+    verify = project.run("synthbank", "verify", "manifests/energy.json")
+    assert verify.stdout.startswith("OK manifests/energy.json: 5 files"), verify.stdout
+    dag = project.run("dvc", "dag", "catalog_energy")
+    assert "validate_energy" in dag.stdout and "generate_energy@plasma_physics" in dag.stdout

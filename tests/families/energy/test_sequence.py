@@ -1,0 +1,85 @@
+"""Sequences: records, determinism and stream independence from the dataset's size."""
+
+import numpy as np
+import pytest
+
+from synthbank.families.energy import perturb
+from synthbank.families.energy.sequence import RECORD_NAMES, PatternParams, PerturbationConfig, generate_domain
+from synthbank.families.energy.thermo import entropy
+
+ALL = {k: 1.0 for k in perturb.KINDS}
+
+
+def config(probability=None, **kw):
+    return PerturbationConfig(probability=probability or {k: 0.5 for k in perturb.KINDS}, **kw)
+
+
+def run(n_seq=3, n_steps=6, cfg=None, domain="d", pattern="turbulent", seed=42):
+    return generate_domain(seed, domain, pattern, (64, 64), n_seq, n_steps, 1000.0, PatternParams(), cfg or config())
+
+
+def test_shapes_records_and_bookkeeping():
+    maps, rec = run()
+    assert maps.shape == (3, 6, 64, 64) and maps.dtype == np.float32
+    assert set(rec) == set(RECORD_NAMES) and all(v.shape == (3, 6) for v in rec.values())
+    np.testing.assert_allclose(rec["total_energy"], maps.sum(axis=(2, 3), dtype=np.float64), rtol=1e-6)
+    np.testing.assert_allclose(rec["entropy"], entropy(maps), atol=1e-5)
+    assert not any(rec[f"{k}_applied"][:, 0].any() for k in perturb.KINDS)  # step 0 is the base map
+    factor = np.where(rec["scaling_applied"] > 0, rec["scaling_factor"], 1.0)
+    np.testing.assert_allclose(rec["total_energy"][:, 1:], rec["total_energy"][:, :-1] * factor[:, 1:], rtol=1e-12)
+    assert (maps >= 0).all() and np.isfinite(maps).all()
+
+
+def test_all_kinds_applied_every_step_when_probability_is_one_and_none_when_zero():
+    _, rec = run(cfg=config(ALL))
+    assert all(rec[f"{k}_applied"][:, 1:].all() for k in perturb.KINDS)
+    maps, rec = run(cfg=config({k: 0.0 for k in perturb.KINDS}))
+    assert (maps == maps[:, :1]).all()  # no perturbation: a constant sequence
+
+
+def test_deterministic_and_independent_of_how_many_sequences_or_steps():
+    a, ra = run(n_seq=3, n_steps=6)
+    b, _ = run(n_seq=3, n_steps=6)
+    c, rc = run(n_seq=5, n_steps=4)
+    assert np.array_equal(a, b)
+    assert np.array_equal(a[:, :4], c[:3])
+    assert np.array_equal(ra["rotation_angle_deg"][:, :4], rc["rotation_angle_deg"][:3])
+    d, _ = run(domain="other")
+    assert not np.array_equal(a, d)
+
+
+def test_config_is_validated_with_the_value_and_the_rule():
+    with pytest.raises(ValueError, match="probability=.*allowed one value in \\[0, 1\\]"):
+        PerturbationConfig(probability={"rotation": 2.0})
+    with pytest.raises(ValueError, match="scale_range=\\(0.0, 1.0\\) is invalid"):
+        config(scale_range=(0.0, 1.0))
+    with pytest.raises(ValueError, match="n_steps=0 is invalid"):
+        run(n_steps=0)
+
+
+def test_seed_single_map_api_matches_the_vectorised_code():
+    from synthbank.families.energy import api
+
+    base = api.generate_base_pattern("laminar", (64, 96), np.random.default_rng(1))
+    assert base.shape == (64, 96) and base.sum() == pytest.approx(1000.0)
+    np.testing.assert_array_equal(api.apply_translation(base, 3, -2), np.roll(base, (-2, 3), axis=(0, 1)))
+    assert api.apply_energy_scaling(base, 2.0).sum() == pytest.approx(2000.0)
+    for out in (api.apply_rotation(base, 30), api.apply_thermal_blur(base, 2.0),
+                api.apply_gaussian_noise(base, 0.1, np.random.default_rng(0))):
+        assert api.validate_energy_conservation(base, out) < 1e-12
+    seq, meta = api.generate_sequence(base, n_steps=4, seed=3)
+    assert seq.shape == (4, 64, 96) and [m["step"] for m in meta] == [0, 1, 2, 3] and meta[0]["perturbations"] == []
+    assert np.array_equal(seq, api.generate_sequence(base, n_steps=4, seed=3, return_metadata=False))
+
+
+@pytest.mark.parametrize("kind", ["blur", "scaling"])
+def test_generation_refuses_a_perturbation_that_breaks_conservation(monkeypatch, kind):
+    from synthbank.families.energy.thermo import ThermodynamicViolation
+
+    if kind == "blur":
+        original = perturb.blur
+        monkeypatch.setattr(perturb, "blur", lambda maps, sigma: 1.08 * original(maps, sigma))
+    else:
+        monkeypatch.setattr(perturb, "scale", lambda maps, factor: maps * (factor[:, None, None] + 0.1))
+    with pytest.raises(ThermodynamicViolation, match=f"{kind} at step 1 of sequence .* >= tolerance 0.05"):
+        run(cfg=config(ALL))

@@ -1,0 +1,130 @@
+"""Validation reads real files; each check fails on data built to violate it."""
+
+import json
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+
+from synthbank.families.energy.validate import validate
+
+
+def _thresholds():
+    from synthbank import params
+    from pathlib import Path
+
+    return params.load(Path(__file__).resolve().parents[3] / "params.yaml").family("energy")["thresholds"]
+
+
+DOMAIN_NAMES = ["active_matter", "astrophysics", "fluid_dynamics", "plasma_physics", "turbulent_radiative_layer"]
+
+
+def run(data, tmp_path):
+    failures = validate(data, DOMAIN_NAMES, tmp_path / "metrics.json", tmp_path / "reports", _thresholds())
+    return failures, json.loads((tmp_path / "metrics.json").read_text())
+
+
+def test_generated_atlas_passes_with_exact_bookkeeping(atlas, tmp_path):
+    failures, metrics = run(atlas, tmp_path)
+    assert failures == [] and metrics["thresholds_met"] is True
+    assert metrics["maps_total"] == 5 * 18
+    for m in metrics["domains"].values():
+        assert m["negative_cells"] == 0 and m["nonfinite_cells"] == 0 and m["format_problems"] == 0
+        assert max(m["conservation_error_max"].values()) < 1e-5
+        assert m["pyramid_conservation_error_max"] < 1e-5
+        assert m["entropy_rise_fraction"]["blur"] == 1.0
+    png = np.asarray(Image.open(tmp_path / "reports" / "plasma_physics.png"))
+    assert png.dtype == np.uint8 and png.shape == (3 * 64 + 2 * 2, 6 * 64 + 5 * 2)
+
+
+def _edit(data, domain, scale, fn):
+    with h5py.File(data / domain / f"{domain}_{scale}.h5", "r+") as f:
+        fn(f)
+
+
+def _first_applied(f, kind):
+    s, t = np.argwhere(f[f"scalars/{kind}_applied"][...] > 0)[0]
+    return int(s), int(t)
+
+
+def negative(f):
+    f["t0_fields/energy"][0, 1, 5, 5] = -1.0
+
+
+def nonfinite(f):
+    f["t0_fields/energy"][0, 1, 5, 5] = np.nan
+
+
+def noise_ratio(f):
+    s, t = _first_applied(f, "noise")
+    f["scalars/noise_energy_ratio"][s, t] = 1.2
+
+
+def scaling_ratio(f):
+    s, t = _first_applied(f, "scaling")
+    f["scalars/scaling_energy_ratio"][s, t] = f["scalars/scaling_factor"][s, t] * 0.9
+
+
+def step_energy(f):
+    e = f["t0_fields/energy"]
+    e[1, 3] = e[1, 3] * 1.1
+
+
+def blur_entropy(f):
+    ds = f["scalars/blur_entropy_change"]
+    applied = f["scalars/blur_applied"][...] > 0
+    ds[...] = np.where(applied, -0.01, ds[...])
+
+
+def blur_steps_sharpen(f):
+    e = f["t0_fields/energy"]
+    data = e[...].astype(np.float64)
+    applied = f["scalars/blur_applied"][...] > 0
+    sharp = data**4
+    sharp *= (data.sum(axis=(2, 3)) / sharp.sum(axis=(2, 3)))[..., None, None]
+    e[...] = np.where(applied[..., None, None], sharp, data).astype(np.float32)
+
+
+def pyramid(f):
+    e = f["t0_fields/energy"]
+    e[...] = e[...] * 1.1
+
+
+def format_problem(f):
+    del f["t0_fields/energy"].attrs["dim_varying"]
+
+
+CASES = [
+    (negative, 128, "negative_cells"),
+    (nonfinite, 128, "nonfinite_cells"),
+    (noise_ratio, 128, "conservation_error_max.noise"),
+    (scaling_ratio, 128, "conservation_error_max.scaling"),
+    (step_energy, 128, "conservation_error_max.step_from_maps"),
+    (blur_entropy, 128, "entropy_rise_fraction.blur="),
+    (blur_steps_sharpen, 128, "entropy_rise_fraction.blur_steps"),
+    (pyramid, 64, "pyramid_conservation_error_max"),
+    (format_problem, 64, "format_problems"),
+]
+
+
+@pytest.mark.parametrize("edit, scale, metric", CASES, ids=[c[2] for c in CASES])
+def test_each_check_fails_on_data_built_to_violate_it(atlas, tmp_path, edit, scale, metric):
+    data = tmp_path / "energy"
+    shutil.copytree(atlas, data)
+    _edit(data, "plasma_physics", scale, edit)
+    failures, metrics = run(data, tmp_path)
+    assert any(f.startswith("plasma_physics.") and metric in f for f in failures), failures
+    assert not any(f.startswith(("astrophysics.", "fluid_dynamics.")) for f in failures)
+    assert metrics["thresholds_met"] is False
+
+
+def test_missing_domain_is_a_usage_error_naming_the_command(atlas, tmp_path):
+    from synthbank.errors import UsageError
+
+    data = tmp_path / "energy"
+    shutil.copytree(atlas, data)
+    shutil.rmtree(data / "active_matter")
+    with pytest.raises(UsageError, match="run 'synthbank generate energy --domain active_matter' first"):
+        run(data, tmp_path)

@@ -1,0 +1,146 @@
+"""The pure simulation: object, probe, positions, intensities scaled to the dose, Poisson noise."""
+
+import math
+
+import numpy as np
+import pytest
+from families.ptycho.helpers import PARAMS, tiny_section
+
+from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
+from synthbank.families.ptycho.layout import NOISE_BLOCK
+from synthbank.families.ptycho.simulate import (
+    design, expected_intensity, make_object, make_probe, object_patches, poisson_counts, scan_positions, simulate,
+    smooth_field,
+)
+from synthbank.families.ptycho.validate import photon_statistics
+
+
+def _cfg(dose=1000, **overrides):
+    return SimulationConfig.from_params(PARAMS.seed, dose, tiny_section(**overrides))
+
+
+def test_smooth_field_is_standardised_and_correlated():
+    f = smooth_field(np.random.default_rng(0), 128, 4.0)
+    assert abs(f.mean()) < 1e-12 and abs(f.std() - 1) < 1e-12
+    lag1 = np.corrcoef(f[:, :-1].ravel(), f[:, 1:].ravel())[0, 1]
+    lag20 = np.corrcoef(f[:, :-20].ravel(), f[:, 20:].ravel())[0, 1]
+    # Gaussian filter of sigma 4: correlation exp(-d^2 / (4 sigma^2)) -> 0.98 at 1 px, ~0 at 20 px.
+    assert lag1 > 0.95 and abs(lag20) < 0.1
+
+
+def test_object_amplitude_and_phase_are_uniform_in_their_ranges():
+    p = ObjectParams(size_px=256, amplitude=(0.5, 1.0), phase_rad=(-1.0, 1.0), correlation_px=2.0)
+    obj = make_object(np.random.default_rng(1), p)
+    assert obj.dtype == np.complex64 and obj.shape == (256, 256)
+    amp, phase = np.abs(obj), np.angle(obj)
+    assert amp.min() >= 0.5 - 1e-6 and amp.max() <= 1.0 + 1e-6
+    assert phase.min() >= -1.0 - 1e-6 and phase.max() <= 1.0 + 1e-6
+    # Uniform marginals: mean at the centre of the range, variance (width^2)/12 (loosely:
+    # the field is correlated, so the effective sample is smaller).
+    assert abs(amp.mean() - 0.75) < 0.03 and abs(amp.var() - 0.5**2 / 12) < 0.2 * 0.5**2 / 12
+    assert abs(phase.mean()) < 0.1
+
+
+def test_probe_is_an_apodised_disc_with_defocus():
+    p = ProbeParams(size_px=64, radius_px=14.0, edge_px=2.0, defocus_rad=4.0)
+    probe = make_probe(p)
+    assert probe.dtype == np.complex64 and probe.shape == (64, 64)
+    amp = np.abs(probe)
+    assert amp[32, 32] == pytest.approx(1.0) and amp[32, 32 + 13] == pytest.approx(1.0)
+    assert amp[32, 32 + 15] == 0 and 0 < amp[32, 32 + 14] < 1
+    assert np.angle(probe[32, 32 + 10]) == pytest.approx(4.0 * (10 / 14) ** 2, abs=1e-5)
+    # Area of the disc ~ pi r^2 (the raised cosine is symmetric around r).
+    assert abs((amp**2).sum() - math.pi * 14**2) / (math.pi * 14**2) < 0.05
+
+
+def test_raster_positions_are_whole_pixels_inside_the_object_with_jitter():
+    s = ScanParams(pattern="raster", step_px=10, jitter_px=2.0, n_positions=0)
+    pos = scan_positions(np.random.default_rng(2), s, 384, 64)
+    assert pos.shape == (33 * 33, 2) and pos.dtype == np.float64
+    assert np.array_equal(pos, np.rint(pos)) and pos.min() >= 32 and pos.max() <= 352
+    grid = np.arange(32, 353, 10)
+    jitter = pos - np.stack(np.meshgrid(grid, grid, indexing="ij"), -1).reshape(-1, 2)
+    inner = (pos > 32).all(1) & (pos < 352).all(1)  # clipping shrinks the spread at the border
+    assert abs(jitter[inner].std() - 2.0) < 0.15  # rounded N(0, 2): sd sqrt(4 + 1/12)
+    still = scan_positions(np.random.default_rng(2), ScanParams("raster", 10, 0.0, 0), 384, 64)
+    assert np.array_equal(still[:, 0].reshape(33, 33)[:, 0], grid)
+
+
+def test_random_positions():
+    pos = scan_positions(np.random.default_rng(3), ScanParams("random", 1, 0.0, 500), 96, 16)
+    assert pos.shape == (500, 2) and pos.min() >= 8 and pos.max() <= 88
+
+
+def test_expected_intensity_is_the_far_field_scaled_to_the_dose():
+    cfg = _cfg()
+    obj, probe, pos = design(cfg)
+    lam = expected_intensity(obj, probe, pos[:5], 1234.0)
+    assert lam.shape == (5, 16, 16)
+    assert lam.dtype == np.float32
+    np.testing.assert_allclose(lam.sum(axis=(1, 2), dtype=np.float64), 1234.0, rtol=1e-6)
+    y0, x0 = (pos[3] - 8).astype(int)
+    far = np.fft.fftshift(np.fft.fft2(obj[y0 : y0 + 16, x0 : x0 + 16].astype(np.complex128) * probe))
+    ref = np.abs(far) ** 2
+    np.testing.assert_allclose(lam[3], ref * 1234.0 / ref.sum(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(object_patches(obj, pos[3:4], 16)[0], obj[y0 : y0 + 16, x0 : x0 + 16])
+
+
+@pytest.mark.parametrize("dose", [100, 1000, 100000])
+def test_counts_recover_the_dose_and_poisson_dispersion(dose):
+    cfg = _cfg(dose)
+    sim = simulate(cfg)
+    assert sim.counts.dtype == np.uint32 and sim.intensity.dtype == np.float32
+    stats = photon_statistics(sim.counts, sim.intensity, dose)
+    n = len(sim.counts)
+    # The mean total is within 4 standard errors sqrt(dose / n) of the dose.
+    assert abs(stats["mean_total"] - dose) < 4 * math.sqrt(dose / n)
+    lam64 = sim.intensity.astype(np.float64)
+    se = math.sqrt((lam64 + 2 * lam64**2).sum()) / lam64.sum()  # Poisson: Var (k - lam)^2 = lam + 2 lam^2
+    assert abs(stats["dispersion_index"] - 1) < 4 * se and se < 0.05
+    # Per-pixel: variance over repeats equals the mean (another seed per repeat).
+    pix = np.unravel_index(np.argmax(sim.intensity[0]), sim.intensity.shape[1:])
+    lam = float(sim.intensity[0][pix])
+    reps = np.array([poisson_counts(s, dose, sim.intensity[:1].astype(np.float64))[0][pix] for s in range(400)])
+    assert abs(reps.mean() - lam) < 5 * math.sqrt(lam / 400)
+    assert 0.75 < reps.var() / lam < 1.3
+
+
+def test_design_is_shared_across_doses_and_noise_is_not():
+    a, b = simulate(_cfg(1000)), simulate(_cfg(2000))
+    assert np.array_equal(a.object, b.object) and np.array_equal(a.positions, b.positions)
+    np.testing.assert_allclose(2 * a.intensity, b.intensity, rtol=1e-6)
+    again = simulate(_cfg(1000))
+    assert np.array_equal(a.counts, again.counts)
+    assert not np.array_equal(a.counts, simulate(SimulationConfig.from_params(7, 1000, tiny_section())).counts)
+
+
+def test_noise_of_a_pattern_does_not_depend_on_how_many_follow():
+    lam = np.full((NOISE_BLOCK + 10, 4, 4), 3.0)
+    whole = poisson_counts(42, 1000, lam)
+    first_block = poisson_counts(42, 1000, lam[:NOISE_BLOCK])
+    second = poisson_counts(42, 1000, lam[NOISE_BLOCK:], first_block=1)
+    assert np.array_equal(whole, np.concatenate([first_block, second]))
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"probe": {"size_px": 16, "radius_px": 9.0, "edge_px": 1.0, "defocus_rad": 0.0}}, "radius_px=9.0"),
+        ({"object": {"size_px": 16, "amplitude": [0.5, 1], "phase_rad": [0, 1], "correlation_px": 1.0}}, "object.size_px=16"),
+        ({"scan": {"pattern": "spiral", "step_px": 6, "jitter_px": 1.0, "n_positions": 9}}, "pattern='spiral'"),
+    ],
+)
+def test_inconsistent_parameters_are_refused_with_the_key_and_value(section, message):
+    with pytest.raises(ValueError, match=message):
+        SimulationConfig.from_params(42, 1000, tiny_section(**section))
+
+
+def test_disk_estimate_counts_the_positions_and_bounds_the_bytes(tiny_root):
+    from synthbank.families.ptycho.pipeline import estimate_disk, n_positions
+
+    for scan in ({"pattern": "raster", "step_px": 6, "jitter_px": 1.0, "n_positions": 5},
+                 {"pattern": "random", "step_px": 6, "jitter_px": 1.0, "n_positions": 57}):
+        section = tiny_section(scan=scan)
+        assert n_positions(section) == len(design(SimulationConfig.from_params(42, 1000, section))[2])
+    written = sum(p.stat().st_size for p in tiny_root.rglob("*") if p.is_file())
+    assert written <= estimate_disk(tiny_section()) < 20 * written

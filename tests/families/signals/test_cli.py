@@ -1,0 +1,98 @@
+"""The signals commands as users run them: pregeneration, static import, one-line refusals."""
+
+import json
+import stat
+
+import numpy as np
+import yaml
+
+from conftest import MAIN
+
+
+def sb(run, cwd, *args, check=True):
+    return run(["synthbank", *args], cwd, check=check)
+
+
+def test_pregenerate_writes_a_dataset_and_refuses_bad_values(run, tmp_path):
+    out = tmp_path / "pink"
+    sb(run, tmp_path, "signals", "generate", "pink_noise", "--channels", "40", "--sample-rate", "160",
+       "--duration", "5", "--amplitude-uv-rms", "100", "--seed", "42", "--output-dir", str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["generation_manifest.yaml", "signal.float32", "signal.h5"]
+    record = yaml.safe_load((out / "generation_manifest.yaml").read_text())
+    assert record["dataset"]["channels"] == 40 and record["output"]["samples"] == 800
+    assert np.fromfile(out / "signal.float32", dtype="<f4").size == 40 * 800
+    for args, words in (
+        (["pink_noise", "--channels", "5000"], "channels=5000 is invalid: allowed an integer from 1 to 4096"),
+        (["chirp", "--channels", "4"], "signal_type='chirp' is invalid for generator v1"),
+        (["pink_noise", "--channels", "4", "--duration", "0.05"], "allowed at least 16 for pink_noise"),
+        (["pink_noise", "--channels", "4", "--sample-rate", "fast"], "--sample-rate='fast' is invalid: allowed a finite number"),
+    ):
+        base = {"--sample-rate": "160", "--duration": "5"}
+        extra = [x for k, v in base.items() if k not in args for x in (k, v)]
+        proc = sb(run, tmp_path, "signals", "generate", *args, *extra, "--output-dir", str(tmp_path / "bad"), check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "bad").exists()
+
+
+def test_import_makes_an_immutable_checksummed_static_dataset(run, tmp_path):
+    rec = tmp_path / "S001R03.float32"
+    data = np.random.default_rng(0).standard_normal((480, 8)).astype("<f4")
+    data.tofile(rec)
+    sb(run, tmp_path, "signals", "import", str(rec), "--format", "float32", "--channels", "8", "--sample-rate", "160")
+    out = tmp_path / "static" / "S001R03"
+    copied = out / "converted" / "S001R03.float32"
+    assert copied.read_bytes() == rec.read_bytes() and not copied.stat().st_mode & stat.S_IWUSR
+    spec = yaml.safe_load((out / "spec.yaml").read_text())
+    assert (spec["channels"], spec["samples"], spec["sample_rate_hz"], spec["format"]) == (8, 480, 160.0, "float32")
+    assert str(tmp_path) not in (out / "spec.yaml").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [e["path"] for e in manifest["entries"]] == ["converted/S001R03.float32", "spec.yaml"]
+    assert "OK" in sb(run, tmp_path, "verify", str(out / "manifest.json"), "--no-check-params").stdout
+    again = sb(run, tmp_path, "signals", "import", str(rec), "--format", "float32", "--channels", "8", "--sample-rate", "160")
+    assert "nothing to do" in again.stderr
+    rec.write_bytes(rec.read_bytes()[:-32] + bytes(32))
+    proc = sb(run, tmp_path, "signals", "import", str(rec), "--format", "float32", "--channels", "8", "--sample-rate", "160", check=False)
+    assert proc.returncode == 2 and "static datasets are immutable" in proc.stderr
+    proc = sb(run, tmp_path, "signals", "import", str(rec), "--format", "float32", "--channels", "7", "--sample-rate", "160",
+              "--name", "other", check=False)
+    assert proc.returncode == 2 and "not a positive multiple of 28" in proc.stderr
+    proc = sb(run, tmp_path, "signals", "import", str(rec), "--format", "int16", "--channels", "8", "--sample-rate", "160",
+              "--name", "other", check=False)
+    assert proc.returncode == 2 and "--format='int16' is invalid: allowed one of ['float32']" in proc.stderr
+    assert not (tmp_path / "static" / "other").exists()
+
+
+def _params(tmp_path, mutate):
+    data = yaml.safe_load((MAIN / "params.yaml").read_text())
+    data["signals"]["datasets"] = {"tiny": {"version": "v2", "channels": 4, "sample_rate_hz": 200,
+                                            "params": {"signal_type": "white_noise", "duration_s": 2}}}
+    mutate(data["signals"]["datasets"]["tiny"])
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_pipeline_commands_read_params_and_refuse_a_channels_mismatch(run, tmp_path):
+    good = _params(tmp_path, lambda d: None)
+    sb(run, tmp_path, "generate", "signals", "--dataset", "tiny", "--params", str(good), "--output-dir", "data/signals/tiny")
+    sb(run, tmp_path, "validate", "signals", "--dataset", "tiny", "--params", str(good))
+    sb(run, tmp_path, "signals", "finalize", "--params", str(good))
+    assert json.loads((tmp_path / "metrics" / "signals.json").read_text())["tiny"]["thresholds_met"] is True
+    assert "OK" in sb(run, tmp_path, "verify", "manifests/signals.json", "--params", str(good)).stdout
+    proc = sb(run, tmp_path, "generate", "signals", "--dataset", "nope", "--params", str(good), check=False)
+    assert proc.returncode == 2 and "--dataset='nope' is not in" in proc.stderr
+    bad = _params(tmp_path, lambda d: d["params"].update(channels=1024))
+    proc = sb(run, tmp_path, "generate", "signals", "--dataset", "tiny", "--params", str(bad), "--output-dir", "elsewhere", check=False)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "Channels mismatch: params.channels=1024 != dataset.channels=4" in proc.stderr
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_validate_exits_1_on_a_violated_threshold(run, tmp_path):
+    good = _params(tmp_path, lambda d: None)
+    sb(run, tmp_path, "generate", "signals", "--dataset", "tiny", "--params", str(good))
+    louder = _params(tmp_path, lambda d: d["params"].update(amplitude_uv_rms=150.0))  # data says 100
+    proc = sb(run, tmp_path, "validate", "signals", "--dataset", "tiny", "--params", str(louder), check=False)
+    assert proc.returncode == 1 and "rms_rel_error" in proc.stderr
+    assert json.loads((tmp_path / "reports/signals/tiny/metrics.json").read_text())["thresholds_met"] is False
