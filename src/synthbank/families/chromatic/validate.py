@@ -30,6 +30,8 @@ from synthbank.families.chromatic.layout import BLOCK_SIZE, CHROMATIC_DIR, chrom
 from synthbank.io.staging import write_file_atomic
 
 PROFILE_CSV = "spectral_profile.csv"
+#: Files per PHI-scan task (small enough that the scan spreads over the workers).
+PHI_SLICE = 8
 #: Attributes of /spectral that define the bridge kernel.
 KERNEL_ATTRS = ("wavelengths_nm", "kernel_matrix", "kernel_centres_nm", "kernel_widths_nm", "kernel_amplitudes")
 
@@ -177,13 +179,6 @@ def file_stats(task: FileTask) -> FileStats:
     )
 
 
-def integrity(
-    manifest_path: Path, manifest: dict[str, Any], cfg: ChromaticConfig, scanned: tuple[Path, ...]
-) -> tuple[list[str], int]:
-    """Worker: the manifest problems and the PHI finding count."""
-    return manifest_problems(manifest_path, manifest, cfg), phi_findings(list(scanned))
-
-
 def call(task: Callable[[], Any]) -> Any:
     """Worker: run one prepared task (a ``functools.partial`` of a module-level function)."""
     return task()
@@ -281,20 +276,25 @@ def validate(
         raise UsageError(f"manifest {manifest_path} has unusable params: {exc}") from None
     root = (manifest_path.parent / manifest["base"]).resolve()
     scanned = [manifest_path] + [root / e["path"] for e in manifest["entries"] if (root / e["path"]).is_file()]
-    # Every task (integrity, expected colours, reseed blocks, per-file stats) is independent: with workers > 1
-    # they share the pool, so the re-reading and regenerating overlap the data metrics.
+    # Every task (manifest digests, PHI scan in slices, expected colours, reseed blocks,
+    # per-file stats) is independent: with workers > 1 they share the pool in slices small
+    # enough to balance, so re-reading and regenerating overlap the data metrics.
     indices = reseed_indices(cfg.num_samples, reseed_samples)
     regen = reseed_tasks(cfg, indices)
+    phi_slices = [tuple(scanned[i : i + PHI_SLICE]) for i in range(0, len(scanned), PHI_SLICE)]
     tasks = [
-        partial(integrity, manifest_path, manifest, cfg, tuple(scanned)),
+        partial(manifest_problems, manifest_path, manifest, cfg),
         partial(m.expected_colour_means, cfg.params.hsl_box, cfg.params.noise_level),
+        *(partial(phi_findings, list(paths)) for paths in phi_slices),
         *regen,
         *(partial(file_stats, t) for t in file_tasks(Path(data_dir), cfg)),
     ]
     results = list(parallel.run_ordered(call, tasks, workers=workers))
-    (problems, phi_count), expected = results[0], results[1]
-    unstable = reseed_problems(cfg, manifest, [r for rows in results[2 : 2 + len(regen)] for r in rows])
-    metrics, profile = reduce_stats(results[2 + len(regen) :], cfg, expected)
+    problems, expected = results[0], results[1]
+    after_phi = 2 + len(phi_slices)
+    phi_count = sum(results[2:after_phi])
+    unstable = reseed_problems(cfg, manifest, [r for rows in results[after_phi : after_phi + len(regen)] for r in rows])
+    metrics, profile = reduce_stats(results[after_phi + len(regen) :], cfg, expected)
     metrics["phi_findings"] = phi_count
     metrics["manifest_valid"] = not problems
     metrics["manifest_problems"] = len(problems)
