@@ -38,6 +38,7 @@ def test_digest_file_streams_over_chunks(tmp_path, monkeypatch):
     path = tmp_path / "f.bin"
     path.write_bytes(data)
     monkeypatch.setattr(checksums, "READ_SIZE", 65_536)  # force many chunks
+    assert len(list(checksums._chunks(path))) == -(-len(data) // 65_536)
     d = checksums.digest_file(path)
     assert d.bytes == len(data)
     assert d.sha256 == hashlib.sha256(data).hexdigest()
@@ -48,3 +49,23 @@ def test_empty_file(tmp_path):
     (tmp_path / "e").write_bytes(b"")
     d = checksums.digest_file(tmp_path / "e")
     assert (d.bytes, d.crc64) == (0, f"{checksums.crc64_reference(b''):016x}")
+
+
+def test_stream_digest_equals_digest_of_the_written_file(tmp_path):
+    data = np.random.default_rng(3).integers(0, 256, 200_003, dtype=np.uint8).tobytes()
+    digest = checksums.StreamDigest()
+    with open(tmp_path / "w.bin", "wb") as f:
+        for start in range(0, len(data), 65_537):  # uneven pieces, as a writer would feed them
+            f.write(data[start : start + 65_537])
+            digest.update(data[start : start + 65_537])
+    assert digest.result() == checksums.digest_file(tmp_path / "w.bin")
+
+
+def test_crc64_arrays_is_the_crc_of_little_endian_c_order_bytes():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    b = np.arange(5, dtype=np.uint8)
+    expected = f"{checksums.crc64_reference(a.astype('<f4').tobytes() + b.tobytes()):016x}"
+    assert checksums.crc64_arrays([a, b]) == expected
+    # the same content in another layout or byte order has the same CRC
+    assert checksums.crc64_arrays([np.asfortranarray(a).astype(">f4"), b]) == expected
+    assert checksums.crc64_arrays([a[:, ::-1], b]) != expected

@@ -193,15 +193,59 @@ def test_dicom_header_bytes_hidden_in_other_files(tmp_path: Path, container: str
     assert "dicom_header" in kinds(phi.scan([path]))
 
 
+def test_hdf5_json_text_and_numeric_attributes(tmp_path: Path) -> None:
+    """The core writer stores dicts as JSON text: identifiers inside are found by key."""
+    path = tmp_path / "params.h5"
+    with hdf5.create_file(path, {"params": {"noise_level": 0.05, "subject": {"dob": "1950-03-14", "mrn": 556677}},
+                                 "shape": [256, 256, 3]}) as f:
+        f.attrs["patient_id"] = np.array([12345], np.int64)
+    found = {(f.location, f.kind) for f in phi.scan([path])}
+    assert found == {("/@params", "birth_date"), ("/@params", "medical_record_number"), ("/@patient_id", "patient_id")}
+    clean = tmp_path / "clean.h5"
+    with hdf5.create_file(clean, {"params": {"noise_level": 0.05, "name": "blobs"}, "shape": [256, 256, 3]}):
+        pass
+    assert phi.scan([clean]) == []
+
+
+def test_json_field_names_label_values_and_nested_objects(tmp_path: Path) -> None:
+    path = tmp_path / "meta.json"
+    path.write_text(json.dumps({"patient": "John Smith", "dob": {"year": 1950, "month": 3},
+                                "package": {"name": "nilearn", "version": "0.14.1"}}))
+    found = {(f.location, f.kind) for f in phi.scan([path])}
+    assert found == {("$.patient", "person_name"), ("$.dob", "birth_date")}
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("study.dcm.gz", dicom_file(dicom_element(0x0010, 0x0010, "PN", b"Doe^John")), {"dicom_header", "person_name"}),
+    ("meta.json.gz", b'{"subject": {"ssn": "123-45-6789"}}', {"ssn"}),
+    ("notes.txt.gz", b"contact jane.doe@example.org\n", {"email"}),
+    ("clean.json.gz", b'{"seed": 42}', set()),
+    ("inner.h5.gz", b"\x89HDF\r\n\x1a\n" + bytes(100), {"unscannable"}),
+])
+def test_gzip_content_is_scanned(tmp_path: Path, name: str, content: bytes, expected: set[str]) -> None:
+    """Gzip other than NIfTI is read, not passed unread."""
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(content, mtime=0))
+    assert kinds(phi.scan([path])) == expected
+
+
+def test_shipped_provenance_records_are_clean() -> None:
+    """Real metadata with attributions (authors' names, years, URLs, hashes) is not flagged."""
+    records = sorted((MAIN / "sources/public").glob("*/provenance.json"))
+    assert len(records) == 3 and "Mikael" in records[1].read_text("utf-8")
+    assert phi.scan(records) == []
+
+
 # --- text rules ---------------------------------------------------------------------------
 
 POSITIVE = {
-    "person_name": ["Doe^John", "Name: Jane Doe", "Patient: John Smith", "seen by Dr. Alice Brown"],
-    "birth_date": ["DOB: 03/14/1950", "date of birth = 1950-03-14", "born 14 March 1950"],
+    "person_name": ["Doe^John", "Name: Jane Doe", "Patient: John Smith", "seen by Dr. Alice Brown",
+                    '{"patient_name": "Jane Doe"}'],
+    "birth_date": ["DOB: 03/14/1950", "date of birth = 1950-03-14", "born 14 March 1950", '{"dob": "1950-03-14"}'],
     "date": ["admission date: 2020-01-02", "Discharged 2021-05-06"],
-    "age_over_89": ["age: 93", "aged 101"],
+    "age_over_89": ["age: 93", "aged 101", '{"age": 93}'],
     "patient_id": ["patient id: P-0042"],
-    "medical_record_number": ["MRN# 556677", "medical record number: 12-34-56"],
+    "medical_record_number": ["MRN# 556677", "medical record number: 12-34-56", "{'mrn': '556677'}"],
     "accession_number": ["accession: A1234567"],
     "health_plan_id": ["insurance id: XJ7788123"],
     "account_number": ["account number: 99001122"],
@@ -224,6 +268,7 @@ NEGATIVE = [
     "https://commons.wikimedia.org/wiki/File:Fundus_photograph_of_normal_left_eye.jpg",
     "window_hu [-160, 240]", "image 1411 x 1411", "percentage: 95 %", "x^2", "units: m^2",
     "Fonov et al., NeuroImage 2009", "1993-2004", "shape [197, 233, 189]", "slice 94 of 189",
+    '{"name": "nilearn", "version": "0.14.1", "path": "nilearn/datasets/data"}', '{"age_days": 93.5, "seed": 42}',
 ]
 
 
@@ -272,6 +317,10 @@ def test_corrupt_known_format_is_unscannable(tmp_path: Path) -> None:
     bad = tmp_path / "bad.dcm"
     bad.write_bytes(b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00\x01\x02")
     assert "unscannable" in kinds(phi.scan([bad]))
+    body = b"Comment\x00"  # an iTXt chunk cut after its keyword: reported, not a crash
+    itxt = tmp_path / "itxt.png"
+    itxt.write_bytes(png[:33] + struct.pack(">I4s", len(body), b"iTXt") + body + b"\x00" * 4 + png[33:])
+    assert [(f.location, f.kind) for f in phi.scan([itxt])] == [("(file)", "unscannable")]
 
 
 def test_zlib_corrupt_ztxt_is_unscannable(tmp_path: Path) -> None:
@@ -294,10 +343,14 @@ def test_verify_no_phi_command(run, tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK no PHI found in 1 file(s)")
     (tmp_path / "data" / "bad.json").write_text('{"patient": {"email": "jane.doe@example.org"}}\n')
+    (tmp_path / "data" / "cut.png").write_bytes(phi.PNG_SIGNATURE + struct.pack(">I4s", 1000, b"tEXt") + b"short")
     bad = run([VENV_BIN / "synthbank", "verify-no-phi"], tmp_path, check=False)
     assert bad.returncode == 1
-    assert bad.stdout.splitlines() == ["PHI data/bad.json: $.patient.email: email: e*** (26 chars)"]
-    assert "found 2 identifier(s)" not in bad.stderr and "found 1 identifier(s) in 1 of 2 file(s)" in bad.stderr
+    assert bad.stdout.splitlines() == [  # one line each, naming file and key path; parse errors in full
+        "PHI data/bad.json: $.patient.email: email: e*** (26 chars)",
+        "PHI data/cut.png: (file): unscannable: ValueError: PNG chunk b'tEXt' at byte 8 is truncated",
+    ]
+    assert "found 2 identifier(s) in 2 of 3 file(s)" in bad.stderr
     shown = run([VENV_BIN / "synthbank", "verify-no-phi", "data/bad.json", "--show-text"], tmp_path, check=False)
     assert "email=jane.doe@example.org" in shown.stdout
     missing = run([VENV_BIN / "synthbank", "verify-no-phi", "nope"], tmp_path, check=False)

@@ -19,6 +19,7 @@ from pathlib import Path
 import anycrc
 import crcmod
 import crcmod.crcmod as _crcmod_impl
+import numpy as np
 
 CHECK_INPUT = b"123456789"
 CHECK_VALUE = 0xB90956C775A41001
@@ -62,24 +63,54 @@ class FileDigest:
     sha256: str
 
 
-def _chunks(path: Path, size: int = READ_SIZE) -> Iterable[memoryview]:
-    buf = bytearray(size)
+def _chunks(path: Path) -> Iterable[memoryview]:
+    buf = bytearray(READ_SIZE)  # read at call time, so tests can shrink it
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
         while n := f.readinto(buf):
             yield view[:n]
 
 
+class StreamDigest:
+    """Size, CRC-64/GO-ISO and sha256 of bytes fed in order, in one pass.
+
+    Lets a writer digest what it writes as it writes it, with the same result
+    :func:`digest_file` gives on the finished file, without reading it back.
+    """
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._crc = 0
+        self._bytes = 0
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        self._sha.update(data)
+        self._crc = crc64(data, self._crc)
+        self._bytes += len(data)
+
+    def result(self) -> FileDigest:
+        return FileDigest(bytes=self._bytes, crc64=crc64_hex(self._crc), sha256=self._sha.hexdigest())
+
+
 def digest_file(path: str | Path) -> FileDigest:
     """Stream a file once and return its size, CRC-64/GO-ISO and sha256."""
-    sha = hashlib.sha256()
-    crc = 0
-    total = 0
+    digest = StreamDigest()
     for chunk in _chunks(Path(path)):
-        sha.update(chunk)
-        crc = crc64(chunk, crc)
-        total += len(chunk)
-    return FileDigest(bytes=total, crc64=crc64_hex(crc), sha256=sha.hexdigest())
+        digest.update(chunk)
+    return digest.result()
+
+
+def crc64_arrays(arrays: Iterable[np.ndarray]) -> str:
+    """CRC-64/GO-ISO (hex) of the arrays' canonical bytes: C order, little-endian, concatenated.
+
+    Independent of how the arrays are stored (file layout, chunking, compression), so it
+    identifies content where a file checksum identifies a file.
+    """
+    crc = 0
+    for a in arrays:
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        crc = crc64(memoryview(a).cast("B"), crc)
+    return crc64_hex(crc)
 
 
 def self_check() -> None:

@@ -47,7 +47,8 @@ def software_versions() -> dict[str, str]:
     }
 
 
-def _rel(path: Path, start: Path) -> str:
+def relative_posix(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` as a POSIX string (manifest entry paths, `base`)."""
     return Path(os.path.relpath(path.absolute(), start.absolute())).as_posix()
 
 
@@ -82,12 +83,12 @@ def build(
     """
     files = sorted(
         (p for out in outputs for p in Path(out).rglob("*") if p.is_file() and p.absolute() != manifest_path.absolute()),
-        key=lambda p: _rel(p, root),
+        key=lambda p: relative_posix(p, root),
     )
     digests = digest_files(files)
     entries = []
     for path, d in zip(files, digests, strict=True):
-        rel = _rel(path, root)
+        rel = relative_posix(path, root)
         entry = {"uid": f"{family}:{rel}", "path": rel, "bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256}
         entry.update((extra_entry_fields or {}).get(rel, {}))
         entries.append(entry)
@@ -99,8 +100,8 @@ def build(
         "params": thaw(params),
         "release_date": release_date,
         "software": software_versions(),
-        "base": _rel(root, manifest_path.absolute().parent),
-        "outputs": [_rel(Path(o), root) for o in outputs],
+        "base": relative_posix(root, manifest_path.absolute().parent),
+        "outputs": [relative_posix(Path(o), root) for o in outputs],
         "entries": entries,
     }
 
@@ -170,7 +171,7 @@ def verify(manifest_path: Path, expected_by_family: Mapping[str, Mapping[str, An
         report.problems.append(f"{missing}: missing (listed in {manifest_path.name})")
     for out in manifest["outputs"]:
         for p in sorted((root / out).rglob("*")):
-            rel = _rel(p, root)
+            rel = relative_posix(p, root)
             if p.is_file() and rel not in listed and p.resolve() != manifest_path.resolve():
                 report.problems.append(f"{rel}: extra file not in {manifest_path.name}")
     digests = digest_files([root / p for p in present])

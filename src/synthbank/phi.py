@@ -14,20 +14,23 @@ NIfTI-1 (.nii, .nii.gz)   header text fields ``db_name``, ``descrip``, ``aux_fil
                           ``intent_name`` (``header.descrip``) and header extensions
 DICOM                     every element, nested sequences too (``(0010,0010) PatientName``)
 text files                every line (``line 12``)
+gzip (other than NIfTI)   the content, read as any of the above (at most 64 MB)
 any binary file           DICOM header remnants: the ``DICM`` preamble magic, or the
                           explicit-VR encoding of a PatientName element
 ========================  ==========================================================
 
 Two kinds of rule find identifiers. A *field rule* looks at the name of a structured field
 (JSON key, HDF5 attribute, PNG keyword, DICOM keyword): ``PatientName``, ``dob``, ``mrn``,
-``email``... with a non-empty value. *Text rules* look at any text: DICOM person names
-``LAST^FIRST``, labelled values (``Name: Jane Doe``, ``DOB: 1950-01-02``, ``MRN: 12345``),
-e-mail addresses, SSNs, phone numbers, street addresses, IPv4 addresses, URLs whose query
-names a person or record. A plain date, a licence text or an attribution line is not a
-finding: only dates labelled as a person's (birth, admission, discharge, death, visit) are.
+``email``... with a non-empty value (a nested object too). *Text rules* look at any text:
+DICOM person names ``LAST^FIRST``, labelled values (``Name: Jane Doe``, ``DOB: 1950-01-02``,
+``MRN: 12345``, quoted labels too), e-mail addresses, SSNs, phone numbers, street addresses,
+IPv4 addresses, URLs whose query names a person or record. A field's text value is read with
+its name as the label (``patient: John Smith``); a value holding JSON text is walked like a
+JSON file. A plain date, a licence text or an attribution line is not a finding: only dates
+labelled as a person's (birth, admission, discharge, death, visit) are.
 
-The scanner is deliberately conservative about what it cannot read: a file of a known
-format that fails to parse is reported as ``unscannable``.
+The scanner is deliberately conservative about what it cannot read: a file that fails to
+parse (or a gzip too large to read) is reported as ``unscannable``, never passed.
 """
 
 from __future__ import annotations
@@ -79,8 +82,11 @@ _DATE = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:19|20)\d{6}"
     r"|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
 )
-_SEP = r"\s*[:=#]\s*['\"]?"          # "Name: ...": a separator is required
-_SEP_OPTIONAL = r"\s*[:=#]?\s*['\"]?"  # "MRN 1234": identifier labels need none
+# A label may be quoted ('{"dob": "1950-01-02"}': JSON text in an HDF5 attribute or a PNG
+# chunk), hence the optional closing quote before the separator.
+_LABEL_END = r"['\"]?"
+_SEP = rf"{_LABEL_END}\s*[:=#]\s*['\"]?"          # "Name: ...": a separator is required
+_SEP_OPTIONAL = rf"{_LABEL_END}\s*[:=#]?\s*['\"]?"  # "MRN 1234": identifier labels need none
 _ID_VALUE = r"([A-Za-z0-9][A-Za-z0-9\-/.]*\d[A-Za-z0-9\-/.]*)"
 _PHONE_VALUE = r"(\+?[\d(][\d()\s.\-]{6,}\d)"
 _CAP_WORD = r"[A-Z][a-z'\-]+"
@@ -100,12 +106,12 @@ TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         rf"({_CAP_WORD}(?:,?\s+{_CAP_WORD}\.?)+)", _SEP,
     )),
     ("person_name", re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+{_CAP_WORD}(?:\s+{_CAP_WORD})?")),
-    ("birth_date", re.compile(rf"(?i:\b(?:d\.?o\.?b|date[ _-]?of[ _-]?birth|birth[ _-]?date|born(?:\s+on)?)\b)\.?\s*[:=]?\s*['\"]?{_DATE}")),
+    ("birth_date", re.compile(rf"(?i:\b(?:d\.?o\.?b|date[ _-]?of[ _-]?birth|birth[ _-]?date|born(?:\s+on)?)\b)\.?{_LABEL_END}\s*[:=]?\s*['\"]?{_DATE}")),
     ("date", re.compile(
         rf"(?i:\b(?:admission|admitted|admit|discharge|discharged|death|died|deceased|date[ _-]?of[ _-]?(?:service|death|admission|discharge)"
-        rf"|visit[ _-]?date|exam[ _-]?date|scan[ _-]?date|study[ _-]?date)\b)\s*(?:date)?\s*[:=]?\s*['\"]?{_DATE}"
+        rf"|visit[ _-]?date|exam[ _-]?date|scan[ _-]?date|study[ _-]?date)\b)\s*(?:date)?{_LABEL_END}\s*[:=]?\s*['\"]?{_DATE}"
     )),
-    ("age_over_89", re.compile(r"(?i:\b(?:age|aged)\b)\s*[:=]?\s*(?:9\d|1[0-4]\d)\b(?!\s*%)")),
+    ("age_over_89", re.compile(rf"(?i:\b(?:age|aged)\b){_LABEL_END}\s*[:=]?\s*(?:9\d|1[0-4]\d)\b(?!\s*%)")),
     ("patient_id", _labelled(r"patient[ _-]?id|subject[ _-]?id|person[ _-]?id|patient[ _-]?number", _ID_VALUE)),
     ("medical_record_number", _labelled(r"mrn|medical[ _-]?record(?:[ _-]?(?:number|no|num))?", _ID_VALUE)),
     ("accession_number", _labelled(r"accession(?:[ _-]?(?:number|no|num))?", _ID_VALUE)),
@@ -211,7 +217,8 @@ def _age_over_89(value: Any) -> bool:
 
 
 def scan_field(name: str, value: Any) -> list[tuple[str, str]]:
-    """Findings of one named field: its field rule, then the text rules on its value.
+    """Findings of one named field: its field rule, then the text rules on ``"name: value"``
+    (or, for a value holding a JSON object or array, the findings of that JSON).
 
     ``value`` may be text, bytes, a number or a list of those; booleans and None are empty.
     """
@@ -233,8 +240,25 @@ def scan_field(name: str, value: Any) -> list[tuple[str, str]]:
     elif key in _AGE_FIELDS and _age_over_89(text):
         hits.append(("age_over_89", _clip(f"{name}={text}")))
     if isinstance(value, str):  # text rules, except a kind the field rule already named
-        hits += [h for h in scan_text(text) if h[0] not in {k for k, _ in hits}]
+        named = {k for k, _ in hits}
+        nested = _json_or_none(text)
+        if nested is not None:  # JSON text (the core HDF5 writer stores dicts so): walked by key
+            found = [(k, t) for _, k, t in _json_findings(nested)]
+        else:  # the field name is the label the text rules look for: {"patient": "John Smith"}
+            found = scan_text(f"{name}: {text}" if name else text)
+        hits += [h for h in dict.fromkeys(found) if h[0] not in named]
     return hits
+
+
+def _json_or_none(text: str) -> dict[str, Any] | list[Any] | None:
+    """``text`` parsed, if it is a JSON object or array."""
+    if not (text[:1] in ("{", "[") and text[-1:] in ("}", "]")):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, (dict, list)) else None
 
 
 # --- DICOM ------------------------------------------------------------------------------------
@@ -434,17 +458,21 @@ DICOM_SIGNATURES = {
 }
 
 
-def _signature_findings(path: Path) -> list[tuple[str, str, str]]:
+def _signature_hits(buf: bytes | mmap.mmap) -> list[tuple[str, str, str]]:
     hits = []
+    for sig, what in DICOM_SIGNATURES.items():
+        at = buf.find(sig)
+        if at >= 0:
+            hits.append((f"byte {at}", "dicom_header", what))
+    return hits
+
+
+def _signature_findings(path: Path) -> list[tuple[str, str, str]]:
     with open(path, "rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
             return []
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            for sig, what in DICOM_SIGNATURES.items():
-                at = mm.find(sig)
-                if at >= 0:
-                    hits.append((f"byte {at}", "dicom_header", what))
-    return hits
+            return _signature_hits(mm)
 
 
 # --- PNG --------------------------------------------------------------------------------------
@@ -471,6 +499,8 @@ def png_text_chunks(data: bytes) -> Iterator[tuple[str, str, str]]:
             yield "zTXt", key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")
         elif ctype == b"iTXt":
             key, _, rest = body.partition(b"\x00")
+            if len(rest) < 2:
+                raise ValueError(f"PNG iTXt chunk at byte {pos - 12 - length} has no compression flag")
             compressed, rest = rest[0], rest[2:]
             _lang, _, rest = rest.partition(b"\x00")
             _translated, _, text = rest.partition(b"\x00")
@@ -550,6 +580,9 @@ def _nifti_findings(head: bytes) -> list[tuple[str, str, str]]:
 
 def _json_findings(node: Any, where: str = "$", key: str = "") -> Iterator[tuple[str, str, str]]:
     if isinstance(node, dict):
+        field_kind = FIELD_KINDS.get(normalise_field(key))
+        if node and field_kind is not None:  # {"dob": {"year": 1950}}: an identifier field, structured
+            yield where, field_kind, _clip(f"{key}={json.dumps(node, sort_keys=True)}")
         for k, v in node.items():
             loc = f"{where}.{k}" if re.fullmatch(r"[A-Za-z_][\w-]*", str(k)) else f"{where}[{json.dumps(k)}]"
             for kind, text in scan_text(str(k)):
@@ -563,12 +596,18 @@ def _json_findings(node: Any, where: str = "$", key: str = "") -> Iterator[tuple
             yield where, kind, text
 
 
+#: Numbers of a numeric array attribute that the field rules look at.
+MAX_NUMBERS = 16
+
+
 def _hdf5_value(value: Any) -> Any:
     import numpy as np
 
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "SOU":
             return [_hdf5_value(v) for v in value.ravel().tolist()]
+        if value.dtype.kind in "iuf":  # for the field rules (patient_id = [12345]): a few suffice
+            return value.ravel()[:MAX_NUMBERS].tolist()
         return None
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
@@ -632,14 +671,52 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
+def _vox_offset(head: bytes) -> int:
+    """Where a NIfTI-1 header says the voxels start (its extensions lie before), at most 16 MB."""
+    endian = "<" if struct.unpack_from("<i", head)[0] == NIFTI_HEADER_SIZE else ">"
+    return max(352, min(int(struct.unpack_from(f"{endian}f", head, 108)[0]), 16 << 20))
+
+
+def _text_findings_of(text: str, json_name: bool) -> list[tuple[str, str, str]]:
+    """JSON (by name or by its first character) walked by key path, else text by line."""
+    if json_name or text.lstrip()[:1] in ("{", "["):
+        try:
+            return list(_json_findings(json.loads(text)))
+        except ValueError:
+            pass
+    return _text_findings(text)
+
+
+def _gzip_findings(path: Path) -> list[tuple[str, str, str]]:
+    """A gzip file: NIfTI by its header; other content read whole (up to MAX_TEXT_BYTES)."""
+    head = _gunzip_head(path, NIFTI_HEADER_SIZE + 4)
+    if is_nifti(head):
+        return _nifti_findings(_gunzip_head(path, _vox_offset(head)))
+    data = _gunzip_head(path, MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        raise ValueError(f"gzip content is larger than {MAX_TEXT_BYTES} bytes: not read")
+    if is_dicom(data[:132]):
+        return _dicom_findings(parse_dicom(data))
+    if data.startswith(PNG_SIGNATURE):
+        return _png_findings(data) + _signature_hits(data)
+    if data.startswith(HDF5_SIGNATURE):
+        raise ValueError("HDF5 inside gzip is not read")
+    if _looks_like_text(data[:4096]):
+        inner = path.name[:-3] if path.name.endswith(".gz") else path.name
+        return _text_findings_of(data.decode("utf-8", "replace"), inner.lower().endswith(".json"))
+    return _signature_hits(data)
+
+
 def scan_file(path: Path) -> list[Finding]:
-    """Every finding in one file (see the module docstring for the carriers read)."""
+    """Every finding in one file (see the module docstring for the carriers read).
+
+    A file that cannot be read or parsed gives one ``unscannable`` finding naming the error.
+    """
     path = Path(path)
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    size = path.stat().st_size
     hits: list[tuple[str, str, str]] = []
     try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
         if head.startswith(PNG_SIGNATURE):
             hits = _png_findings(path.read_bytes()) + _signature_findings(path)
         elif head.startswith(HDF5_SIGNATURE):
@@ -647,26 +724,15 @@ def scan_file(path: Path) -> list[Finding]:
         elif is_dicom(head):
             hits = _dicom_findings(parse_dicom(path.read_bytes()))
         elif is_nifti(head):
-            vox = int(struct.unpack_from("<f" if struct.unpack_from("<i", head)[0] == NIFTI_HEADER_SIZE else ">f", head, 108)[0])
             with open(path, "rb") as f:
-                hits = _nifti_findings(f.read(max(352, min(vox, 16 << 20)))) + _signature_findings(path)
+                hits = _nifti_findings(f.read(_vox_offset(head))) + _signature_findings(path)
         elif head.startswith(b"\x1f\x8b"):
-            inner = _gunzip_head(path, 352)
-            if is_nifti(inner):
-                vox = int(struct.unpack_from("<f" if struct.unpack_from("<i", inner)[0] == NIFTI_HEADER_SIZE else ">f", inner, 108)[0])
-                hits = _nifti_findings(_gunzip_head(path, max(352, min(vox, 16 << 20))))
-        elif size <= MAX_TEXT_BYTES and _looks_like_text(head):
-            text = path.read_text("utf-8", errors="replace")
-            if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
-                try:
-                    hits = list(_json_findings(json.loads(text)))
-                except ValueError:
-                    hits = _text_findings(text)
-            else:
-                hits = _text_findings(text)
+            hits = _gzip_findings(path)
+        elif path.stat().st_size <= MAX_TEXT_BYTES and _looks_like_text(head):
+            hits = _text_findings_of(path.read_text("utf-8", errors="replace"), path.suffix.lower() == ".json")
         else:
             hits = _signature_findings(path)
-    except (OSError, ValueError, KeyError, struct.error, zlib.error, DicomError) as exc:
+    except Exception as exc:  # whatever the parse error, the file is reported, never passed
         hits.append(("(file)", "unscannable", _clip(f"{type(exc).__name__}: {exc}")))
     return [Finding(path, loc, kind, text) for loc, kind, text in dict.fromkeys(hits)]
 

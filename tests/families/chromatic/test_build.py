@@ -11,7 +11,7 @@ from conftest import tree_bytes
 from families.chromatic.helpers import config, make_dataset
 from synthbank import checksums
 from synthbank.families.chromatic import VERSION
-from synthbank.families.chromatic.build import block_samples, content_crc64, estimate, sample_bytes
+from synthbank.families.chromatic.build import block_samples, estimate, sample_bytes
 from synthbank.families.chromatic.layout import BLOCK_SIZE, chromatic_file, sample_name, spectral_file
 from synthbank.manifest import verify
 
@@ -63,8 +63,8 @@ def test_files_describe_themselves_and_hold_the_generated_sample(dataset):
         assert not {"thresholds", "num_samples", "previews"} & set(recorded)
         for name, array in (("chromatic", block.chromatic[1]), ("mask", block.mask[1]), ("region_hsl", block.region_hsl[1])):
             assert np.array_equal(f[name][...], array), name
-            assert f[name].attrs["crc64"] == content_crc64([array])
-        assert f.attrs["content_crc64"] == content_crc64([block.chromatic[1], block.mask[1], block.region_hsl[1]])
+            assert f[name].attrs["crc64"] == checksums.crc64_arrays([array])
+        assert f.attrs["content_crc64"] == checksums.crc64_arrays([block.chromatic[1], block.mask[1], block.region_hsl[1]])
         assert list(f["chromatic"].attrs["channels"]) == ["R", "G", "B"]
         assert f["chromatic"].id.get_create_plist().get_obj_track_times() == 0
 
@@ -79,6 +79,11 @@ def test_previews_are_the_samples_in_uint8(dataset):
     assert np.array_equal(grey, ((mask.astype(int) * 73) % 256).astype(np.uint8))
     false = Image.open(out / "previews/synthetic_spectral_42_00001.png")
     assert false.mode == "RGB" and false.size == (64, 64) and not false.info  # no text chunks
+    with h5py.File(out / spectral_file(42, 1)) as f:
+        spectral, kernel = f["spectral"][...].astype(np.float64), f["spectral"].attrs["kernel_matrix"].astype(np.float64)
+    bands = [25, 15, 5]  # 650, 550 and 450 nm of 31 bands: long, middle, short as R, G, B
+    expect = np.rint(np.clip(spectral[..., bands] / kernel.sum(axis=0)[bands], 0, 1) * 255).astype(np.uint8)
+    assert np.array_equal(np.asarray(false), expect)
 
 
 def test_manifest_has_per_sample_entries_paired_and_checksummed(dataset):
@@ -91,15 +96,16 @@ def test_manifest_has_per_sample_entries_paired_and_checksummed(dataset):
         assert chrom["path"] == chromatic_file(42, i) and spec["paired_with"] == chrom["path"]
         assert chrom["paired_with"] == spec["path"] and chrom["index"] == i
         with h5py.File(out / spec["path"]) as f:
-            assert spec["content_crc64"] == f.attrs["content_crc64"] == content_crc64([f["spectral"][...]])
+            assert spec["content_crc64"] == f.attrs["content_crc64"] == checksums.crc64_arrays([f["spectral"][...]])
         assert chrom["crc64"] == checksums.digest_file(out / chrom["path"]).crc64
     assert by_uid["chromatic:previews/synthetic_spectral_42_00000.png"]["paired_with"] == spectral_file(42, 0)
     assert manifest["params"]["num_samples"] == 6 and "thresholds" not in manifest["params"]
 
 
-def test_bytes_do_not_depend_on_workers_or_shards(dataset, tmp_path):
+@pytest.mark.parametrize("workers, shard_blocks", [(2, 1), (1, 2)])  # two blocks: two shards on two workers, or one
+def test_bytes_do_not_depend_on_workers_or_shards(dataset, tmp_path, workers, shard_blocks):
     out, _ = dataset
-    again, _ = make_dataset(tmp_path, config(), workers=2, shard_blocks=2)
+    again, _ = make_dataset(tmp_path, config(), workers=workers, shard_blocks=shard_blocks)
     assert tree_bytes(again) == tree_bytes(out)
 
 

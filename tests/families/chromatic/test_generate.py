@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from synthbank.families.chromatic.generate import (
     ChromaticParams, bridge_kernel, gaussian_kernel, generate_block, hsl_to_rgb, quantise, region_labels,
@@ -101,6 +102,31 @@ def test_region_colours_are_uniform_in_hsl(block):
     assert np.array_equal(strata, np.broadcast_to(np.arange(P.regions)[None, :, None], strata.shape))
 
 
+def _ks_uniform(x, lo, hi):
+    return stats.kstest(x, stats.uniform(loc=lo, scale=hi - lo).cdf).pvalue
+
+
+def test_noise_free_pixels_are_the_region_colours_and_their_hsl_is_uniform():
+    """From the output alone: each mask region is one colour; those colours, taken back to
+    HSL, are uniform on the configured box (KS), while uniform RGB colours are not."""
+    box = [(0.2, 0.6), (0.1, 0.9), (0.15, 0.85)]
+    p = dataclasses.replace(P, noise_level=0.0, sampling="independent", hue=box[0], saturation=box[1], lightness=box[2])
+    b = generate_block(np.random.default_rng(5), 24, p)
+    n = np.arange(24)[:, None, None]
+    # masks match regions: every pixel is exactly its region's colour
+    expect = quantise(hsl_to_rgb(b.region_hsl.astype(np.float64)).astype(np.float32)[n, b.mask])
+    assert np.array_equal(b.chromatic, expect)
+    count, total, _ = region_sums(b.chromatic, b.mask, p.regions)
+    assert count.min() > 0 and np.unique(b.chromatic.reshape(-1, 3), axis=0).shape[0] == 24 * p.regions
+    hsl = rgb_to_hsl(total / count[:, None])  # recovered from the pixels
+    for j, (lo, hi) in enumerate(box):
+        assert lo - 1e-5 <= hsl[:, j].min() and hsl[:, j].max() <= hi + 1e-5
+        assert _ks_uniform(hsl[:, j], lo, hi) > 0.01
+    # the same test has the power to reject another distribution of this size: RGB uniform
+    rgb_uniform = rgb_to_hsl(np.random.default_rng(6).random((hsl.shape[0], 3)))
+    assert _ks_uniform(rgb_uniform[:, 2], 0.0, 1.0) < 1e-6 and _ks_uniform(rgb_uniform[:, 1], 0.0, 1.0) < 1e-6
+
+
 def test_independent_sampling_is_uniform_but_not_stratified():
     p = dataclasses.replace(P, sampling="independent", hue=(0.2, 0.6), lightness=(0.1, 0.5))
     b = generate_block(np.random.default_rng(3), 24, p)
@@ -150,12 +176,21 @@ def test_spectral_is_the_bridge_kernel_image(block):
         ({"bands": 1}, "bands=1"),
         ({"widths_nm": (35.0, 0.0, 30.0)}, "widths_nm"),
         ({"height": 4}, "height=4"),
+        ({"amplitudes": (6.0, 6.0, 4.0)}, "amplitudes=[6.0, 6.0, 4.0]"),
     ],
 )
 def test_bad_parameters_are_refused_with_name_and_value(change, message):
     with pytest.raises(ValueError, match="invalid") as info:
         validate_params(dataclasses.replace(P, **change))
     assert message in str(info.value)
+
+
+def test_amplitudes_are_bounded_by_their_sum():
+    """The spectral peak is at most the amplitude sum; quantise() is exact below 16."""
+    validate_params(dataclasses.replace(P, amplitudes=(7.0, 1.0, 1.0)))
+    b = generate_block(np.random.default_rng(9), 1, dataclasses.replace(P, height=16, width=16, cells_per_side=4,
+                                                                       amplitudes=(7.0, 1.0, 1.0)))
+    assert np.array_equal(quantise(b.spectral.copy()), b.spectral)
 
 
 def test_bad_block_arguments_are_refused():

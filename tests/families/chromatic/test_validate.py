@@ -5,6 +5,7 @@ import json
 import shutil
 
 import h5py
+import numpy as np
 import pytest
 
 from families.chromatic.helpers import THRESHOLDS, config, make_dataset, rewrite_manifest
@@ -48,6 +49,10 @@ def test_generated_data_passes_every_check(pristine, tmp_path):
     rows = (tmp_path / "reports" / PROFILE_CSV).read_text().splitlines()
     assert rows[0] == "wavelength_nm,mean_spectrum,kernel_r,kernel_g,kernel_b" and len(rows) == 32
     assert rows[1].startswith("400.000000,") and rows[-1].startswith("700.000000,")
+    # the metrics file (a DVC output) does not depend on the worker count
+    serial = tmp_path / "serial"
+    validate(pristine, pristine / "manifest.json", serial / "metrics.json", serial, THRESHOLDS, reseed_samples=6)
+    assert (serial / "metrics.json").read_bytes() == (tmp_path / "metrics.json").read_bytes()
 
 
 def test_roundtrip_fails_on_spectral_data_that_is_not_the_mapping(dataset, tmp_path):
@@ -57,6 +62,23 @@ def test_roundtrip_fails_on_spectral_data_that_is_not_the_mapping(dataset, tmp_p
     failures, metrics = _run(dataset, tmp_path)
     assert _failed(failures, "roundtrip_error") and metrics["roundtrip_error"] > 1e-3
     assert not _failed(failures, "fft_energy_balance_db") and not _failed(failures, "color_balance_drift")
+
+
+@pytest.mark.parametrize(
+    "attr, value",
+    [("kernel_centres_nm", [620.0, 545.0, 465.0]), ("kernel_matrix", None), ("wavelengths_nm", None)],
+)
+def test_roundtrip_fails_when_the_file_attributes_do_not_describe_its_mapping(dataset, tmp_path, attr, value):
+    """Sample 3: not file 0 (whose attributes feed the energy metric) nor a reseeded sample."""
+    with h5py.File(dataset / spectral_file(42, 3), "r+") as f:
+        attrs = f["spectral"].attrs
+        if value is None:  # shift by one band: still a plausible-looking kernel or grid
+            old = attrs[attr][...]
+            value = np.roll(old, 1, axis=-1) if attr == "kernel_matrix" else old + (old[1] - old[0])
+        attrs[attr] = value
+    rewrite_manifest(dataset, config())
+    failures, metrics = _run(dataset, tmp_path)
+    assert [f.split(" ")[0] for f in failures] == ["roundtrip_error"] and metrics["roundtrip_error"] > 1e-3
 
 
 def test_roundtrip_fails_for_kernels_that_cannot_be_inverted(tmp_path):
@@ -87,6 +109,22 @@ def test_manifest_invalid_when_a_file_is_missing_or_changed(dataset, tmp_path):
     failures, metrics = _run(dataset, tmp_path)
     assert metrics["manifest_valid"] is False and metrics["manifest_problems"] >= 1
     assert any("manifest_valid" in f for f in failures) and any("missing" in f for f in failures)
+
+
+def test_a_missing_spectral_file_fails_the_checks_and_still_writes_metrics(dataset, tmp_path):
+    (dataset / spectral_file(42, 3)).unlink()
+    failures, metrics = _run(dataset, tmp_path)
+    assert metrics["manifest_valid"] is False and metrics["roundtrip_error"] == 1e9 and metrics["samples"] == 6
+    assert any(f.startswith("data: synthetic_chromatic_42_00003.h5: sample unreadable") for f in failures)
+    assert metrics["thresholds_met"] is False
+
+
+def test_manifest_invalid_when_it_breaks_the_schema(dataset, tmp_path):
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    manifest["entries"][0]["crc64"] = "not-a-crc"
+    (dataset / "manifest.json").write_text(json.dumps(manifest))
+    failures, metrics = _run(dataset, tmp_path)
+    assert metrics["manifest_valid"] is False and any("schema" in f for f in failures)
 
 
 def test_manifest_invalid_when_a_pair_link_is_broken(dataset, tmp_path):

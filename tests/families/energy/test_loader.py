@@ -70,6 +70,9 @@ def test_load_batch_windows_and_stride(atlas):
     assert [m["start_step"] for m in meta[:2]] == [0, 2] and meta[1]["map_ids"] == ["s000_t02", "s000_t03", "s000_t04"]
     single, _ = loader.load_map("plasma_physics", "s001_t03", 64)
     assert np.array_equal(batch[2 + 1, 1], single)  # sequence 1, start 2, offset 1
+    sparse, meta = loader.load_batch("plasma_physics", window=2, scale=64, stride=3)  # steps 2 and 5 unread
+    assert sparse.shape == (3 * 2, 2, 64, 64) and meta[1]["map_ids"] == ["s000_t03", "s000_t04"]
+    assert np.array_equal(sparse[2 + 1, 1], loader.load_map("plasma_physics", "s001_t04", 64)[0])
     with pytest.raises(ValueError, match="window=7 is invalid: allowed at most n_steps=6"):
         loader.load_batch("plasma_physics", window=7, scale=64)
 
@@ -131,3 +134,32 @@ def test_save_map_writes_only_to_the_user_directory_and_round_trips(atlas, tmp_p
     with pytest.raises(ValueError, match="shape \\(100, 100\\) is invalid"):
         loader.save_map(np.ones((100, 100)), "lab", "odd")
     assert atlas_map_id(3, 7) == "s003_t07"
+
+
+def test_reads_use_the_stored_pyramid_and_gradients_never_recomputing_them(atlas, monkeypatch):
+    from synthbank.families.energy import pyramid
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("recomputed on read")
+
+    monkeypatch.setattr(pyramid, "downsample", refuse)
+    monkeypatch.setattr(pyramid, "compute_gradients", refuse)
+    loader = EnergyAtlasLoader(atlas)
+    m, _ = loader.load_map("fluid_dynamics", 5, 64)
+    gx, gy = loader.load_gradients("fluid_dynamics", 5, 64)
+    with h5py.File(atlas / "fluid_dynamics" / "fluid_dynamics_64.h5") as f:
+        assert np.array_equal(m, f["t0_fields/energy"][0, 5])
+        assert np.array_equal(np.stack([gy, gx], -1), f["t1_fields/energy_gradient"][0, 5])
+
+
+def test_save_map_cannot_be_steered_into_the_data_directory(atlas, tmp_path):
+    sneaky = atlas.parent / "x" / ".." / atlas.name / "mine"  # '..' must not hide data_dir
+    with pytest.raises(ValueError, match="user_dir=.* is invalid: allowed a directory outside data_dir"):
+        EnergyAtlasLoader(atlas, sneaky)
+    loader = EnergyAtlasLoader(atlas, atlas.parent)  # user_dir above data_dir: allowed ...
+    before = sorted(p.name for p in atlas.rglob("*"))
+    with pytest.raises(ValueError, match="user_dir/domain=.* is invalid"):  # ... but not its domain 'energy'
+        loader.save_map(np.ones((64, 64)), atlas.name, "mine")
+    assert sorted(p.name for p in atlas.rglob("*")) == before
+    with pytest.raises(ValueError, match="no paths"):
+        loader.load_map("lab", "../../etc/x", 64)

@@ -57,3 +57,19 @@ def test_validate_shape_allows_square_or_two_to_three(shape, ok):
 def test_unknown_pattern_is_refused_with_the_allowed_names():
     with pytest.raises(ValueError, match="pattern='spiral' is invalid: allowed"):
         base_maps("spiral", (64, 64), 1.0, PatternParams(), rngs(1))
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_laminar_layer_count_is_recovered_from_the_row_profile(layers):
+    pp = PatternParams(shear_layers=(layers, layers), shear_thickness=(0.3, 0.3))  # dips a few rows wide
+    maps = base_maps("laminar", (128, 192), 1000.0, pp, rngs(2))
+    profile = maps.mean(axis=2)  # (n, h): u^2 vanishes where sin(2 pi m y) crosses zero
+    low = profile < 0.5 * profile.max(axis=1, keepdims=True)
+    dips = (low & ~np.roll(low, 1, axis=1)).sum(axis=1)  # periodic runs of low rows
+    assert (dips == 2 * layers).all(), dips
+
+
+def test_random_cells_are_uniform_so_their_spread_is_one_over_root_three():
+    maps = base_maps("random", (256, 256), 1000.0, PatternParams(), rngs(2))
+    cv = maps.std(axis=(1, 2)) / maps.mean(axis=(1, 2))
+    np.testing.assert_allclose(cv, 1 / np.sqrt(3), rtol=0.01)

@@ -128,3 +128,19 @@ def test_missing_domain_is_a_usage_error_naming_the_command(atlas, tmp_path):
     shutil.rmtree(data / "active_matter")
     with pytest.raises(UsageError, match="run 'synthbank generate energy --domain active_matter' first"):
         run(data, tmp_path)
+
+
+def test_every_conserving_kind_is_checked_on_its_own_ratio(atlas, tmp_path):
+    data = tmp_path / "energy"
+    shutil.copytree(atlas, data)
+
+    def break_all(f):
+        for kind in ("rotation", "noise", "blur", "translation"):
+            s, t = _first_applied(f, kind)
+            f[f"scalars/{kind}_energy_ratio"][s, t] = 0.93
+
+    _edit(data, "fluid_dynamics", 128, break_all)
+    failures, metrics = run(data, tmp_path)
+    for kind in ("rotation", "noise", "blur", "translation"):
+        assert f"fluid_dynamics.conservation_error_max.{kind}=0.07 (allowed < 0.05)" in failures, failures
+    assert metrics["domains"]["fluid_dynamics"]["conservation_error_max"]["scaling"] < 1e-6

@@ -65,6 +65,14 @@ def _add(name, data):
     return mutate
 
 
+def _regroup(name, as_dataset=False):
+    """Replace ``name`` by an empty group (or, with ``as_dataset``, a dataset)."""
+    def mutate(f):
+        del f[name]
+        f.create_dataset(name, data=np.zeros(1)) if as_dataset else f.create_group(name)
+    return mutate
+
+
 VIOLATIONS = {
     "no dataset_name": (_del("@dataset_name"), "/@dataset_name"),
     "bad grid_type": (_set("@grid_type", "hexagonal"), "/@grid_type"),
@@ -93,6 +101,23 @@ VIOLATIONS = {
     "tensor without symmetric": (_del("t2_fields/stress@symmetric"), "/t2_fields/stress@symmetric"),
     "trajectories disagree": (_set("@n_trajectories", np.int64(5)), "/t0_fields/energy"),
     "no field_names": (_del("t1_fields@field_names"), "/t1_fields@field_names"),
+    "dataset_name not a string": (_set("@dataset_name", np.int64(3)), "/@dataset_name"),
+    "n_spatial_dims not positive": (_set("@n_spatial_dims", np.int64(0)), "/@n_spatial_dims"),
+    "no n_trajectories": (_del("@n_trajectories"), "/@n_trajectories"),
+    "n_trajectories not an integer": (_set("@n_trajectories", "two"), "/@n_trajectories"),
+    "simulation_parameters not a list": (_set("@simulation_parameters", np.int64(3)), "/@simulation_parameters"),
+    "no time": (_del("dimensions/time"), "/dimensions/time"),
+    "no spatial_dims": (_del("dimensions@spatial_dims"), "/dimensions@spatial_dims"),
+    "coordinate is a group": (_regroup("dimensions/x"), "/dimensions/x"),
+    "boundary not a group": (_add("boundary_conditions/zz", np.zeros(1)), "/boundary_conditions/zz"),
+    "no associated_dims": (_del("boundary_conditions/y_wall@associated_dims"), "/boundary_conditions/y_wall@associated_dims"),
+    "associated dim unknown": (_set("boundary_conditions/y_wall@associated_dims", wellformat.names(["z"])), "/boundary_conditions/y_wall@associated_dims"),
+    "no mask": (_del("boundary_conditions/y_wall/mask"), "/boundary_conditions/y_wall/mask"),
+    "mask not bool": (_replace("boundary_conditions/y_wall/mask", np.zeros(8, np.int8)), "/boundary_conditions/y_wall/mask"),
+    "no values": (_del("boundary_conditions/y_wall/values"), "/boundary_conditions/y_wall/values"),
+    "no scalars": (_del("scalars"), "/scalars"),
+    "field_names not a list": (_set("scalars@field_names", np.int64(3)), "/scalars@field_names"),
+    "fields group is a dataset": (_regroup("t2_fields", as_dataset=True), "/t2_fields"),
 }
 
 

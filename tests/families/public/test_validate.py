@@ -64,6 +64,21 @@ def _change_pixels(root: Path) -> None:
     Image.fromarray(pixels).save(path)
 
 
+def _replace_retina_consistently(root: Path) -> None:
+    """Other pixels with their provenance record updated: only the source reference can tell."""
+    from synthbank.families.public.convert import array_sha256
+    from synthbank.io.png import encode_png
+
+    folder = root / "data/public/retina_example"
+    with Image.open(folder / "retina_example_001.png") as im:
+        pixels = np.asarray(im).copy()
+    pixels[0, 0, 0] ^= 1
+    (folder / "retina_example_001.png").write_bytes(encode_png(pixels))
+    record = json.loads((folder / "provenance.json").read_text("utf-8"))
+    record["files"]["retina_example_001.png"]["pixel_sha256"] = array_sha256(pixels)
+    (folder / "provenance.json").write_text(jsonio.dumps(record))
+
+
 def _drop_demo(root: Path) -> None:
     shutil.rmtree(root / "data/public/retina_example")
 
@@ -76,6 +91,7 @@ CASES = {
     "extra_file": (lambda r: (r / "data/public/xray_chest_demo/notes.txt").write_text("clean\n"), False, ("checksums_verified", False)),
     "licence_without_spdx": (_break_licence, True, ("licenses_present", False)),
     "pixels_changed": (_change_pixels, True, ("pixels_verified", False)),
+    "pixels_differ_from_source": (_replace_retina_consistently, True, ("pixels_verified", False)),
     "demo_missing": (_drop_demo, True, ("demos_complete", False)),
 }
 
@@ -97,6 +113,8 @@ def test_each_check_fails_on_data_made_to_violate_it(built_copy: Path, section: 
     assert all(m[k] for k in others), {k: m[k] for k in others}
     if metric != "phi_findings":
         assert m["phi_findings"] == 0
+    if case == "pixels_differ_from_source":
+        assert any("source's reference pixels" in f for f in failures), failures
 
 
 def test_blank_image_threshold(built_copy: Path, section: dict) -> None:

@@ -7,13 +7,13 @@ import h5py
 import numpy as np
 import pytest
 import yaml
-from families.signals.helpers import spec
+from families.signals.helpers import REPO, spec
 
 from conftest import tree_bytes
 from synthbank import checksums
 from synthbank.families.signals import VERSION, layout
 from synthbank.families.signals.build import block_channels, build, estimate_bytes
-from synthbank.families.signals.generate import channel_block
+from synthbank.families.signals.generate import channel_block, work_bytes_per_sample
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def test_generation_manifest_has_seed_002_fields_and_true_checksums(built):
     text = (out / layout.MANIFEST_NAME).read_text()
     assert yaml.safe_load(text) == record
     assert record["generator"] == {"path": "src/synthbank/families/signals/v1", "version": "v1", "family": "signals", "family_version": VERSION}
+    assert (REPO / record["generator"]["path"] / "pink.py").is_file()  # relative to the repository root
     assert record["dataset"]["params"] == {"signal_type": "pink_noise", "duration_s": 20.0, "seed": 42, "amplitude_uv_rms": 50.0}
     assert (record["dataset"]["channels"], record["dataset"]["sample_rate_hz"]) == (70, 160.0)
     assert record["output"]["samples"] == 3200 and record["output"]["channels"] == 70
@@ -80,6 +81,23 @@ def test_channel_bytes_do_not_depend_on_the_channel_count(built, tmp_path):
     narrow = np.fromfile(out / layout.FLOAT32_NAME, dtype="<f4").reshape(-1, 70)
     both = np.fromfile(tmp_path / "wide" / layout.FLOAT32_NAME, dtype="<f4").reshape(-1, 130)
     assert hashlib.sha256(narrow.tobytes()).digest() == hashlib.sha256(np.ascontiguousarray(both[:, :70]).tobytes()).digest()
+
+
+@pytest.mark.parametrize("kind", ["pink_noise", "chirp"])
+def test_64_channels_are_the_first_64_of_4096_whatever_the_workers_and_blocks(tmp_path, kind):
+    extra = {"nan_rate": 0.05, "dc_offset_uv": 2.0} if kind == "chirp" else {}
+    small = spec("wide_t", "v2", 64, 160, signal_type=kind, duration_s=0.2, **extra)
+    large = spec("wide_t", "v2", 4096, 160, signal_type=kind, duration_s=0.2, **extra)
+    build(small, tmp_path / "small", "2026-11-22", workers=1)
+    # two workers, and blocks of 10 channels: narrower than the 16-channel chunk width
+    budget = 10 * large.n_samples * work_bytes_per_sample(large) * 3
+    assert block_channels(large, 2, budget) == 10
+    build(large, tmp_path / "large", "2026-11-22", workers=2, memory_budget=budget)
+    a = np.fromfile(tmp_path / "small" / layout.FLOAT32_NAME, dtype="<u4").reshape(-1, 64)
+    b = np.fromfile(tmp_path / "large" / layout.FLOAT32_NAME, dtype="<u4").reshape(-1, 4096)
+    assert np.array_equal(a, b[:, :64])  # bitwise, NaNs included
+    with h5py.File(tmp_path / "large" / layout.HDF5_NAME) as f:
+        assert np.array_equal(f["signal"][:, :64].view("<u4"), a)
 
 
 def test_a_failed_build_leaves_no_output(tmp_path, monkeypatch):

@@ -21,6 +21,12 @@ def test_pregenerate_writes_a_dataset_and_refuses_bad_values(run, tmp_path):
     record = yaml.safe_load((out / "generation_manifest.yaml").read_text())
     assert record["dataset"]["channels"] == 40 and record["output"]["samples"] == 800
     assert np.fromfile(out / "signal.float32", dtype="<f4").size == 40 * 800
+    # where the files go does not change them: the default name is fixed, not the directory's
+    elsewhere = tmp_path / "other_place"
+    sb(run, tmp_path, "signals", "generate", "pink_noise", "--channels", "40", "--sample-rate", "160",
+       "--duration", "5", "--amplitude-uv-rms", "100", "--seed", "42", "--output-dir", str(elsewhere))
+    assert (elsewhere / "signal.float32").read_bytes() == (out / "signal.float32").read_bytes()
+    assert record["dataset"]["name"] == "synthetic"
     for args, words in (
         (["pink_noise", "--channels", "5000"], "channels=5000 is invalid: allowed an integer from 1 to 4096"),
         (["chirp", "--channels", "4"], "signal_type='chirp' is invalid for generator v1"),

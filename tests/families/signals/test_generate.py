@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from families.signals.helpers import spec
 
+from synthbank import seeding
 from synthbank.families.signals.generate import channel_block
 from synthbank.families.signals.metrics import Accumulator, fit_slope
 
@@ -33,6 +34,24 @@ def test_v1_bytes_never_change(key):
     name, extra = PIN_PARAMS[key]
     s = spec(name, "v1", channels, rate, signal_type=kind, duration_s=duration, **extra)
     assert sha(channel_block(s, 0, channels)) == V1_PINS[key]
+
+
+#: v2 is frozen too once released: its own types with both artifacts (NaN bytes included).
+V2_PINS = {
+    ("pin_white", 200, "white_noise", (("amplitude_uv_rms", 30.0), ("nan_rate", 0.05))):
+        "f3224b33922e22a7235b9f7477836391a2be6644f837c8741640e6629ee759d7",
+    ("pin_chirp", 250, "chirp", (("chirp_start_hz", 2.0), ("chirp_end_hz", 60.0), ("dc_offset_uv", -12.5), ("nan_rate", 0.02))):
+        "7d7bebd5255afc401484cd7f49900f44fd43511836ad880c46c7f8275458ef4d",
+}
+
+
+@pytest.mark.parametrize("key", sorted(V2_PINS), ids=lambda k: k[0])
+def test_v2_bytes_never_change(key):
+    name, rate, kind, extra = key
+    s = spec(name, "v2", 8, rate, signal_type=kind, duration_s=2.0, **dict(extra))
+    x = channel_block(s, 0, 8)
+    assert np.isnan(x).any()  # the NaN positions are pinned as well
+    assert sha(x) == V2_PINS[key]
 
 
 @pytest.mark.parametrize("kind", ["sine_wave", "pink_noise"])
@@ -96,6 +115,19 @@ def test_sine_frequency_amplitude_and_seeded_phases():
     phases = np.angle(np.fft.rfft(x, axis=1)[:, 50])  # 12.5 Hz is bin 50 of 2000 samples
     assert np.unique(np.round(phases, 3)).size == 32  # every channel has its own phase
     assert abs(np.exp(1j * phases).mean()) < 0.5  # spread round the circle, not one phase
+
+
+def test_sine_phase_and_amplitude_fit_back_to_each_channels_stream():
+    # An off-bin frequency, so the fit is not helped by an integer number of cycles.
+    s = spec("sine_fit", "v1", 16, 250, signal_type="sine_wave", duration_s=3, frequency_hz=7.3, amplitude_uv_peak=60.0)
+    x = channel_block(s, 0, 16).astype(np.float64)
+    w = 2 * np.pi * 7.3 * np.arange(s.n_samples) / 250
+    basis = np.stack([np.sin(w), np.cos(w)], axis=1)  # A sin(w t + phi) = A cos(phi) sin + A sin(phi) cos
+    (a, b), *_ = np.linalg.lstsq(basis, x.T, rcond=None)
+    fitted = np.mod(np.arctan2(b, a), 2 * np.pi)
+    drawn = np.array([seeding.stream(42, "signals", seeding.name_key("sine_fit"), c, 0).uniform(0, 2 * np.pi) for c in range(16)])
+    assert np.abs(np.angle(np.exp(1j * (fitted - drawn)))).max() < 1e-5  # radians
+    assert np.hypot(a, b) == pytest.approx(60.0, rel=1e-6)
 
 
 def test_chirp_follows_its_intended_frequency():

@@ -1,16 +1,13 @@
 """Parameters: bounds, one-line refusals (seed 002's troubleshooting cases), schema."""
 
-import copy
-from pathlib import Path
-
 import pytest
 import yaml
+from families.signals.helpers import REPO
 
 from synthbank import params
 from synthbank.errors import UsageError
 from synthbank.families.signals.spec import all_specs, from_entry, make_spec
 
-REPO = Path(__file__).resolve().parents[3]
 PINK = {"signal_type": "pink_noise", "duration_s": 120, "amplitude_uv_rms": 100.0}
 
 
@@ -59,13 +56,13 @@ def test_v2_bounds_and_equal_repeats_are_accepted():
     assert "chirp_end_hz=60 is invalid: allowed 0 <= chirp_end_hz <= sample_rate_hz/2 = 50" in refused(
         "x", "v2", 4, 100, {"signal_type": "chirp", "duration_s": 1, "chirp_end_hz": 60}, 42)
     assert "version='v3' is invalid" in refused("x", "v3", 4, 100, PINK, 42)
+    assert "dataset name '../x' is invalid: allowed letters, digits" in refused("../x", "v1", 4, 100, PINK, 42)
     s = make_spec("x", "v1", 8, 160, PINK | {"channels": 8, "sample_rate_hz": 160}, 42)  # same value twice is fine
     assert s.channels == 8 and "channels" not in s.params
 
 
 def _params_with(mutate):
     data = yaml.safe_load((REPO / "params.yaml").read_text())
-    data = copy.deepcopy(data)
     mutate(data["signals"]["datasets"])
     return data
 

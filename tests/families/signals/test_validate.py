@@ -76,6 +76,14 @@ def test_sine_frequency_fails_when_off(tmp_path):
     _fails(tmp_path, spec(**SINE), off, "peak_freq_error_hz")
 
 
+@pytest.mark.parametrize("frequency_hz", [3.33, 10.07])
+def test_sine_frequency_between_bins_is_measured_exactly(tmp_path, frequency_hz):
+    # 2 s records have 0.5 Hz bins: a peak-bin estimate would be off by up to ~0.1 Hz.
+    s = spec(**(SINE | {"duration_s": 2, "frequency_hz": frequency_hz}))
+    failures, m = run(tmp_path, s)
+    assert failures == [] and m["peak_freq_error_hz"] < 1e-3
+
+
 def test_chirp_if_fails_when_the_sweep_is_wrong(tmp_path):
     wrong = channel_block(spec(**(CHIRP | {"chirp_end_hz": 30.0})), 0, 16)
     _fails(tmp_path, spec(**CHIRP), wrong, "chirp_if_error_hz")

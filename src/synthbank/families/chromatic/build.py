@@ -14,7 +14,6 @@ depend only on (seed, index, params), so any worker count or shard size gives th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,15 +100,6 @@ def block_samples(seed: int, block: int, params: ChromaticParams, keep: tuple[in
     return generate_block(seeding.stream(seed, FAMILY, block), BLOCK_SIZE, params, keep)
 
 
-def content_crc64(arrays: Sequence[np.ndarray]) -> str:
-    """CRC-64/GO-ISO of the arrays' canonical bytes: C order, little-endian, concatenated."""
-    crc = 0
-    for a in arrays:
-        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
-        crc = checksums.crc64(memoryview(a).cast("B"), crc)
-    return checksums.crc64_hex(crc)
-
-
 def _root_attrs(cfg: ChromaticConfig, kind: str, index: int, paired_with: str, crc: str) -> dict[str, Any]:
     return {
         "family": FAMILY,
@@ -147,25 +137,25 @@ def write_sample(cfg: ChromaticConfig, data_dir: Path, index: int, block: Chroma
     """Write sample ``index`` (position ``j`` of ``block``): its chromatic and spectral files."""
     chrom_rel, spec_rel = chromatic_file(cfg.seed, index), spectral_file(cfg.seed, index)
     chrom, mask, hsl, spec = block.chromatic[j], block.mask[j], block.region_hsl[j], block.spectral[j]
-    chrom_crc, spec_crc = content_crc64([chrom, mask, hsl]), content_crc64([spec])
+    chrom_crc, spec_crc = checksums.crc64_arrays([chrom, mask, hsl]), checksums.crc64_arrays([spec])
     with hdf5.create_file(data_dir / chrom_rel, _root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc)) as f:
         hdf5.create_dataset(f, "chromatic", shape=chrom.shape, dtype=np.float32, data=chrom, attrs={
             "axes": ["y", "x", "channel"], "channels": list(CHANNELS),
             "units": "linear RGB, full scale = 1, quantised to 1e-6",
-            "crc64": content_crc64([chrom]),
+            "crc64": checksums.crc64_arrays([chrom]),
         })
         hdf5.create_dataset(f, "mask", shape=mask.shape, dtype=np.uint8, data=mask, attrs={
             "axes": ["y", "x"], "units": "region label 0 .. regions - 1",
-            "regions": cfg.params.regions, "crc64": content_crc64([mask]),
+            "regions": cfg.params.regions, "crc64": checksums.crc64_arrays([mask]),
         })
         hdf5.create_dataset(f, "region_hsl", shape=hsl.shape, dtype=np.float32, data=hsl, attrs={
             "axes": ["region", "hsl"], "columns": ["hue_turns", "saturation", "lightness"],
-            "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": content_crc64([hsl]),
+            "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": checksums.crc64_arrays([hsl]),
         })
     with hdf5.create_file(data_dir / spec_rel, _root_attrs(cfg, "spectral", index, chrom_rel, spec_crc)) as f:
         hdf5.create_dataset(
             f, "spectral", shape=spec.shape, dtype=np.float32, data=spec,
-            attrs=spectral_attrs(cfg.params) | {"crc64": content_crc64([spec])},
+            attrs=spectral_attrs(cfg.params) | {"crc64": spec_crc},  # one array: file CRC = dataset CRC
         )
     return SampleRecord(index, chrom_crc, spec_crc)
 
@@ -305,13 +295,16 @@ def manifest_entry_fields(
     """Per-file manifest fields (keys: paths relative to ``root``), for ``manifest.build``.
 
     Sample files get the seed-000 uid ``synthetic_<kind>_<seed>_<index>``, ``paired_with``
-    (chromatic <-> spectral, the partner's path), ``index`` and ``content_crc64``,
-    the CRC-64 of the file's canonical array bytes (see :func:`content_crc64`). Previews get
+    (chromatic <-> spectral, the partner's path), ``index`` and ``content_crc64``, the
+    CRC-64 of the file's canonical array bytes (:func:`synthbank.checksums.crc64_arrays`).
+    Previews get
     ``paired_with`` = the HDF5 file they show.
     """
 
+    from synthbank.manifest import relative_posix
+
     def rel(path: Path) -> str:
-        return Path(os.path.relpath(path.absolute(), root.absolute())).as_posix()
+        return relative_posix(path, root)
 
     fields: dict[str, dict[str, Any]] = {}
     for r in records:

@@ -189,7 +189,8 @@ def validate_params(p: ChromaticParams) -> None:
         if len(v) != 3 or not all(_is_number(x) and (x > 0 if positive else True) for x in v):
             rule = "three numbers > 0" if positive else "three finite numbers"
             raise ValueError(f"{name}={list(v)!r} is invalid: allowed {rule} (R, G, B)")
-    if max(p.amplitudes) * 3 >= 16:
+    # spectral <= sum of amplitudes; quantise() is exact only below 16
+    if sum(p.amplitudes) >= 16:
         raise ValueError(f"amplitudes={list(p.amplitudes)!r} is invalid: allowed a sum below 16 (float32 quantisation)")
 
 
@@ -257,15 +258,20 @@ def gaussian_kernel(lam: np.ndarray, centres: Any, widths: Any, amplitudes: Any)
     return amp * np.exp(-((np.asarray(lam, dtype=np.float64)[None, :] - mu) ** 2) / (2.0 * sd * sd))
 
 
-def bridge_kernel(p: ChromaticParams) -> np.ndarray:
-    """The kernel matrix actually used, ``(3, K)`` float32, quantised to 1e-6.
+def quantised_kernel(lam: Any, centres: Any, widths: Any, amplitudes: Any, quantum: float = QUANTUM) -> np.ndarray:
+    """:func:`gaussian_kernel` rounded to the ``quantum`` grid, ``(3, K)`` float32.
 
-    Computed in float64 and rounded to the 1e-6 grid before the float32 cast, so a last-
-    bit difference of ``exp`` between libraries changes a value only if it sits within
-    ~1e-16 of a rounding midpoint.
+    Computed in float64 and rounded to the grid before the float32 cast, so a last-bit
+    difference of ``exp`` between libraries changes a value only if it sits within
+    ~1e-16 of a rounding midpoint. Validation calls it on a spectral file's attributes.
     """
-    k64 = gaussian_kernel(wavelengths(p), p.centres_nm, p.widths_nm, p.amplitudes)
-    return (np.rint(k64 / QUANTUM) * QUANTUM).astype(np.float32)
+    k64 = gaussian_kernel(lam, centres, widths, amplitudes)
+    return (np.rint(k64 / quantum) * quantum).astype(np.float32)
+
+
+def bridge_kernel(p: ChromaticParams) -> np.ndarray:
+    """The kernel matrix actually used, ``(3, K)`` float32, quantised to 1e-6."""
+    return quantised_kernel(wavelengths(p), p.centres_nm, p.widths_nm, p.amplitudes)
 
 
 def to_spectral(chromatic: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -213,12 +213,12 @@ def kernel_energy_db(
 # ---------------------------------------------------------------------------------------
 # Thresholds
 # ---------------------------------------------------------------------------------------
-#: (threshold key, metric key, rule) of every numeric threshold.
+#: (threshold key, metric key) of every numeric threshold, each an upper bound.
 RULES = (
-    ("roundtrip_error_max", "roundtrip_error", "max"),
-    ("color_balance_drift_max", "color_balance_drift", "max"),
-    ("fft_energy_balance_db_max", "fft_energy_balance_db", "max"),
-    ("phi_findings_max", "phi_findings", "max"),
+    ("roundtrip_error_max", "roundtrip_error"),
+    ("color_balance_drift_max", "color_balance_drift"),
+    ("fft_energy_balance_db_max", "fft_energy_balance_db"),
+    ("phi_findings_max", "phi_findings"),
 )
 #: Boolean metrics that must be true.
 REQUIRED_TRUE = ("manifest_valid", "reseed_stability")
@@ -231,7 +231,7 @@ def threshold_failures(metrics: Mapping[str, Any], thresholds: Mapping[str, Any]
     ``reseed_stability`` must be true.
     """
     lines = []
-    for key, name, _ in RULES:
+    for key, name in RULES:
         limit = float(thresholds[key])
         value = metrics.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

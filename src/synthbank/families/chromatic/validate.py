@@ -26,6 +26,7 @@ from synthbank import manifest as manifest_mod
 from synthbank.errors import UsageError
 from synthbank.families.chromatic import metrics as m
 from synthbank.families.chromatic.build import ChromaticConfig, block_samples, write_sample
+from synthbank.families.chromatic.generate import quantised_kernel
 from synthbank.families.chromatic.layout import BLOCK_SIZE, CHROMATIC_DIR, chromatic_file, sample_name, spectral_file
 from synthbank.io.staging import write_file_atomic
 
@@ -33,7 +34,9 @@ PROFILE_CSV = "spectral_profile.csv"
 #: Files per PHI-scan task (small enough that the scan spreads over the workers).
 PHI_SLICE = 8
 #: Attributes of /spectral that define the bridge kernel.
-KERNEL_ATTRS = ("wavelengths_nm", "kernel_matrix", "kernel_centres_nm", "kernel_widths_nm", "kernel_amplitudes")
+KERNEL_ATTRS = (
+    "wavelengths_nm", "kernel_matrix", "kernel_centres_nm", "kernel_widths_nm", "kernel_amplitudes", "kernel_quantum",
+)
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -135,7 +138,7 @@ class FileTask:
 
 @dataclass(frozen=True)
 class FileStats:
-    """What one sample contributes to the metrics."""
+    """What one sample contributes to the metrics (``error`` set: the pair cannot be read)."""
 
     roundtrip: float
     count: np.ndarray
@@ -143,7 +146,8 @@ class FileStats:
     total_sq: np.ndarray
     spectrum_sum: np.ndarray
     pixels: int
-    kernel_attrs: dict[str, np.ndarray]
+    kernel_attrs: dict[str, Any]
+    error: str | None = None
 
 
 #: Per-process read buffers, reused from file to file: a fresh 8 MB array per read costs
@@ -159,7 +163,20 @@ def _buffer(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
 
 
 def file_stats(task: FileTask) -> FileStats:
-    """Worker: read one chromatic file and its spectral partner and reduce them."""
+    """Worker: read one chromatic file and its spectral partner and reduce them.
+
+    A pair that cannot be read (file, dataset or attribute missing) gives an infinite
+    round-trip error and ``error``, so the stage still writes its metrics and fails.
+    """
+    try:
+        return _file_stats(task)
+    except (OSError, KeyError) as exc:
+        empty = np.zeros((0, 3))
+        return FileStats(math.inf, np.zeros(0), empty, empty, np.zeros(0), 0, {},
+                         f"{Path(task.chromatic_path).name}: sample unreadable: {exc}")
+
+
+def _file_stats(task: FileTask) -> FileStats:
     with h5py.File(task.chromatic_path, "r") as f:
         chrom, mask = f["chromatic"][...], f["mask"][...]
         partner = Path(task.data_dir) / str(f.attrs["paired_with"])
@@ -171,8 +188,13 @@ def file_stats(task: FileTask) -> FileStats:
     count, total, total_sq = m.region_sums(chrom[None], mask[None], task.regions)
     spec64 = _buffer("spectral64", (spec.shape[0] * spec.shape[1], spec.shape[2]), np.float64)
     np.copyto(spec64, spec.reshape(spec64.shape))  # converted once, used twice
+    # The mapping must be recomputable from the file alone: the stored matrix and the one
+    # rebuilt from the stored wavelengths and Gaussian parameters must both map it back.
+    rebuilt = quantised_kernel(attrs["wavelengths_nm"], attrs["kernel_centres_nm"], attrs["kernel_widths_nm"],
+                               attrs["kernel_amplitudes"], float(attrs["kernel_quantum"]))
+    kernels = [rebuilt] if np.array_equal(rebuilt, attrs["kernel_matrix"]) else [rebuilt, attrs["kernel_matrix"]]
     return FileStats(
-        roundtrip=m.roundtrip_error(chrom, spec64, attrs["kernel_matrix"]),
+        roundtrip=max(m.roundtrip_error(chrom, spec64, k) for k in kernels),
         count=count, total=total, total_sq=total_sq,
         spectrum_sum=np.ones(spec64.shape[0]) @ spec64,
         pixels=spec64.shape[0], kernel_attrs=attrs,
@@ -188,15 +210,11 @@ def file_tasks(data_dir: Path, cfg: ChromaticConfig) -> list[FileTask]:
     return [FileTask(str(data_dir), str(p), cfg.params.regions) for p in _sample_files(data_dir)]
 
 
-def data_metrics(data_dir: Path, cfg: ChromaticConfig, workers: int = 1) -> tuple[dict[str, Any], str]:
-    """Metrics computed from the files alone (see :func:`reduce_stats`)."""
-    return reduce_stats(list(parallel.run_ordered(file_stats, file_tasks(data_dir, cfg), workers=workers)), cfg)
-
-
-def reduce_stats(
-    stats: list[FileStats], cfg: ChromaticConfig, expected: Mapping[str, float] | None = None
-) -> tuple[dict[str, Any], str]:
+def reduce_stats(stats: list[FileStats], expected: Mapping[str, float]) -> tuple[dict[str, Any], str]:
     """Metrics from the per-file stats: round trip, colour balance, noise, kernel energy.
+
+    ``expected``: :func:`metrics.expected_colour_means` of the claimed distribution. The
+    kernel energy and the profile use the first readable sample's kernel attributes.
 
     Returns
     -------
@@ -204,14 +222,15 @@ def reduce_stats(
     profile : str
         :func:`profile_csv` of the mean spectrum over all pixels and the stored kernel.
     """
-    attrs = stats[0].kernel_attrs
+    readable = [s for s in stats if s.error is None]
+    if not readable:
+        raise UsageError(f"no sample can be read: {stats[0].error}")
+    attrs = readable[0].kernel_attrs
     kernel = np.asarray(attrs["kernel_matrix"], dtype=np.float32)
     count = np.concatenate([s.count for s in stats])
     total = np.concatenate([s.total for s in stats])
     total_sq = np.concatenate([s.total_sq for s in stats])
     observed, regions = m.observed_colour_means(count, total)
-    if expected is None:
-        expected = m.expected_colour_means(cfg.params.hsl_box, cfg.params.noise_level)
     energy = m.kernel_energy_db(
         attrs["wavelengths_nm"], kernel, attrs["kernel_centres_nm"], attrs["kernel_widths_nm"], attrs["kernel_amplitudes"]
     )
@@ -225,7 +244,7 @@ def reduce_stats(
         "fft_energy_db": {k: energy[k] for k in ("r", "g", "b", "sum")},
         "noise_std_estimate": noise if math.isfinite(noise) else -1.0,
     }
-    mean_spectrum = sum(s.spectrum_sum for s in stats) / sum(s.pixels for s in stats)
+    mean_spectrum = sum(s.spectrum_sum for s in readable) / sum(s.pixels for s in readable)
     return out, profile_csv(attrs["wavelengths_nm"], mean_spectrum, kernel)
 
 
@@ -294,7 +313,9 @@ def validate(
     after_phi = 2 + len(phi_slices)
     phi_count = sum(results[2:after_phi])
     unstable = reseed_problems(cfg, manifest, [r for rows in results[after_phi : after_phi + len(regen)] for r in rows])
-    metrics, profile = reduce_stats(results[after_phi + len(regen) :], cfg, expected)
+    stats = results[after_phi + len(regen) :]
+    unreadable = [s.error for s in stats if s.error is not None]
+    metrics, profile = reduce_stats(stats, expected)
     metrics["phi_findings"] = phi_count
     metrics["manifest_valid"] = not problems
     metrics["manifest_problems"] = len(problems)
@@ -303,6 +324,7 @@ def validate(
     metrics = _finite(metrics)
     failures = m.threshold_failures(metrics, thresholds)
     failures += [f"manifest: {p}" for p in problems[:5]] + [f"reseed: {p}" for p in unstable[:5]]
+    failures += [f"data: {e}" for e in unreadable[:5]]
     metrics["thresholds_met"] = not failures
     write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())
     write_file_atomic(Path(report_dir) / PROFILE_CSV, profile.encode())

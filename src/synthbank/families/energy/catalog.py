@@ -18,7 +18,7 @@ import numpy as np
 from synthbank import jsonio
 from synthbank.families.energy import VERSION
 from synthbank.families.energy.validate import _stats, domain_files
-from synthbank.manifest import _rel, digest_files
+from synthbank.manifest import digest_files, relative_posix
 from synthbank.params import load_schema
 from synthbank.io.staging import write_file_atomic
 
@@ -41,7 +41,7 @@ def build_catalog(root: Path, data_dir: Path, domains: Sequence[str], seed: int,
             if full:
                 energy = f["t0_fields/energy"][...].astype(np.float64)
                 var = energy.reshape(shape[0], shape[1], -1).var(axis=2)
-        rel = _rel(path, root)
+        rel = relative_posix(path, root)
         files.append({"path": rel, "domain": domain, "scale": scale, "bytes": dig.bytes, "sha256": dig.sha256,
                       "n_maps": shape[0] * shape[1], "shape": shape, "energy": _stats(e), "entropy": _stats(s)})
         agg = per_domain.setdefault(domain, {"pattern": pattern, "n_maps": 0, "n_files": 0, "bytes": 0, "scales": [],

@@ -25,6 +25,7 @@ from synthbank.families.energy.thermo import ThermodynamicViolation
 
 _ATLAS_ID = re.compile(r"^s(\d+)_t(\d+)$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_DOMAIN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def atlas_map_id(sequence: int, step: int) -> str:
@@ -46,13 +47,18 @@ class EnergyAtlasLoader:
     def __init__(self, data_dir: str | Path = "data/energy", user_dir: str | Path | None = None, tolerance: float = thermo.CONSERVATION_TOLERANCE) -> None:
         self.data_dir = Path(data_dir)
         self.user_dir = None if user_dir is None else Path(user_dir)
-        if self.user_dir is not None and self.user_dir.absolute().is_relative_to(self.data_dir.absolute()):
-            raise ValueError(f"user_dir={str(self.user_dir)!r} is invalid: allowed a directory outside data_dir={str(self.data_dir)!r} (DVC outputs are read only)")
+        if self.user_dir is not None:
+            self._refuse_data_dir(self.user_dir, "user_dir")
         if not 0 < tolerance < 1:
             raise ValueError(f"tolerance={tolerance!r} is invalid: allowed 0 < tolerance < 1")
         self.tolerance = tolerance
 
     # -- files ------------------------------------------------------------------------
+    def _refuse_data_dir(self, path: Path, name: str) -> None:
+        """ValueError if ``path`` lies in ``data_dir`` (resolved: '..' and symlinks cannot dodge it)."""
+        if path.resolve().is_relative_to(self.data_dir.resolve()):
+            raise ValueError(f"{name}={str(path)!r} is invalid: allowed a directory outside data_dir={str(self.data_dir)!r} (DVC outputs are read only)")
+
     def _open(self, path: Path) -> h5py.File:
         """Open one file read-only (tests override this to count bytes read)."""
         return h5py.File(path, "r")
@@ -73,6 +79,8 @@ class EnergyAtlasLoader:
     def _user_path(self, domain: str, map_id: str, scale: int) -> Path:
         if self.user_dir is None:
             raise ValueError(f"map_id={map_id!r} names a user map but user_dir is None: allowed atlas ids like 's000_t00' or a loader with user_dir")
+        if not _USER_ID.match(map_id) or not _DOMAIN.match(domain):
+            raise ValueError(f"map_id={map_id!r} of domain={domain!r} is invalid: allowed letters, digits, '_', '.', '-' (no paths)")
         return self.user_dir / domain / f"{map_id}_{scale}.h5"
 
     @staticmethod
@@ -157,9 +165,10 @@ class EnergyAtlasLoader:
             if window > n_steps:
                 raise ValueError(f"window={window} is invalid: allowed at most n_steps={n_steps}")
             starts = np.arange(0, n_steps - window + 1, stride)
-            data = ds[...]
-        index = starts[:, None] + np.arange(window)[None, :]
-        batch = data[:, index].reshape(-1, window, *data.shape[2:])
+            index = starts[:, None] + np.arange(window)[None, :]
+            steps = np.unique(index)  # sorted; with stride > window, skipped steps are not read
+            data = ds[...] if steps.size == n_steps else ds[:, steps.tolist()]
+        batch = data[:, np.searchsorted(steps, index)].reshape(-1, window, *data.shape[2:])
         meta = [{"domain": domain, "sequence": int(s), "start_step": int(t0),
                  "map_ids": [atlas_map_id(int(s), int(t0) + k) for k in range(window)]}
                 for s in range(n_traj) for t0 in starts]
@@ -227,7 +236,7 @@ class EnergyAtlasLoader:
             raise ValueError("user_dir is None: allowed a loader made with user_dir=... to save maps")
         if not isinstance(map_id, str) or not _USER_ID.match(map_id) or _ATLAS_ID.match(map_id):
             raise ValueError(f"map_id={map_id!r} is invalid: allowed letters, digits, '_', '.', '-' (not an atlas id like 's000_t00')")
-        if not re.match(r"^[a-z][a-z0-9_]*$", domain):
+        if not _DOMAIN.match(domain):
             raise ValueError(f"domain={domain!r} is invalid: allowed lower-case letters, digits and '_'")
         arr = np.asarray(energy_map, dtype=np.float64)
         if not self.validate_shape(arr):
@@ -236,6 +245,7 @@ class EnergyAtlasLoader:
             raise ValueError("energy_map is invalid: allowed finite, non-negative values with a positive total")
         levels = self.precompute_pyramids(arr)
         folder = self.user_dir / domain
+        self._refuse_data_dir(folder, "user_dir/domain")  # e.g. user_dir='data', domain='energy'
         folder.mkdir(parents=True, exist_ok=True)
         for scale, m in levels.items():
             _write_user_map(folder / f"{map_id}_{scale}.h5", domain, scale, m, dict(metadata or {}), sorted(levels, reverse=True))

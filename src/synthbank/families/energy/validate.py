@@ -8,6 +8,23 @@ whole steps that diffuse (apply blur, with whatever else the step applies: noise
 ...) whose entropy does not fall, the last recomputed from the stored maps; the pyramid's conservation
 error (each level's map totals against the full-resolution ones); energy and entropy
 statistics. The metrics file is written before the thresholds are checked.
+
+Entropy rules, and why they differ from the seed's wording. The entropy here is the Shannon
+entropy of the normalised map, H = log N - <d^2>/2 + ... for relative fluctuations d.
+
+* Blur (heat kernel) is a doubly stochastic operator, so H cannot fall: checked per
+  application against ``blur_entropy_rise_fraction_min`` (the seed's "< 1% violations").
+* Noise gets no entropy threshold on purpose. Added noise of relative std sigma raises <d^2>
+  by about sigma^2, so on near-uniform maps (turbulent: H within 0.05 of log N) it lowers H
+  by about sigma^2 / 2; only concentrated maps (vortex) gain entropy as noise fills empty
+  cells. Injected fluctuations are not a relaxation, so the second law says nothing about
+  them; the seed's "+0.145" was one example map. The fraction is reported, not enforced.
+* Steps that blur are checked as a whole (rotation, noise, blur ... in that order) against
+  ``step_entropy_rise_fraction_min``. Rotation (three periodic shears) and blur never lower
+  H and translation and scaling leave it unchanged, so only noise can, and the blur that
+  follows it in the step removes most of it. The seed's "96% of transformations show
+  dS >= 0" is an outcome it reported, not a target; with about 22 blur steps per domain a
+  0.96 minimum allows no miss at all.
 """
 
 from __future__ import annotations

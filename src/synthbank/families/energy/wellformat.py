@@ -185,6 +185,7 @@ def check(path: str | Path) -> list[str]:
     with f:
         _check_root(f, p)
         n_traj = f.attrs.get("n_trajectories")
+        n_traj = int(n_traj) if _is_int(n_traj) and n_traj > 0 else None  # else reported by _check_root
         dims = _check_dimensions(f, p)
         sizes = {k: v for k, v in dims.items() if k != "time"} if dims else {}
         n_time = dims.get("time") if dims else None
@@ -219,11 +220,11 @@ def _check_root(f: h5py.File, p: _Problems) -> None:
 
 def _check_dimensions(f: h5py.File, p: _Problems) -> dict[str, int] | None:
     if "dimensions" not in f or not isinstance(f["dimensions"], h5py.Group):
-        p.add("/dimensions", "missing group")
+        p.add("/dimensions", "missing or not a group")
         return None
     g = f["dimensions"]
     out: dict[str, int] = {}
-    if "time" not in g:
+    if not isinstance(g.get("time"), h5py.Dataset):
         p.add("/dimensions/time", "missing dataset")
     else:
         t = g["time"]
@@ -238,7 +239,7 @@ def _check_dimensions(f: h5py.File, p: _Problems) -> dict[str, int] | None:
         p.add("/dimensions@spatial_dims", f"has {len(spatial)} names but /@n_spatial_dims is {f.attrs['n_spatial_dims']}")
     for name in spatial:
         where = f"/dimensions/{name}"
-        if name not in g:
+        if not isinstance(g.get(name), h5py.Dataset):
             p.add(where, "named in spatial_dims but no such dataset")
             continue
         fl = _flags(g[name], where, p)
@@ -250,7 +251,7 @@ def _check_dimensions(f: h5py.File, p: _Problems) -> dict[str, int] | None:
 
 def _check_boundaries(f: h5py.File, sizes: Mapping[str, int], p: _Problems) -> None:
     if "boundary_conditions" not in f or not isinstance(f["boundary_conditions"], h5py.Group):
-        p.add("/boundary_conditions", "missing group")
+        p.add("/boundary_conditions", "missing or not a group")
         return
     for key, bc in f["boundary_conditions"].items():
         where = f"/boundary_conditions/{key}"
@@ -284,9 +285,9 @@ def _check_boundaries(f: h5py.File, sizes: Mapping[str, int], p: _Problems) -> N
             p.add(f"{where}/values", f"shape {bc['values'].shape} does not end in the mask's {int(np.count_nonzero(bc['mask'][...]))} true entries")
 
 
-def _check_scalars(f: h5py.File, n_traj: Any, n_time: int | None, p: _Problems) -> None:
+def _check_scalars(f: h5py.File, n_traj: int | None, n_time: int | None, p: _Problems) -> None:
     if "scalars" not in f or not isinstance(f["scalars"], h5py.Group):
-        p.add("/scalars", "missing group")
+        p.add("/scalars", "missing or not a group")
         return
     g = f["scalars"]
     for name in _field_names(g, "/scalars", p):
@@ -295,15 +296,17 @@ def _check_scalars(f: h5py.File, n_traj: Any, n_time: int | None, p: _Problems) 
         if fl is None:
             continue
         want = tuple(n for n, on in ((n_traj, fl[0]), (n_time, fl[1])) if on)
+        if None in want:  # the size it depends on is missing; that is reported where it lives
+            continue
         ok = g[name].shape == want or (not want and g[name].shape == (1,))
         if not ok:
             p.add(where, f"shape {g[name].shape}: expected {want or '() or (1,)'} from sample_varying={fl[0]}, time_varying={fl[1]}")
 
 
-def _check_fields(f: h5py.File, order: int, n_traj: Any, n_time: int | None, sizes: Mapping[str, int], p: _Problems) -> None:
+def _check_fields(f: h5py.File, order: int, n_traj: int | None, n_time: int | None, sizes: Mapping[str, int], p: _Problems) -> None:
     where_g = f"/t{order}_fields"
     if where_g not in f or not isinstance(f[where_g], h5py.Group):
-        p.add(where_g, "missing group")
+        p.add(where_g, "missing or not a group")
         return
     g = f[where_g]
     spatial = list(sizes)
@@ -326,5 +329,7 @@ def _check_fields(f: h5py.File, order: int, n_traj: Any, n_time: int | None, siz
         want = [n for n, on in ((n_traj, fl[0]), (n_time, fl[1])) if on]
         want += [sizes[d] for d, on in zip(spatial, dv, strict=True) if on]
         want += [len(spatial)] * order
+        if None in want:  # the size it depends on is missing; that is reported where it lives
+            continue
         if ds.shape != tuple(int(w) for w in want):
             p.add(where, f"shape {ds.shape}: expected {tuple(int(w) for w in want)} from its attributes and /dimensions")

@@ -94,7 +94,9 @@ def verify_no_phi(
             raise UsageError("verify-no-phi: nothing to scan: allowed paths, or a data/ or manifests/ directory here")
     findings = phi.scan(paths)
     for f in findings:
-        typer.echo(f"PHI {f.path}: {f.location}: {f.kind}: {f.text if show_text else _redact(f.text)}")
+        # The scanner's own messages (parse errors, DICOM remnants) hold no matched text: shown.
+        own = f.kind in ("unscannable", "dicom_header")
+        typer.echo(f"PHI {f.path}: {f.location}: {f.kind}: {f.text if show_text or own else _redact(f.text)}")
     files = sum(1 for _ in phi.iter_files(paths))
     if findings:
         raise ValidationFailed(f"verify-no-phi found {len(findings)} identifier(s) in {len({f.path for f in findings})} of {files} file(s)")

@@ -26,7 +26,7 @@ from synthbank.errors import UsageError
 from synthbank.families.signals import layout
 from synthbank.families.signals.build import build
 from synthbank.families.signals.generate import channel_block
-from synthbank.families.signals.spec import make_spec
+from synthbank.families.signals.spec import DEFAULT_NAME, make_spec
 
 #: Largest dataset returned as an in-memory array (bytes); larger ones need ``output``.
 ARRAY_LIMIT = 256 * 1024 * 1024
@@ -39,7 +39,7 @@ def generate(
     duration_s: float,
     *,
     version: str = "v1",
-    name: str = "synthetic",
+    name: str = DEFAULT_NAME,
     seed: int = 42,
     output: str | Path | None = None,
     release_date: str = "1970-01-01",

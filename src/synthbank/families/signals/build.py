@@ -15,7 +15,6 @@ by time chunk), so the HDF5 bytes do not depend on the block size or worker coun
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -161,9 +160,7 @@ def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BU
     """
     import h5py
 
-    sha = hashlib.sha256()
-    crc = 0
-    total = 0
+    digest = checksums.StreamDigest()
     with h5py.File(h5_path, "r") as f, open(out_path, "wb") as out:
         ds = f[layout.DATASET]
         n, c = ds.shape
@@ -175,10 +172,8 @@ def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BU
             view = buf[:k] if layout.NATIVE_IS_LITTLE else buf[:k].astype(layout.FLOAT32_DTYPE)
             data = memoryview(view).cast("B")
             out.write(data)
-            sha.update(data)
-            crc = checksums.crc64(data, crc)
-            total += len(data)
-    return checksums.FileDigest(bytes=total, crc64=checksums.crc64_hex(crc), sha256=sha.hexdigest())
+            digest.update(data)
+    return digest.result()
 
 
 def generation_manifest(

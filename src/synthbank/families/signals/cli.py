@@ -142,7 +142,7 @@ def pregenerate(
     duration: Annotated[str, typer.Option("--duration", metavar="S", help="Seconds, 0.01 to 3600.")],
     output_dir: Annotated[Path, typer.Option("--output-dir", help="Directory to write (replaced when complete).")],
     version: Annotated[str, typer.Option("--version", help="Generator version: v1 or v2.")] = "v1",
-    name: Annotated[Optional[str], typer.Option("--name", help="Dataset name (part of the random-stream key; default: the output directory's name).")] = None,
+    name: Annotated[str, typer.Option("--name", help="Dataset name (part of the random-stream key, so the output directory does not change the bytes).")] = "synthetic",  # spec.DEFAULT_NAME
     seed: Annotated[str, typer.Option("--seed", metavar="S", help="Root seed, an integer >= 0.")] = "42",
     amplitude_uv_rms: Annotated[Optional[str], typer.Option("--amplitude-uv-rms", help="RMS (pink, white), microvolts.")] = None,
     amplitude_uv_peak: Annotated[Optional[str], typer.Option("--amplitude-uv-peak", help="Peak amplitude (sine, chirp), microvolts.")] = None,
@@ -170,7 +170,7 @@ def pregenerate(
                      ("dc_offset_uv", dc_offset_uv), ("nan_rate", nan_rate)):
         if raw is not None:
             params[key] = float_option("--" + key.replace("_", "-"), raw)
-    spec = make_spec(name or output_dir.absolute().name, version, n_channels, rate, params, seed_value, where="")
+    spec = make_spec(name, version, n_channels, rate, params, seed_value, where="")
     record = _build(spec, output_dir, release_date, n_workers, yes, CONFIRM_ABOVE)
     info(f"Wrote {record['output']['bytes']:,} bytes to {output_dir}; use {output_dir / 'signal.float32'} as a static dataset:")
     info(f"  path: {output_dir / 'signal.float32'}\n  format: float32\n  channels: {spec.channels}\n  sample_rate_hz: {spec.sample_rate_hz:g}")
@@ -187,13 +187,13 @@ def import_recording(
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:
     """Import a recording as an immutable static dataset: copy, spec.yaml, manifest.json (then `dvc add` it)."""
+    from synthbank.families.signals.spec import check_name
     from synthbank.families.signals.static import import_static
 
     n_channels = int_option("--channels", channels, 1)
     rate = float_option("--sample-rate", sample_rate)
     label = name or file.stem
-    if not label or not all(ch.isalnum() or ch in "_-" for ch in label):
-        raise UsageError(f"--name={label!r} is invalid: allowed letters, digits, '_' and '-'")
+    check_name(label, "--name=")
     p = params_mod.load(params_file) if params_file.is_file() else None
     out = output_dir or Path("static") / label
     spec, created = import_static(file, out, label, fmt, n_channels, rate, p.seed if p else 0, p.release_date if p else "1970-01-01")

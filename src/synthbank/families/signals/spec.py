@@ -44,8 +44,9 @@ TYPE_PARAMS: dict[str, dict[str, float]] = {
 #: Signal types and extra parameters of each generator version.
 VERSION_TYPES = {"v1": ("sine_wave", "pink_noise"), "v2": ("sine_wave", "pink_noise", "white_noise", "chirp")}
 VERSION_EXTRAS: dict[str, dict[str, float]] = {"v1": {}, "v2": {"dc_offset_uv": 0.0, "nan_rate": 0.0}}
-#: Keys of ``params`` that are not generator arguments.
-COMMON_KEYS = ("signal_type", "duration_s", "seed")
+#: Name of a dataset made outside params.yaml (API, pregeneration) unless one is given;
+#: fixed, so where the output goes never changes its bytes.
+DEFAULT_NAME = "synthetic"
 #: Dataset-level keys that seed 002 users also put into ``params`` (allowed only if equal).
 DATASET_LEVEL_KEYS = ("channels", "sample_rate_hz")
 
@@ -119,6 +120,12 @@ def _in_range(where: str, key: str, value: Any, low: float, high: float, integer
     return v
 
 
+def check_name(name: str, label: str) -> None:
+    """Refuse a dataset name that is not a safe file name (it names directories and streams)."""
+    if not name or not all(ch.isalnum() or ch in "_-" for ch in name):
+        raise UsageError(f"{label}{name!r} is invalid: allowed letters, digits, '_' and '-'")
+
+
 def make_spec(
     name: str,
     version: str,
@@ -140,14 +147,13 @@ def make_spec(
     default_seed : used when ``params`` has no ``seed``.
     where : prefix of every message, for example ``"params.yaml: signals.datasets.x."``.
     """
-    if not name or not all(ch.isalnum() or ch in "_-" for ch in name):
-        raise UsageError(f"{where}dataset name {name!r} is invalid: allowed letters, digits, '_' and '-'")
+    check_name(name, f"{where}dataset name ")
     if version not in VERSION_TYPES:
         raise UsageError(f"{where}version={version!r} is invalid: allowed one of {sorted(VERSION_TYPES)}")
     n_channels = int(_in_range(where, "channels", channels, *CHANNELS, integer=True))
     rate = _in_range(where, "sample_rate_hz", sample_rate_hz, *SAMPLE_RATE_HZ)
     params = dict(params)
-    for key, level_value in (("channels", channels), ("sample_rate_hz", sample_rate_hz)):
+    for key, level_value in zip(DATASET_LEVEL_KEYS, (channels, sample_rate_hz), strict=True):
         if key in params and params[key] != level_value:
             label = "Channels" if key == "channels" else "Sample rate"
             raise UsageError(

@@ -4,7 +4,8 @@ Seed 002's static primitive is ``path -> data`` (immutable): the file is copied
 byte for byte into ``<output>/converted/<name>.float32`` (read-only), described by
 ``spec.yaml`` and listed with its CRC-64 and sha256 in ``manifest.json``. Importing the
 same bytes again is a no-op; different bytes under an existing name are refused (a new
-recording is a new name or a new ``vN`` directory). Track it with ``dvc add <output>``.
+recording is a new name or a new ``vN`` directory), and so are the same bytes with another
+channel count or sample rate. Track it with ``dvc add <output>``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def check_request(source: Path, fmt: str, channels: int, sample_rate_hz: float) 
     return size // frame
 
 
+def _existing_spec(output_dir: Path) -> dict[str, Any] | None:
+    """The spec.yaml of an existing import, or None if it is missing or unreadable."""
+    try:
+        data = yaml.safe_load((output_dir / SPEC_NAME).read_text("utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def import_static(
     source: Path, output_dir: Path, name: str, fmt: str, channels: int, sample_rate_hz: float, seed: int, release_date: str
 ) -> tuple[dict[str, Any], bool]:
@@ -60,13 +70,6 @@ def import_static(
     n_samples = check_request(source, fmt, channels, sample_rate_hz)
     digest = checksums.digest_file(source)
     target = output_dir / "converted" / f"{name}.float32"
-    if output_dir.exists():
-        if target.is_file() and checksums.digest_file(target).sha256 == digest.sha256:
-            return yaml.safe_load((output_dir / SPEC_NAME).read_text("utf-8")), False
-        raise UsageError(
-            f"static dataset {output_dir} exists with different content: static datasets are immutable; "
-            "allowed a new name (--name) or a new version directory"
-        )
     spec = {
         "name": name,
         "kind": "static",
@@ -84,6 +87,21 @@ def import_static(
         "crc64": digest.crc64,
         "sha256": digest.sha256,
     }
+    if output_dir.exists():
+        existing = _existing_spec(output_dir) or {}
+        # Same bytes described differently (channels, rate) are a different dataset too;
+        # only the source file's own name may differ.
+        changed = sorted(k for k in spec if k != "source_name" and existing.get(k) != spec[k])
+        if not changed and target.is_file() and checksums.digest_file(target).sha256 == digest.sha256:
+            return existing, False
+        digests = {"bytes", "crc64", "sha256"}
+        what = [f"{k}={existing.get(k)!r} (now {spec[k]!r})" for k in changed if k not in digests]
+        if digests & set(changed) or not what:
+            what.insert(0, "content")
+        raise UsageError(
+            f"static dataset {output_dir} exists with different {', '.join(what)}: static datasets are "
+            "immutable; allowed a new name (--name) or a new version directory"
+        )
     with staged_dir(output_dir) as tmp:
         copied = tmp / "converted" / target.name
         copied.parent.mkdir()
