@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 # Stages call `synthbank` and `dvc`; find them in the venv without activating it.
 export PATH := $(BIN):$(PATH)
@@ -23,7 +24,11 @@ venv: $(STAMP)
 repro: $(STAMP)
 	$(BIN)/dvc repro
 
-test: $(STAMP)
+$(TEST_STAMP): $(STAMP) requirements-test.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement requirements-test.lock
+	touch $(TEST_STAMP)
+
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 # Baselines some benchmarks compare against (not needed by the pipeline or the tests).
