@@ -336,12 +336,18 @@ def test_zlib_corrupt_ztxt_is_unscannable(tmp_path: Path) -> None:
 
 
 def test_verify_no_phi_command(run, tmp_path: Path) -> None:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "manifests").mkdir()
+    for d in ("data", "manifests", "metrics", "reports"):
+        (tmp_path / d).mkdir()
     (tmp_path / "data" / "ok.json").write_text('{"seed": 42}\n')
     ok = run([VENV_BIN / "synthbank", "verify-no-phi"], tmp_path, check=False)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK no PHI found in 1 file(s)")
+    (tmp_path / "reports" / "r.csv").write_text("kind,count\nscan,1\n")  # metrics/ and reports/ are outputs too
+    (tmp_path / "metrics" / "m.json").write_text('{"contact": "jane.doe@example.org"}\n')
+    by_default = run([VENV_BIN / "synthbank", "verify-no-phi"], tmp_path, check=False)
+    assert by_default.returncode == 1 and "PHI metrics/m.json: $.contact: email" in by_default.stdout
+    assert "in 1 of 3 file(s)" in by_default.stderr
+    (tmp_path / "metrics" / "m.json").unlink()
     (tmp_path / "data" / "bad.json").write_text('{"patient": {"email": "jane.doe@example.org"}}\n')
     (tmp_path / "data" / "cut.png").write_bytes(phi.PNG_SIGNATURE + struct.pack(">I4s", 1000, b"tEXt") + b"short")
     bad = run([VENV_BIN / "synthbank", "verify-no-phi"], tmp_path, check=False)
@@ -350,7 +356,7 @@ def test_verify_no_phi_command(run, tmp_path: Path) -> None:
         "PHI data/bad.json: $.patient.email: email: e*** (26 chars)",
         "PHI data/cut.png: (file): unscannable: ValueError: PNG chunk b'tEXt' at byte 8 is truncated",
     ]
-    assert "found 2 identifier(s) in 2 of 3 file(s)" in bad.stderr
+    assert "found 2 identifier(s) in 2 of 4 file(s)" in bad.stderr  # with reports/r.csv
     shown = run([VENV_BIN / "synthbank", "verify-no-phi", "data/bad.json", "--show-text"], tmp_path, check=False)
     assert "email=jane.doe@example.org" in shown.stdout
     missing = run([VENV_BIN / "synthbank", "verify-no-phi", "nope"], tmp_path, check=False)

@@ -19,7 +19,7 @@ from synthbank.cliutil import (
 from synthbank.errors import UsageError, ValidationFailed
 
 #: What ``verify-no-phi`` scans when given no paths (those that exist).
-DEFAULT_PHI_PATHS = (Path("data"), Path("manifests"))
+DEFAULT_PHI_PATHS = (Path("data"), Path("manifests"), Path("metrics"), Path("reports"))  # every output
 
 
 @generate_app.command("public")
@@ -75,7 +75,7 @@ def _redact(text: str) -> str:
 
 @app.command("verify-no-phi")
 def verify_no_phi(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: data/ and manifests/).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: data/, manifests/, metrics/ and reports/).")] = None,
     show_text: Annotated[bool, typer.Option("--show-text", help="Print the matching text (default: redacted).")] = False,
 ) -> None:
     """Scan metadata (PNG text, HDF5 attributes, JSON, NIfTI header, DICOM tags) for identifiers.
