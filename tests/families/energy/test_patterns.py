@@ -73,3 +73,27 @@ def test_random_cells_are_uniform_so_their_spread_is_one_over_root_three():
     maps = base_maps("random", (256, 256), 1000.0, PatternParams(), rngs(2))
     cv = maps.std(axis=(1, 2)) / maps.mean(axis=(1, 2))
     np.testing.assert_allclose(cv, 1 / np.sqrt(3), rtol=0.01)
+
+
+def test_vortex_equals_the_direct_taylor_vortex_formula():
+    """The separable evaluation equals u_theta = G r / (2 pi r_c^2) exp((1 - r^2/r_c^2)/2) summed directly."""
+    from synthbank.families.energy.patterns import vortex
+
+    rng = np.random.default_rng(5)
+    h, w, k = 24, 36, 3
+    centres, circ, core = rng.random((2, k, 2)), rng.normal(0, 1, (2, k)), rng.uniform(0.05, 0.2, (2, k))
+    got = vortex(h, w, centres, circ, core)
+    yy, xx = np.meshgrid((np.arange(h) + 0.5) / h, (np.arange(w) + 0.5) / h, indexing="ij")
+    for n in range(2):
+        u = np.zeros((h, w))
+        v = np.zeros((h, w))
+        for j in range(k):
+            dy = yy - centres[n, j, 0]
+            dx = xx - centres[n, j, 1] * (w / h)
+            dy -= np.round(dy)
+            dx -= (w / h) * np.round(dx / (w / h))
+            r = np.hypot(dy, dx)
+            speed = circ[n, j] * r / (2 * np.pi * core[n, j] ** 2) * np.exp((1 - r**2 / core[n, j] ** 2) / 2)
+            u -= speed * dy / np.where(r > 0, r, 1)
+            v += speed * dx / np.where(r > 0, r, 1)
+        np.testing.assert_allclose(got[n], 0.5 * (u**2 + v**2) + 1e-6, rtol=1e-12, atol=1e-15)
