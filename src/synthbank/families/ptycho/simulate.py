@@ -134,7 +134,8 @@ def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray
     ndarray of float32, shape (n, N, N), NHW, zero frequency at (N/2, N/2)
     """
     n = probe.shape[0]
-    exit_wave = object_patches(obj, positions, n) * centred_probe(probe)
+    exit_wave = object_patches(obj, positions, n)  # a fresh copy (fancy indexing): multiply in place
+    exit_wave *= centred_probe(probe)
     far = scipy.fft.fft2(exit_wave, overwrite_x=True)
     parts = far.view(np.float32)  # (..., 2N) interleaved real, imaginary
     np.square(parts, out=parts)
