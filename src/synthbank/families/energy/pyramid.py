@@ -34,7 +34,9 @@ def downsample(maps: np.ndarray) -> np.ndarray:
     maps = np.asarray(maps, dtype=np.float64)
     lead, (h, w) = maps.shape[:-2], maps.shape[-2:]
     flat = maps.reshape(-1, h, w)
-    out = ndimage.zoom(flat, (1, 0.5, 0.5), order=3, mode="grid-wrap", grid_mode=True)
+    # One 2-D zoom per map: a 3-D zoom with factor 1 on the stack axis gives the same maps
+    # (to rounding) but runs the cubic spline along that axis too, 3x the time.
+    out = np.stack([ndimage.zoom(m, 0.5, order=3, mode="grid-wrap", grid_mode=True) for m in flat])
     out = np.maximum(out, 0.0)
     out *= (flat.sum(axis=(1, 2)) / out.sum(axis=(1, 2)))[:, None, None]
     return out.reshape(*lead, h // 2, w // 2)
