@@ -42,6 +42,7 @@ SchedulerOpt = Annotated[
 SeedOpt = Annotated[
     Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer >= 0 (default: seed in params, 42).")
 ]
+MetricsOpt = Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 ConfirmAboveOpt = Annotated[
     str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")

@@ -13,6 +13,7 @@ from synthbank import params as params_mod
 from synthbank.cliutil import (
     CONFIRM_ABOVE,
     ConfirmAboveOpt,
+    MetricsOpt,
     ParamsOpt,
     SchedulerOpt,
     SeedOpt,
@@ -109,7 +110,7 @@ def estimate_atomic(
 @validate_app.command("atomic")
 def validate_atomic(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="The generated dataset directory.")] = Path("data/atomic"),
-    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/atomic.json"),
+    metrics: MetricsOpt = Path("metrics/atomic.json"),
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the PNG report and CSV curves.")] = Path("reports/atomic"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:

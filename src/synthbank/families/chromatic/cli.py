@@ -13,6 +13,7 @@ from synthbank import params as params_mod
 from synthbank.cliutil import (
     CONFIRM_ABOVE,
     ConfirmAboveOpt,
+    MetricsOpt,
     ParamsOpt,
     SchedulerOpt,
     SeedOpt,
@@ -110,7 +111,7 @@ def estimate_chromatic(num_samples: NumSamplesOpt = None, params_file: ParamsOpt
 def validate_chromatic(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="The generated dataset directory.")] = Path("data/chromatic"),
     manifest: Annotated[Path, typer.Option("--manifest", help="The dataset's manifest.")] = Path("manifests/chromatic.json"),
-    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/chromatic.json"),
+    metrics: MetricsOpt = Path("metrics/chromatic.json"),
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the spectral-profile CSV.")] = Path("reports/chromatic"),
     reseed_samples: Annotated[str, typer.Option("--reseed-samples", metavar="K", help="Samples regenerated to check reseed stability (>= 1).")] = "2",
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,

@@ -9,6 +9,7 @@ import typer
 
 from synthbank import params as params_mod
 from synthbank.cliutil import (
+    MetricsOpt,
     ParamsOpt,
     app,
     check_disk,
@@ -64,7 +65,7 @@ def generate_energy(
 @validate_app.command("energy")
 def validate_energy(
     data_dir: DataDirOpt = Path("data/energy"),
-    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/energy.json"),
+    metrics: MetricsOpt = Path("metrics/energy.json"),
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the PNG montages.")] = Path("reports/energy"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from synthbank import params as params_mod
 from synthbank.cliutil import (
+    MetricsOpt,
     ParamsOpt,
     app,
     finish_validation,
@@ -58,7 +59,7 @@ def generate_public(
 def validate_public(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="The generated public directory.")] = Path("data/public"),
     manifest: Annotated[Path, typer.Option("--manifest", help="Its manifest.")] = Path("manifests/public.json"),
-    metrics: Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")] = Path("metrics/public.json"),
+    metrics: MetricsOpt = Path("metrics/public.json"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:
     """Verify checksums, licences, pixels and no PHI; write metrics/public.json; exit 1 on failure."""
