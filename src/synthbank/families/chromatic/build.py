@@ -297,10 +297,8 @@ def manifest_entry_fields(
     Sample files get the seed-000 uid ``synthetic_<kind>_<seed>_<index>``, ``paired_with``
     (chromatic <-> spectral, the partner's path), ``index`` and ``content_crc64``, the
     CRC-64 of the file's canonical array bytes (:func:`synthbank.checksums.crc64_arrays`).
-    Previews get
-    ``paired_with`` = the HDF5 file they show.
+    Previews get ``paired_with`` = the HDF5 file they show.
     """
-
     from synthbank.manifest import relative_posix
 
     def rel(path: Path) -> str:

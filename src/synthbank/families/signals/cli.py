@@ -32,6 +32,7 @@ from synthbank.cliutil import (
     validate_app,
 )
 from synthbank.errors import UsageError, ValidationFailed
+from synthbank.families.signals.spec import DEFAULT_NAME  # stdlib only: the CLI stays quick to start
 
 signals_app = typer.Typer(help="Signals family: pregenerate, import static recordings, finalize the pipeline.", no_args_is_help=True)
 app.add_typer(signals_app, name="signals")
@@ -142,7 +143,7 @@ def pregenerate(
     duration: Annotated[str, typer.Option("--duration", metavar="S", help="Seconds, 0.01 to 3600.")],
     output_dir: Annotated[Path, typer.Option("--output-dir", help="Directory to write (replaced when complete).")],
     version: Annotated[str, typer.Option("--version", help="Generator version: v1 or v2.")] = "v1",
-    name: Annotated[str, typer.Option("--name", help="Dataset name (part of the random-stream key, so the output directory does not change the bytes).")] = "synthetic",  # spec.DEFAULT_NAME
+    name: Annotated[str, typer.Option("--name", help="Dataset name (part of the random-stream key, so the output directory does not change the bytes).")] = DEFAULT_NAME,
     seed: Annotated[str, typer.Option("--seed", metavar="S", help="Root seed, an integer >= 0.")] = "42",
     amplitude_uv_rms: Annotated[Optional[str], typer.Option("--amplitude-uv-rms", help="RMS (pink, white), microvolts.")] = None,
     amplitude_uv_peak: Annotated[Optional[str], typer.Option("--amplitude-uv-peak", help="Peak amplitude (sine, chirp), microvolts.")] = None,
