@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: all venv repro test bench clean
+.PHONY: all venv repro test determinism aarch64 bench clean
 
 all: test
 
@@ -30,6 +30,16 @@ $(TEST_STAMP): $(STAMP) requirements-test.lock
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# Every family under emulated CPUs (numpy SIMD levels, libm without FMA, OpenBLAS kernels,
+# threads, workers) against the golden checksums in tests/golden/determinism.json.
+determinism: $(STAMP)
+	$(BIN)/python -m synthbank.determinism matrix --golden tests/golden/determinism.json
+
+# The same small configuration on arm64 under qemu-user (not part of CI: it downloads an
+# arm64 Debian root and the aarch64 wheels, and runs for many minutes).
+aarch64: $(STAMP)
+	bash scripts/aarch64_matrix.sh
 
 # Baselines some benchmarks compare against (not needed by the pipeline or the tests).
 bench: $(STAMP)

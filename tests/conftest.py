@@ -132,10 +132,12 @@ class Project:
     def __init__(self, path: Path, runner: Runner) -> None:
         self.path = path
         self.runner = runner
+        #: Extra environment of every command (for example an emulated CPU).
+        self.extra_env: dict[str, str] = {}
 
     @property
     def env(self) -> dict[str, str]:
-        return {"PYTHONPATH": str(self.path / "src")}
+        return {**self.extra_env, "PYTHONPATH": str(self.path / "src")}
 
     def run(self, *cmd: str | os.PathLike[str], check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return self.runner(cmd, self.path, check=check, input=input, env=self.env)

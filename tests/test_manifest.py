@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from synthbank import manifest
+from synthbank.numerics import NUMERICS_VERSION
 
 
 def _dataset(root: Path) -> Path:
@@ -31,7 +32,8 @@ def test_build_lists_sorted_relative_paths_with_checksums(tmp_path):
     assert m["base"] == ".."
     assert [e["path"] for e in m["entries"]] == ["data/fam/a.bin", "data/fam/sub/b.txt"]
     assert m["entries"][1]["bytes"] == 6 and len(m["entries"][1]["crc64"]) == 16
-    assert set(m["software"]) >= {"numpy", "h5py", "hdf5", "pillow", "zlib", "synthbank"}
+    assert set(m["software"]) >= {"numpy", "scipy", "h5py", "hdf5", "pillow", "zlib", "synthbank", "numerics"}
+    assert m["software"]["numerics"] == NUMERICS_VERSION
     assert manifest.verify(path, {"atomic": {"seed": 42, "params": {"n": 1}}}).ok
 
 
@@ -79,6 +81,6 @@ def test_absolute_or_parent_paths_are_invalid():
     base = {"uid": "u", "bytes": 1, "crc64": "0" * 16, "sha256": "0" * 64}
     for bad in ("/etc/passwd", "../x", "a/../../x"):
         m = {"family": "a", "generator": "g", "generator_version": "1.0.0", "seed": 1, "params": {},
-             "release_date": "d", "software": dict.fromkeys(["synthbank", "numpy", "h5py", "hdf5", "pillow", "zlib"], "1"),
+             "release_date": "d", "software": dict.fromkeys(["synthbank", "numerics", "numpy", "scipy", "h5py", "hdf5", "pillow", "zlib"], "1"),
              "base": ".", "outputs": [], "entries": [dict(base, path=bad)]}
         assert manifest.schema_problems(m), bad

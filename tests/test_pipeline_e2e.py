@@ -17,6 +17,8 @@ import pytest
 import yaml
 from conftest import DATA_FILES, VENV_BIN, Project, make_project, sha256, tree_bytes
 
+from synthbank import determinism
+
 pytestmark = pytest.mark.slow
 
 SMALL = 5000
@@ -97,8 +99,13 @@ def _lock_entries(lock: dict, kind: str) -> dict[tuple[str, str], dict]:
     return {(stage, e["path"]): e for stage, s in lock["stages"].items() for e in s.get(kind, [])}
 
 
-def test_default_repro_reproduces_committed_lock(run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("cpu", ["host", "most different"])
+def test_default_repro_reproduces_committed_lock(run, tmp_path: Path, cpu: str) -> None:
     project = make_project(tmp_path, run)  # default params, no data: every stage runs
+    if cpu == "most different":
+        # numpy at its baseline SIMD level, glibc's libm without FMA, another OpenBLAS
+        # kernel, one thread: the matrix's farthest row, on the whole default pipeline.
+        project.extra_env = determinism.most_different_env()
     lock_path = project.path / "dvc.lock"
     committed = lock_path.read_bytes()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from importlib import metadata
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import PIL
 
 import synthbank
 from synthbank import checksums, jsonio
+from synthbank.numerics import NUMERICS_VERSION
 from synthbank.io.staging import write_file_atomic
 from synthbank.params import load_schema, thaw
 
@@ -36,10 +38,14 @@ def software_versions() -> dict[str, str]:
 
     Not the interpreter: its patch version changes no byte, and recording it would make
     a manifest differ between two machines of the same kind whose outputs are identical.
+    Nothing about the CPU either: with :mod:`synthbank.numerics` the bytes do not depend
+    on it, and ``numerics`` names the version of those functions.
     """
     return {
         "synthbank": synthbank.__version__,
+        "numerics": NUMERICS_VERSION,  # synthbank.numerics: the portable functions' bits
         "numpy": np.__version__,
+        "scipy": metadata.version("scipy"),  # FFTs and the pyramids' spline zoom
         "h5py": h5py.version.version,
         "hdf5": h5py.version.hdf5_version,
         "pillow": PIL.__version__,

@@ -40,8 +40,9 @@ translated by a uniform offset over one unit cell; site ``(i, j)`` sits at::
 where ``centre = ((size - 1) / 2, (size - 1) / 2)``.
 
 Rendering is separable: per site ``s``, ``gx[s, col] = exp(-(col - x_s)^2 / 2 sigma^2)``
-and ``gy[row, s]`` likewise, so a whole chunk is one batched float32 matmul
-``(m, size, S) @ (m, S, size)``. Only a fixed set of candidate sites (per class, fixed
+and ``gy[row, s]`` likewise, so a whole chunk is one batched float64 matmul
+``(m, size, S) @ (m, S, size)``. The profiles come from :mod:`synthbank.numerics` (the
+same bits on every CPU; see :func:`_gaussian_profiles`). Only a fixed set of candidate sites (per class, fixed
 by the parameters, see :func:`candidate_sites`) is rendered.
 
 Determinism
@@ -49,7 +50,8 @@ Determinism
 :func:`generate_block` draws whole arrays in a fixed order whose sizes depend only on
 ``n`` and the parameters, so the same Generator state, ``n`` and parameters give the
 same bytes on every call. Different ``n`` gives different streams: callers must always
-use the same ``n`` per block.
+use the same ``n`` per block. Every stored value comes from IEEE-exact operations and
+:mod:`synthbank.numerics`, so the bytes do not depend on the CPU.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from synthbank import numerics
 
 LATTICE_NAMES: tuple[str, ...] = ("square", "rectangular", "centred_rectangular", "hexagonal", "oblique")
 GRID_SIZE: int = 16
@@ -83,11 +87,8 @@ SPACING_LIMITS_PX: tuple[float, float] = (2.0, 8.0)
 #: such site would add < exp(-4^2 / 2) = 3.4e-4 of full scale (0.09 of one uint8 step).
 CUTOFF_SIGMAS: float = 4.0
 
-# Vacant sites are moved to infinity so their Gaussian is exactly exp(-inf) = 0: cheaper
-# than a per-site weight pass over the (m, S, size) buffers.
-_FAR = np.float32(np.inf)
-# Elements per (m, S, size) work buffer; ~1 MiB of float32 keeps both buffers in L2.
-_CHUNK_ELEMENTS = 1 << 18
+# Elements per (m, S, size) work buffer; 1 MiB of float64 keeps the buffers in L2.
+_CHUNK_ELEMENTS = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,8 @@ def shape_ranges(label: int) -> tuple[float, float, float, float]:
         return 1.0, 1.0, 0.5, 0.5
     if label == OBLIQUE:
         lo, hi = OBLIQUE_ANGLE_DEG
-        return OBLIQUE_RATIO[0], OBLIQUE_RATIO[1], math.cos(math.radians(hi)), math.cos(math.radians(lo))
+        c_hi, c_lo = numerics.cos(np.radians([hi, lo])).tolist()
+        return OBLIQUE_RATIO[0], OBLIQUE_RATIO[1], c_hi, c_lo
     raise ValueError(f"label={label!r} is invalid: allowed 0..{len(LATTICE_NAMES) - 1}")
 
 
@@ -375,7 +377,7 @@ def sample_geometry(rng: np.random.Generator, n: int, lattice: LatticeParams) ->
     ratio = np.where(labels == RECTANGULAR, lerp(RECTANGULAR_RATIO, shape_u[0]), ratio)
     ratio = np.where(labels == OBLIQUE, lerp(OBLIQUE_RATIO, shape_u[0]), ratio)
     angle = np.full(n, np.pi / 2)
-    angle = np.where(labels == CENTRED_RECTANGULAR, 2.0 * np.arctan(1.0 / lerp(CENTRED_RATIO, shape_u[0])), angle)
+    angle = np.where(labels == CENTRED_RECTANGULAR, 2.0 * numerics.arctan(1.0 / lerp(CENTRED_RATIO, shape_u[0])), angle)
     angle = np.where(labels == HEXAGONAL, np.pi / 3, angle)
     angle = np.where(labels == OBLIQUE, np.radians(lerp(OBLIQUE_ANGLE_DEG, shape_u[1])), angle)
     return LatticeGeometry(
@@ -401,14 +403,63 @@ def _site_positions(
     theta = geometry.orientation_rad[idx]
     gamma_abs = theta + geometry.cell_angle_rad[idx]
     arho = a * geometry.cell_ratio[idx]
-    a1 = np.stack([a * np.cos(theta), a * np.sin(theta)])  # (2, m), px
-    a2 = np.stack([arho * np.cos(gamma_abs), arho * np.sin(gamma_abs)])
+    sin_t, cos_t = numerics.sincos(theta)
+    sin_g, cos_g = numerics.sincos(gamma_abs)
+    a1 = np.stack([a * cos_t, a * sin_t])  # (2, m), px
+    a2 = np.stack([arho * cos_g, arho * sin_g])
     fi = sites[:, 0][None, :] + geometry.origin_frac[idx, 0][:, None]  # (m, S) cell fractions
     fj = sites[:, 1][None, :] + geometry.origin_frac[idx, 1][:, None]
     centre = (size - 1) / 2.0
     x = centre + fi * a1[0][:, None] + fj * a2[0][:, None]
     y = centre + fi * a1[1][:, None] + fj * a2[1][:, None]
     return x, y
+
+
+def _gaussian_profiles(
+    mu: np.ndarray, k: np.ndarray, size: int, occupied: np.ndarray | None, out: np.ndarray
+) -> np.ndarray:
+    """``out[c, a, i, s] = exp(-(c k[i] - mu[a, i, s])**2)`` for c = 0..size-1, portably.
+
+    Along a run of pixels ``c = c0 + j`` the recurrence
+    ``g_j = g_(j-1) exp(2 k mu') exp(-(2j - 1) k**2)``, ``mu' = mu - c0 k``, needs the
+    portable :func:`synthbank.numerics.exp` only on ``(2, m, S)`` and ``(m, run)`` arrays;
+    the profiles cost two multiplications per element, the same bits on every CPU. A run
+    is at most ``1 + 19 / max(k)`` pixels (all 16 at this family's default widths), so
+    where its first value underflows (``|mu'| > 27.3``) every value of the run is below
+    ``exp(-64)`` and is set to 0. Vacant sites (``occupied`` False) are 0.
+
+    Parameters
+    ----------
+    mu : (2, m, S) float64
+        Site coordinates (x, then y) in units of ``1 / k``.
+    k : (m,) float64
+        ``1 / (sqrt(2) sigma)`` per image, 1/px.
+    size : int
+        Pixels along each axis.
+    occupied : (m, S) bool or None
+    out : (size, 2, m, S) float64
+        Filled and returned.
+    """
+    kc = k[:, None]
+    run = min(size, 1 + int(19.0 / float(k.max())))
+    ramp = numerics.exp(-(2.0 * np.arange(1, run) - 1.0)[:, None] * (kc * kc)[None, :, 0])  # (run - 1, m)
+    args = np.empty((2, *mu.shape))
+    for c0 in range(0, size, run):
+        shifted = mu - c0 * kc if c0 else mu
+        np.multiply(shifted, shifted, out=args[0])
+        np.negative(args[0], out=args[0])
+        np.multiply(shifted, 2.0 * kc, out=args[1])
+        np.minimum(args[1], 700.0, out=args[1])  # exp stays finite; such runs start at 0
+        first, step = numerics.exp(args)  # (2, m, S) each: exp(-mu'^2), exp(2 k mu')
+        step *= first > 0
+        if occupied is not None:
+            first *= occupied
+            step *= occupied
+        out[c0] = first
+        for c in range(c0 + 1, min(c0 + run, size)):
+            np.multiply(out[c - 1], step, out=out[c])
+            out[c] *= ramp[c - c0 - 1, None, :, None]
+    return out
 
 
 def _render(
@@ -419,15 +470,11 @@ def _render(
     n = len(geometry.labels)
     out = np.empty((n, size, size), dtype=np.float32)
     vac_frac = np.zeros(n, dtype=np.float32) if want_vacancy else None
-    grid = np.arange(size, dtype=np.float32)
     # Work buffers allocated once and reused: fresh ~1 MiB allocations per chunk cost
     # more in page faults than the arithmetic on them.
     most_sites = max(len(candidate_sites(c, geometry.lattice, size, pad)) for c in range(len(LATTICE_NAMES)))
     n_elements = max(_CHUNK_ELEMENTS, size * most_sites)
-    buf_x = np.empty(n_elements, dtype=np.float32)
-    buf_y = np.empty(n_elements, dtype=np.float32)
-    wide_x = np.empty(n_elements, dtype=np.float64)  # float64 copies for the site sum
-    wide_y = np.empty(n_elements, dtype=np.float64)
+    buf = np.empty(2 * n_elements, dtype=np.float64)  # both axes' profiles
     wide_img = np.empty(n_elements, dtype=np.float64)
     for label in range(len(LATTICE_NAMES)):
         members = np.flatnonzero(geometry.labels == label)
@@ -446,34 +493,16 @@ def _render(
                 occ = geometry.occupancy[idx, :n_sites]
                 count = inside.sum(axis=1)
                 vac_frac[idx] = (inside & ~occ).sum(axis=1) / np.maximum(count, 1)
-            # Scale by k = 1 / (sqrt(2) sigma) once on the small (m, S) / (m, size)
-            # arrays so the big buffers need only subtract, square, negate, exp.
+            # In units of k = 1 / (sqrt(2) sigma) the profile is exp(-(c k - mu)^2).
             k = 1.0 / (np.sqrt(2.0) * geometry.sigma_px[idx])
-            xk = (x * k[:, None]).astype(np.float32)
-            yk = (y * k[:, None]).astype(np.float32)
-            if vacancies:
-                occ = geometry.occupancy[idx, :n_sites]
-                xk[~occ] = _FAR  # a vacant site's Gaussian is exp(-inf) = 0
-            gk = grid[None, :] * k[:, None].astype(np.float32)  # (m, size)
-            gx = buf_x[: m * n_sites * size].reshape(m, n_sites, size)
-            np.subtract(xk[:, :, None], gk[:, None, :], out=gx)
-            np.multiply(gx, gx, out=gx)
-            np.negative(gx, out=gx)
-            np.exp(gx, out=gx)
-            gy = buf_y[: m * size * n_sites].reshape(m, size, n_sites)
-            np.subtract(gk[:, :, None], yk[:, None, :], out=gy)
-            np.multiply(gy, gy, out=gy)
-            np.negative(gy, out=gy)
-            np.exp(gy, out=gy)
-            # The site sum runs in float64: products of float32 values are exact there, so
-            # BLAS kernels that sum in other orders (OpenBLAS picks one per CPU, or by
-            # OPENBLAS_CORETYPE) differ by ~1e-16, far below a uint8 rounding step; a
-            # float32 sum differed in ~1 pixel per million between kernels.
-            gx64 = wide_x[: gx.size].reshape(gx.shape)
-            gy64 = wide_y[: gy.size].reshape(gy.shape)
-            np.copyto(gx64, gx)
-            np.copyto(gy64, gy)
-            img = np.matmul(gy64, gx64, out=wide_img[: m * size * size].reshape(m, size, size))
+            occ = geometry.occupancy[idx, :n_sites] if vacancies else None
+            mu = np.stack([x, y]) * k[None, :, None]
+            g = _gaussian_profiles(mu, k, size, occ, buf[: size * 2 * m * n_sites].reshape(size, 2, m, n_sites))
+            gx, gy = g[:, 0], g[:, 1]  # (size, m, S): gx[col, i, s], gy[row, i, s]
+            # The site sum is a float64 matmul: BLAS kernels that sum in other orders
+            # (OpenBLAS picks one per CPU, or by OPENBLAS_CORETYPE) differ by ~1e-16 of
+            # full scale, so a uint8 step (1/255) moves with probability ~1e-13 per pixel.
+            img = np.matmul(gy.transpose(1, 0, 2), gx.transpose(1, 2, 0), out=wide_img[: m * size * size].reshape(m, size, size))
             img *= geometry.contrast[idx][:, None, None]
             img += geometry.background[idx][:, None, None]
             out[idx] = img
@@ -537,7 +566,7 @@ def generate_block(rng: np.random.Generator, n: int, lattice: LatticeParams) -> 
         raise TypeError(f"rng={rng!r} is invalid: allowed a numpy.random.Generator")
     geometry = sample_geometry(rng, n, lattice)
     clean, vac_frac = _render(geometry, GRID_SIZE, 0.0, vacancies=True, want_vacancy=True)
-    noisy = rng.standard_normal((n, GRID_SIZE, GRID_SIZE), dtype=np.float32)
+    noisy = numerics.standard_normal(rng, (n, GRID_SIZE, GRID_SIZE), np.float32)
     noisy *= np.float32(lattice.noise_std)
     noisy += clean
     np.clip(noisy, 0.0, 1.0, out=noisy)

@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from synthbank import numerics
+
 CHANNELS: tuple[str, ...] = ("R", "G", "B")
 SAMPLINGS: tuple[str, ...] = ("latin_hypercube", "independent")
 #: The quantum of every stored float (seed 000, section VIII "quantization control").
@@ -255,7 +257,7 @@ def gaussian_kernel(lam: np.ndarray, centres: Any, widths: Any, amplitudes: Any)
     mu = np.asarray(centres, dtype=np.float64)[:, None]
     sd = np.asarray(widths, dtype=np.float64)[:, None]
     amp = np.asarray(amplitudes, dtype=np.float64)[:, None]
-    return amp * np.exp(-((np.asarray(lam, dtype=np.float64)[None, :] - mu) ** 2) / (2.0 * sd * sd))
+    return amp * numerics.exp(-((np.asarray(lam, dtype=np.float64)[None, :] - mu) ** 2) / (2.0 * sd * sd))
 
 
 def quantised_kernel(lam: Any, centres: Any, widths: Any, amplitudes: Any, quantum: float = QUANTUM) -> np.ndarray:
@@ -400,7 +402,7 @@ def generate_block(
     g = p.cells_per_side
     jitter_u = rng.random((n, g, g, 2))
     hsl = draw_colours(rng, n, p)
-    noise = rng.standard_normal((n, p.height, p.width, 3), dtype=np.float32)
+    noise = numerics.standard_normal(rng, (n, p.height, p.width, 3), np.float32)
     if keep is not None:
         if not all(isinstance(j, (int, np.integer)) and 0 <= j < n for j in keep):
             raise ValueError(f"keep={keep!r} is invalid: allowed positions 0 <= j < n = {n}")

@@ -7,9 +7,16 @@ Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items chang
 MINOR when items or fields are added, PATCH when bytes are unchanged.
 """
 
-VERSION = "2.0.0"
+VERSION = "3.0.0"
 
 RELEASE_NOTES = {
+    "3.0.0": (
+        "Portable numerics: vortex, laminar and turbulent patterns, rotation shears, the blur's heat "
+        "kernel and the entropies from synthbank.numerics (the vortex maps were numpy's float64 exp, "
+        "which has its own AVX-512 code: fluid_dynamics and active_matter differed between AVX-512 and "
+        "AVX2 hosts); normal draws with portable tails. Every domain's maps change in their last digits, "
+        "and the catalog with them."
+    ),
     "2.0.0": "Rotation is three periodic shears (exact quarter/half turns): it conserves energy to rounding "
     "without renormalising and never lowers the entropy. Resampling along rotated axes on the periodic grid "
     "read some cells twice and others never (up to +/-40% of a vortex map's energy, hidden by renormalising) "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthbank import numerics
+
 PATTERNS = ("turbulent", "laminar", "vortex", "random")
 #: Allowed short sides and aspect ratios (h, w): square or 2:3 (w = 3h/2).
 SCALES = (64, 128, 256)
@@ -41,7 +43,8 @@ def wavenumbers(h: int, w: int) -> np.ndarray:
     """|k| in cycles per unit length (unit = h cells) on the rfft2 grid, shape (h, w//2+1)."""
     ky = np.fft.fftfreq(h, d=1.0 / h)
     kx = np.fft.rfftfreq(w, d=1.0 / h)
-    return np.hypot(ky[:, None], kx[None, :])
+    # integer wavenumbers: squares and their sum are exact, sqrt is correctly rounded
+    return np.sqrt(ky[:, None] ** 2 + kx[None, :] ** 2)
 
 
 def turbulent(noise: np.ndarray, spectral_index: float, floor: float = 0.05) -> np.ndarray:
@@ -67,7 +70,7 @@ def turbulent(noise: np.ndarray, spectral_index: float, floor: float = 0.05) -> 
     n, h, w = noise.shape
     k = wavenumbers(h, w)
     amplitude = np.zeros_like(k)
-    amplitude[k > 0] = k[k > 0] ** ((spectral_index - 1.0) / 2.0)
+    amplitude[k > 0] = numerics.power(k[k > 0], (spectral_index - 1.0) / 2.0)
     field = np.fft.irfft2(np.fft.rfft2(noise) * amplitude, s=(h, w))
     field -= field.min(axis=(1, 2), keepdims=True)
     return field + floor * field.std(axis=(1, 2), keepdims=True)
@@ -88,8 +91,8 @@ def laminar(h: int, w: int, layers: np.ndarray, delta: np.ndarray, eps: np.ndarr
     """
     y = (np.arange(h) + 0.5) / h
     x = (np.arange(w) + 0.5) / h
-    u = np.tanh(np.sin(2 * np.pi * layers[:, None, None] * y[None, :, None]) / delta[:, None, None])
-    v = eps[:, None, None] * np.sin(2 * np.pi * (x[None, None, :] + phase[:, None, None]))
+    u = numerics.tanh(numerics.sin(2 * np.pi * layers[:, None, None] * y[None, :, None]) / delta[:, None, None])
+    v = eps[:, None, None] * numerics.sin(2 * np.pi * (x[None, None, :] + phase[:, None, None]))
     return 0.5 * (u**2 + v**2) + 1e-3
 
 
@@ -123,9 +126,9 @@ def vortex(h: int, w: int, centres: np.ndarray, circulation: np.ndarray, core: n
     rc2 = core[:, :, None] ** 2
     # exp((1 - r^2/r_c^2) / 2) = e^(1/2) exp(-dy^2 / 2r_c^2) exp(-dx^2 / 2r_c^2): separable,
     # so the exponentials cost k (h + w) per map instead of k h w.
-    peak = circulation[:, :, None] / (2 * np.pi * rc2) * np.exp(0.5)
-    gy = peak * np.exp(-0.5 * dy**2 / rc2)  # (n, k, h)
-    gx = np.exp(-0.5 * dx**2 / rc2)  # (n, k, w)
+    peak = circulation[:, :, None] / (2 * np.pi * rc2) * numerics.exp(0.5)
+    gy = peak * numerics.exp(-0.5 * dy**2 / rc2)  # (n, k, h)
+    gx = numerics.exp(-0.5 * dx**2 / rc2)  # (n, k, w)
     u = -((gy * dy)[:, :, :, None] * gx[:, :, None, :]).sum(axis=1)
     v = (gy[:, :, :, None] * (gx * dx)[:, :, None, :]).sum(axis=1)
     return 0.5 * (u**2 + v**2) + 1e-6

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthbank import numerics
+
 KINDS = ("rotation", "noise", "blur", "translation", "scaling")
 
 
@@ -70,7 +72,8 @@ def rotate(maps: np.ndarray, angles_deg: np.ndarray) -> np.ndarray:
     for q in np.unique(turns[turns > 0]):  # at most 3 groups, each vectorised
         sel = turns == q
         out[sel] = np.rot90(out[sel], int(q), axes=(1, 2))
-    a, b = -np.tan(r / 2.0), np.sin(r)
+    s_half, c_half = numerics.sincos(r / 2.0)
+    a, b = -s_half / c_half, numerics.sin(r)
     yc = np.arange(h) - (h - 1) / 2.0
     xc = np.arange(w) - (w - 1) / 2.0
     out = _shift_rows(out, a[:, None] * yc[None, :])
@@ -104,7 +107,7 @@ def blur(maps: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     fy = np.fft.fftfreq(h)[:, None]
     fx = np.fft.rfftfreq(w)[None, :]
     s2 = (np.asarray(sigma, dtype=np.float64) ** 2)[:, None, None]
-    transfer = np.exp(-2.0 * np.pi**2 * s2 * (fy**2 + fx**2)[None])
+    transfer = numerics.exp(-2.0 * np.pi**2 * s2 * (fy**2 + fx**2)[None])
     return np.maximum(np.fft.irfft2(np.fft.rfft2(maps) * transfer, s=(h, w)), 0.0)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from synthbank import seeding
+from synthbank import numerics, seeding
 from synthbank.families.energy import patterns, perturb
 from synthbank.families.energy.thermo import CONSERVATION_TOLERANCE, ThermodynamicViolation, conservation_error, entropy
 
@@ -106,7 +106,7 @@ def base_maps(pattern: str, shape: tuple[int, int], total_energy: float, pp: Pat
     if pattern not in patterns.PATTERNS:
         raise ValueError(f"pattern={pattern!r} is invalid: allowed one of {patterns.PATTERNS}")
     if pattern == "turbulent":
-        maps = patterns.turbulent(np.stack([r.standard_normal((h, w)) for r in rngs]), pp.spectral_index)
+        maps = patterns.turbulent(np.stack([numerics.standard_normal(r, (h, w)) for r in rngs]), pp.spectral_index)
     elif pattern == "random":
         maps = patterns.random(np.stack([r.random((h, w)) for r in rngs]))
     elif pattern == "laminar":
@@ -168,7 +168,7 @@ def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws,
             new = perturb.rotate(sub, draws.angle[idx])
             rec["rotation_angle_deg"][idx] = draws.angle[idx]
         elif kind == "noise":
-            normals = np.stack([draws.noise_rngs[i].standard_normal(sub.shape[1:]) for i in idx])
+            normals = np.stack([numerics.standard_normal(draws.noise_rngs[i], sub.shape[1:]) for i in idx])
             new = perturb.add_noise(sub, np.full(idx.size, config.noise_sigma), normals)
             rec["noise_level"][idx] = config.noise_sigma
         elif kind == "blur":

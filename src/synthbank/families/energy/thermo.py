@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthbank import numerics
 from synthbank.errors import ValidationFailed
 
 #: The seed's tolerance: |sum E_after - sum E_before| / sum E_before < 0.05.
@@ -50,9 +51,9 @@ def entropy(maps: np.ndarray) -> np.ndarray:
     maps = np.asarray(maps, dtype=np.float64)
     total = maps.sum(axis=(-2, -1))
     # -sum p log p = log S - sum E log E / S: one log per cell and no normalised copy.
-    e_log_e = np.log(maps, out=np.zeros_like(maps), where=maps > 0)
+    e_log_e = numerics.log(np.where(maps > 0, maps, 1.0))  # log 1 = 0 stands for 0 log 0
     e_log_e *= maps
-    return np.log(total) - e_log_e.sum(axis=(-2, -1)) / total
+    return numerics.log(total) - e_log_e.sum(axis=(-2, -1)) / total
 
 
 def conservation_error(before: np.ndarray | float, after: np.ndarray | float, expected_ratio: np.ndarray | float = 1.0) -> np.ndarray:

@@ -9,9 +9,15 @@ Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items chang
 MINOR when items or fields are added, PATCH when bytes are unchanged.
 """
 
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 RELEASE_NOTES = {
+    "2.0.0": (
+        "Portable numerics: object fields, probe and scan jitter from synthbank.numerics (exp, sincos, "
+        "ndtr, portable normal tails), and the exit wave's complex product part by part (numpy's "
+        "complex64 multiply uses FMA where the CPU has it: every dose's simulate/raw.h5 changed under "
+        "NPY_DISABLE_CPU_FEATURES=X86_V3). Every dose's files change; the Poisson statistics do not."
+    ),
     "1.0.0": "First release: dose sweep with simulate, canonicalise, patch, split, dense/sparse "
     "views and validation per dose; HDF5 + NPZ exports, aggregated metrics and one manifest.",
 }

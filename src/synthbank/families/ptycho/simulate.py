@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-from scipy.special import ndtr
 
-from synthbank import seeding
+from synthbank import numerics, seeding
 from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
 from synthbank.families.ptycho.layout import FAMILY, NOISE_BLOCK, NOISE_STREAM, OBJECT_STREAM, SCAN_STREAM
 
@@ -32,10 +31,10 @@ def smooth_field(rng: np.random.Generator, size: int, correlation_px: float) -> 
     -------
     ndarray of float64, shape (size, size)
     """
-    noise = rng.standard_normal((size, size))
+    noise = numerics.standard_normal(rng, (size, size))
     k = scipy.fft.fftfreq(size)
     kr = scipy.fft.rfftfreq(size)
-    gauss = np.exp(-2.0 * np.pi**2 * correlation_px**2 * (k[:, None] ** 2 + kr[None, :] ** 2))
+    gauss = numerics.exp(-2.0 * np.pi**2 * correlation_px**2 * (k[:, None] ** 2 + kr[None, :] ** 2))
     field = scipy.fft.irfft2(scipy.fft.rfft2(noise) * gauss, s=(size, size))
     field -= field.mean()
     std = field.std()
@@ -52,11 +51,11 @@ def make_object(rng: np.random.Generator, p: ObjectParams) -> np.ndarray:
     -------
     ndarray of complex64, shape (p.size_px, p.size_px)
     """
-    u_amp = ndtr(smooth_field(rng, p.size_px, p.correlation_px))
-    u_phase = ndtr(smooth_field(rng, p.size_px, p.correlation_px))
+    u_amp = numerics.ndtr(smooth_field(rng, p.size_px, p.correlation_px))
+    u_phase = numerics.ndtr(smooth_field(rng, p.size_px, p.correlation_px))
     amp = p.amplitude[0] + (p.amplitude[1] - p.amplitude[0]) * u_amp
     phase = p.phase_rad[0] + (p.phase_rad[1] - p.phase_rad[0]) * u_phase
-    return (amp * np.exp(1j * phase)).astype(np.complex64)
+    return numerics.expi(phase, amp, np.complex64)
 
 
 def make_probe(p: ProbeParams) -> np.ndarray:
@@ -71,13 +70,13 @@ def make_probe(p: ProbeParams) -> np.ndarray:
     """
     n = p.size_px
     yy, xx = np.mgrid[0:n, 0:n] - n / 2
-    r = np.hypot(yy, xx)
+    r = np.sqrt(yy * yy + xx * xx)  # integer squares: exact, and sqrt is correctly rounded
     if p.edge_px > 0:
         t = np.clip((r - (p.radius_px - p.edge_px / 2)) / p.edge_px, 0.0, 1.0)
-        amp = 0.5 * (1.0 + np.cos(np.pi * t))
+        amp = 0.5 * (1.0 + numerics.cos(np.pi * t))
     else:
         amp = (r <= p.radius_px).astype(np.float64)
-    return (amp * np.exp(1j * p.defocus_rad * (r / p.radius_px) ** 2)).astype(np.complex64)
+    return numerics.expi(p.defocus_rad * (r / p.radius_px) ** 2, amp, np.complex64)
 
 
 def scan_positions(rng: np.random.Generator, s: ScanParams, object_px: int, probe_px: int) -> np.ndarray:
@@ -97,7 +96,7 @@ def scan_positions(rng: np.random.Generator, s: ScanParams, object_px: int, prob
     axis = np.arange(lo, hi + 1, s.step_px)
     yy, xx = np.meshgrid(axis, axis, indexing="ij")
     pos = np.stack([yy.ravel(), xx.ravel()], axis=1).astype(np.float64)
-    pos += np.rint(rng.normal(0.0, s.jitter_px, size=pos.shape)) if s.jitter_px > 0 else 0.0
+    pos += np.rint(s.jitter_px * numerics.standard_normal(rng, pos.shape)) if s.jitter_px > 0 else 0.0
     return np.clip(pos, lo, hi)
 
 
@@ -135,7 +134,7 @@ def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray
     """
     n = probe.shape[0]
     exit_wave = object_patches(obj, positions, n)  # a fresh copy (fancy indexing): multiply in place
-    exit_wave *= centred_probe(probe)
+    numerics.multiply_complex(exit_wave, centred_probe(probe), out=exit_wave)  # no FMA: the same bits everywhere
     far = scipy.fft.fft2(exit_wave, overwrite_x=True)
     parts = far.view(np.float32)  # (..., 2N) interleaved real, imaginary
     np.square(parts, out=parts)

@@ -160,14 +160,17 @@ def instantaneous_frequency_error(block: np.ndarray, spec: SignalSpec) -> np.nda
 
     Returns
     -------
-    ndarray, shape (n_block, n_central - 1), float32, Hz.
+    ndarray, shape (n_block, n_central - 1), float64, Hz.
     """
     n, fs = spec.n_samples, spec.sample_rate_hz
     analytic = analytic_signal(block)
     margin = int(n * (1 - CHIRP_CENTRE) / 2)
     centre = analytic[:, margin : n - margin]
-    # phase advance per sample, without unwrapping: arg(z[t+1] conj(z[t]))
-    measured = np.angle(centre[:, 1:] * np.conj(centre[:, :-1])) * np.float32(fs / (2 * np.pi))
+    # phase advance per sample, without unwrapping: arg(z[t+1] conj(z[t])). In float64:
+    # products of float32 parts are exact there, and numpy's float32 arctan2 differs by
+    # CPU level (the metric's last digit moved between AVX2 and x86-64-v2).
+    wide = centre.astype(np.complex128)
+    measured = np.angle(wide[:, 1:] * np.conj(wide[:, :-1])) * (fs / (2 * np.pi))
     intended = instantaneous_frequency(n, fs, spec.params["chirp_start_hz"], spec.params["chirp_end_hz"])
     midpoints = 0.5 * (intended[margin : n - margin - 1] + intended[margin + 1 : n - margin])
     return np.abs(measured - midpoints.astype(measured.dtype))
