@@ -3,8 +3,8 @@
 Run: ``python benchmarks/bench_numerics_before_after.py [--ref 97e28e9] [--repeats 3]``
 
 Each family's generation command (``synthbank generate ...`` or its ``simulate`` stage) is
-run as a whole process on the repository's default params, once with ``src/`` of this
-checkout and once with ``src/`` of ``--ref`` (extracted by ``git archive``), alternating
+run as a whole process on the default params, once with ``src/`` and params.yaml of this
+checkout and once with those of ``--ref`` (extracted by ``git archive``/``git show``), alternating
 A B A B so drift on a shared machine hits both. One worker, so the figure is compute, not
 scheduling. Prints the median wall seconds of each side and the median of the paired
 ratios (after / before; above 1 is slower).
@@ -37,10 +37,12 @@ JOBS: list[tuple[str, str, list[str]]] = [
                                 "--workers", "1", "--yes"]),
     ("public", "3 demos", ["generate", "public", "--sources", "sources/public", "--licenses", "LICENSES",
                            "--output-dir", "{out}", "--manifest", "{out}/manifest.json"]),
-    ("signals", "pink 1024 ch x 120 s", ["generate", "signals", "--dataset", "pink_1024ch", "--output-dir", "{out}",
+    ("signals", "pink 1024 ch x 120 s (v1 -> v3)", ["generate", "signals", "--dataset", "pink_1024ch", "--output-dir", "{out}",
                                          "--workers", "1", "--yes"]),
-    ("signals", "sine 64 ch x 10 s", ["generate", "signals", "--dataset", "sine_64ch", "--output-dir", "{out}",
-                                      "--workers", "1", "--yes"]),
+    ("signals", "sine 64 ch x 10 s (v1 -> v3)", ["generate", "signals", "--dataset", "sine_64ch", "--output-dir", "{out}",
+                                                 "--workers", "1", "--yes"]),
+    ("signals", "white 128 ch x 10 s (v2 -> v3)", ["generate", "signals", "--dataset", "white_128ch", "--output-dir",
+                                                   "{out}", "--workers", "1", "--yes"]),
     ("ptycho", "simulate, dose 10,000", ["ptycho", "simulate", "--dose", "10000", "--root", "{out}"]),
     ("energy", "fluid_dynamics (vortex)", ["generate", "energy", "--domain", "fluid_dynamics", "--output-dir", "{out}"]),
     ("energy", "plasma_physics (turbulent)", ["generate", "energy", "--domain", "plasma_physics", "--output-dir", "{out}"]),
@@ -77,18 +79,22 @@ def main() -> None:
         tmp = Path(tmp)
         before = extract(args.ref, tmp / "before")
         after = REPO / "src"
-        work = tmp / "work"
-        work.mkdir()
-        shutil.copy2(REPO / "params.yaml", work / "params.yaml")
-        for name in ("sources", "LICENSES"):
-            shutil.copytree(REPO / name, work / name)
+        # Each side with its own params.yaml (the signals datasets moved from v1/v2 to v3).
+        work_before, work_after = tmp / "work-before", tmp / "work-after"
+        for work in (work_before, work_after):
+            work.mkdir()
+            for name in ("sources", "LICENSES"):
+                shutil.copytree(REPO / name, work / name)
+        shutil.copy2(REPO / "params.yaml", work_after / "params.yaml")
+        (work_before / "params.yaml").write_bytes(subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{args.ref}:params.yaml"], check=True, capture_output=True).stdout)
         rows = []
         for family, label, cmd in JOBS:
-            timed(after, work, cmd)  # warm-up: page cache, byte-code
+            timed(after, work_after, cmd)  # warm-up: page cache, byte-code
             a, b = [], []
             for _ in range(args.repeats):
-                b.append(timed(before, work, cmd))
-                a.append(timed(after, work, cmd))
+                b.append(timed(before, work_before, cmd))
+                a.append(timed(after, work_after, cmd))
             ratios = [x / y for x, y in zip(a, b, strict=True)]
             rows.append([family, label, statistics.median(b), statistics.median(a), f"{statistics.median(ratios):.2f}x"])
         table(f"generation, whole process, one worker: before = {args.ref}, after = this checkout "

@@ -59,7 +59,7 @@ SMALL: dict[str, Any] = {
 #: The thread variables a BLAS or OpenMP runtime reads.
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: glibc's libm as on a CPU without AVX2 and FMA (its multiarch variants are skipped).
-NO_FMA_LIBM = "glibc.cpu.hwcaps=-AVX2_Usable,-FMA_Usable,-AVX2,-FMA"
+NO_FMA_LIBM = "glibc.cpu.hwcaps=-AVX2,-FMA"  # glibc >= 2.33 spelling (Debian 12 has 2.36)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Portable numerics: the same bits on every CPU, whatever numpy or libm would pick.
 
 numpy evaluates float32 ``exp/log/sin/cos/tanh`` with different SIMD code per CPU level,
-its float64 ``exp/log`` with AVX-512 code where the CPU has it, and everything else
-through the C library, whose glibc variants differ again with and without FMA. A stored
+its float64 ``sin/cos/exp/log/tanh`` with its own AVX2 and AVX-512 code (and more
+functions with AVX-512 code), and everything else through the C library, whose glibc
+variants differ again with and without FMA; its complex multiply fuses multiply-adds
+where the CPU has FMA. A stored
 value computed that way changes with the machine. The functions here use only
 operations IEEE 754 rounds the same everywhere (``+ - * /``, ``sqrt``, ``rint``,
 ``floor``, ``frexp``/``ldexp``, comparisons and selections), one numpy ufunc at a time,
@@ -15,9 +17,9 @@ fdlibm's (e_exp.c, e_log.c, k_sin.c, k_cos.c, s_atan.c), vectorised, under its n
     software is freely granted, provided that this notice
     is preserved.
 
-Accuracy (``tests/test_numerics.py`` measures it against numpy's float64 results):
+Accuracy (``tests/test_numerics.py`` measures it against the C library (math)):
 ``exp``, ``log`` within 1 ulp; ``sin``, ``cos`` within 2 ulp for ``|x| <= 2**19 pi``;
-``arctan`` within 2 ulp; ``tanh`` within 2 ulp for ``|x| >= 0.55`` and 4e-16 absolute
+``arctan`` within 2 ulp; ``tanh`` within 3 ulp for ``|x| >= 0.55`` and 4e-16 absolute
 below (relative accuracy is poor for tiny ``|x|``: the callers square it or add to it);
 ``power`` within ``(2 + |y log x|) ulp`` of the exact value; ``ndtr`` within 2e-15
 absolute. These bounds are about accuracy; determinism does not depend on them.
@@ -94,16 +96,38 @@ def _pow2(k: np.ndarray) -> np.ndarray:
     return ((k + 1023) << 52).view(np.float64)
 
 
-def _elementwise(func):  # noqa: ANN001, ANN202
-    """Run ``func`` on a 1-D float64 copy of its first argument; results get its shape back.
+#: Elements per block of an elementwise function: a dozen float64 temporaries of this size
+#: stay in the L2 cache and are reused by the allocator instead of faulted in anew.
+_BLOCK = 1 << 14
 
-    Internally every array is 1-D, so in-place ufuncs never meet numpy's 0-d scalars.
+
+def _elementwise(func):  # noqa: ANN001, ANN202
+    """Run ``func`` on 1-D float64 blocks of its first argument; results get its shape back.
+
+    Internally every array is 1-D (in-place ufuncs never meet numpy's 0-d scalars) and at
+    most :data:`_BLOCK` long: the functions are elementwise, so blocking changes no bit,
+    and it makes large inputs 3-5 times faster. Floating-point warnings are off inside:
+    lanes that overflow or divide by zero are computed and then replaced by selections.
     """
 
     @functools.wraps(func)
+    @np.errstate(all="ignore")  # lanes that overflow or divide by 0 are replaced by selections
     def wrapper(x, *args):  # noqa: ANN001, ANN202
         x = np.asarray(x, dtype=np.float64)
-        out = func(x.reshape(-1), *args)
+        flat = x.reshape(-1)
+        if flat.size <= _BLOCK:
+            out = func(flat, *args)
+        else:
+            first = func(flat[:_BLOCK], *args)
+            parts = first if isinstance(first, tuple) else (first,)
+            results = tuple(np.empty(flat.size, dtype=p.dtype) for p in parts)
+            for r, p in zip(results, parts, strict=True):
+                r[:_BLOCK] = p
+            for start in range(_BLOCK, flat.size, _BLOCK):
+                block = func(flat[start : start + _BLOCK], *args)
+                for r, p in zip(results, block if isinstance(block, tuple) else (block,), strict=True):
+                    r[start : start + _BLOCK] = p
+            out = results if isinstance(first, tuple) else results[0]
         if isinstance(out, tuple):
             return tuple(o.reshape(x.shape) for o in out)
         return out.reshape(x.shape)
@@ -244,6 +268,7 @@ def sincos(x: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     cos = np.where(q & 1, s, c)
     sin = np.where((q == 2) | (q == 3), -sin, sin)
     cos = np.where((q == 1) | (q == 2), -cos, cos)
+    sin = np.where(x == 0, x, sin)  # sin(-0) = -0
     bad = ~np.isfinite(x)
     return np.where(bad, np.nan, sin), np.where(bad, np.nan, cos)
 
@@ -298,11 +323,36 @@ def arctan(x: np.ndarray | float) -> np.ndarray:
     return np.copysign(y, x)
 
 
+def arctan2(y: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
+    """Angle of the point ``(x, y)``, radians in ``[-pi, pi]``, float64, from :func:`arctan`.
+
+    ``arctan(y / x)`` moved to the right quadrant (the division adds up to half an ulp
+    to the argument: within 3 ulp of the exact angle away from the axes). ``(0, 0)``
+    gives 0, as numpy does for ``+0``.
+
+    Parameters
+    ----------
+    y, x : array_like
+        Broadcastable; converted to float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, the broadcast shape.
+    """
+    y, x = np.broadcast_arrays(np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = arctan(np.where(x != 0, y / np.where(x != 0, x, 1.0), 0.0))
+    upper = np.where(y >= 0, PI, -PI)
+    angle = np.where(x > 0, base, np.where(x < 0, base + upper, np.where(y > 0, HALF_PI, np.where(y < 0, -HALF_PI, 0.0))))
+    return np.asarray(angle, dtype=np.float64)
+
+
 @_elementwise
 def tanh(x: np.ndarray | float) -> np.ndarray:
     """Hyperbolic tangent, float64: ``(1 - e) / (1 + e)``, ``e = exp(-2|x|)``, sign of ``x``.
 
-    Within 2 ulp for ``|x| >= 0.55``; below, the absolute error stays under 4e-16.
+    Within 3 ulp for ``|x| >= 0.55``; below, the absolute error stays under 4e-16.
 
     Parameters
     ----------
@@ -334,7 +384,9 @@ def power(x: np.ndarray | float, y: float) -> np.ndarray:
     numpy.ndarray
         float64, the shape of ``x``.
     """
-    zero = 0.0 if y > 0 else (1.0 if y == 0 else np.inf)
+    if y == 0:
+        return np.ones_like(x)  # x**0 = 1 for every x, as numpy has it
+    zero = 0.0 if y > 0 else np.inf
     return np.where(x == 0, zero, exp(y * log(np.where(x == 0, 1.0, x))))
 
 
@@ -361,7 +413,7 @@ def ndtr(z: np.ndarray | float) -> np.ndarray:
     numpy.ndarray
         float64 in ``[0, 1]``, the shape of ``z``.
     """
-    x = np.minimum(np.abs(z) / np.sqrt(2.0), _ERF_CLIP)
+    x = np.minimum(np.abs(z) / np.sqrt(2.0), _ERF_CLIP)  # nan stays nan, fixed up below
     x2 = 2.0 * x * x
     term = x.copy()
     total = x.copy()

@@ -166,6 +166,39 @@ def test_large_render_matches_standard_window():
     assert np.abs(big[:, 16:32, 16:32] - small).max() < 1e-3
 
 
+def direct_render(g, size: int = GRID_SIZE) -> np.ndarray:
+    """The clean images summed site by site with numpy's float64 exp (no recurrence)."""
+    out = np.zeros((len(g.labels), size, size))
+    grid = np.arange(size, dtype=np.float64)
+    for label in range(len(LATTICE_NAMES)):
+        idx = np.flatnonzero(g.labels == label)
+        if idx.size:
+            x, y = site_xy(g, idx, candidate_sites(label, g.lattice, size), size)
+            two_s2 = 2.0 * g.sigma_px[idx, None, None] ** 2
+            gx = np.exp(-((grid[None, None, :] - x[:, :, None]) ** 2) / two_s2)  # (m, S, col)
+            gy = np.exp(-((grid[None, None, :] - y[:, :, None]) ** 2) / two_s2)  # (m, S, row)
+            out[idx] = np.einsum("msr,msc->mrc", gy, gx)
+    contrast, background = g.contrast[:, None, None], g.background[:, None, None]
+    return out * contrast + background
+
+
+@pytest.mark.parametrize(
+    "spacing,width",
+    [
+        ((3.5, 6.0), (0.16, 0.24)),  # the defaults
+        ((8.0, 8.0), (0.5, 0.5)),  # widest columns
+        ((2.0, 2.0), (0.0187, 0.0187)),  # sigma 0.037 px: pixel by pixel (k > 12.8)
+        ((2.0, 2.0), (0.0186, 0.0276)),  # around the switch between the two paths
+        ((2.0, 8.0), (0.001, 0.5)),  # everything in between
+    ],
+)
+def test_render_matches_direct_gaussian_sum(spacing, width):
+    """The recurrence of the portable profiles equals the plain formula to float32 rounding."""
+    g = sample_geometry(rng(7), 1500, LatticeParams(spacing_px=spacing, width_fraction=width))
+    err = np.abs(render_clean(g, vacancies=False).astype(np.float64) - direct_render(g))
+    assert err.max() < 1e-6, f"max abs error {err.max():.3g} of full scale"
+
+
 @pytest.mark.parametrize(
     "noise_std,levels",
     [

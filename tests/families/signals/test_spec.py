@@ -40,7 +40,7 @@ def test_defaults_and_record():
     (8, 160, PINK | {"duration_s": 0.05}, "gives 8 samples: allowed at least 16 for pink_noise"),
     (8, 160, PINK | {"amplitude_uv_rms": -1.0}, "params.amplitude_uv_rms=-1 is invalid: allowed 0 < amplitude_uv_rms"),
     (8, 160, {"signal_type": "sine_wave", "duration_s": 1, "frequency_hz": 80.0}, "frequency_hz=80 is invalid: allowed 0 < frequency_hz < sample_rate_hz/2 = 80"),
-    (8, 160, {"signal_type": "chirp", "duration_s": 1}, "signal_type='chirp' is invalid for generator v1: allowed one of ['sine_wave', 'pink_noise'] (white_noise and chirp need version v2)"),
+    (8, 160, {"signal_type": "chirp", "duration_s": 1}, "signal_type='chirp' is invalid for generator v1: allowed one of ['sine_wave', 'pink_noise'] (white_noise and chirp need version v2 or v3)"),
     (8, 160, PINK | {"nan_rate": 0.1}, "params.nan_rate is not a parameter of pink_noise in v1"),
     (8, 160, PINK | {"frequency_hz": 10.0}, "params.frequency_hz is not a parameter of pink_noise in v1"),
     (8, 160, PINK | {"channels": 16}, "Channels mismatch: params.channels=16 != dataset.channels=8: allowed channels only at the dataset level (remove params.channels)"),
@@ -55,7 +55,7 @@ def test_v2_bounds_and_equal_repeats_are_accepted():
         "x", "v2", 4, 100, {"signal_type": "white_noise", "duration_s": 1, "nan_rate": 1.0}, 42)
     assert "chirp_end_hz=60 is invalid: allowed 0 <= chirp_end_hz <= sample_rate_hz/2 = 50" in refused(
         "x", "v2", 4, 100, {"signal_type": "chirp", "duration_s": 1, "chirp_end_hz": 60}, 42)
-    assert "version='v3' is invalid" in refused("x", "v3", 4, 100, PINK, 42)
+    assert "version='v4' is invalid" in refused("x", "v4", 4, 100, PINK, 42)
     assert "dataset name '../x' is invalid: allowed letters, digits" in refused("../x", "v1", 4, 100, PINK, 42)
     s = make_spec("x", "v1", 8, 160, PINK | {"channels": 8, "sample_rate_hz": 160}, 42)  # same value twice is fine
     assert s.channels == 8 and "channels" not in s.params
@@ -70,7 +70,7 @@ def _params_with(mutate):
 def test_params_yaml_is_valid_and_lists_datasets_by_name():
     p = params.load(REPO / "params.yaml")
     specs = all_specs(p.family("signals"), p.seed)
-    assert {s.version for s in specs.values()} == {"v1", "v2"}
+    assert {s.version for s in specs.values()} == {"v3"}  # the portable generator
     assert any(s.signal_type == "pink_noise" and s.channels == 1024 and s.sample_rate_hz == 160 for s in specs.values())
     assert any(s.signal_type == "chirp" and s.params["nan_rate"] > 0 for s in specs.values())
 

@@ -87,6 +87,8 @@ SPACING_LIMITS_PX: tuple[float, float] = (2.0, 8.0)
 #: such site would add < exp(-4^2 / 2) = 3.4e-4 of full scale (0.09 of one uint8 step).
 CUTOFF_SIGMAS: float = 4.0
 
+# exp(-mu^2) > 0 needs |mu| <= 27.3, and then 2 k |mu| <= 700 (a finite step) if k <= 12.8.
+_RECURRENCE_K_MAX = 700.0 / (2.0 * 27.3)
 # Elements per (m, S, size) work buffer; 1 MiB of float64 keeps the buffers in L2.
 _CHUNK_ELEMENTS = 1 << 17
 
@@ -426,7 +428,9 @@ def _gaussian_profiles(
     the profiles cost two multiplications per element, the same bits on every CPU. A run
     is at most ``1 + 19 / max(k)`` pixels (all 16 at this family's default widths), so
     where its first value underflows (``|mu'| > 27.3``) every value of the run is below
-    ``exp(-64)`` and is set to 0. Vacant sites (``occupied`` False) are 0.
+    ``exp(-64)`` and is set to 0; where it does not, ``2 k |mu'| <= 700`` keeps the step
+    finite as long as ``k <= 12.8``. Narrower Gaussians (``sigma < 0.056`` px) are
+    evaluated pixel by pixel (runs of 1). Vacant sites (``occupied`` False) are 0.
 
     Parameters
     ----------
@@ -441,7 +445,8 @@ def _gaussian_profiles(
         Filled and returned.
     """
     kc = k[:, None]
-    run = min(size, 1 + int(19.0 / float(k.max())))
+    k_max = float(k.max())
+    run = 1 if k_max > _RECURRENCE_K_MAX else min(size, 1 + int(19.0 / k_max))
     ramp = numerics.exp(-(2.0 * np.arange(1, run) - 1.0)[:, None] * (kc * kc)[None, :, 0])  # (run - 1, m)
     args = np.empty((2, *mu.shape))
     for c0 in range(0, size, run):
@@ -449,7 +454,7 @@ def _gaussian_profiles(
         np.multiply(shifted, shifted, out=args[0])
         np.negative(args[0], out=args[0])
         np.multiply(shifted, 2.0 * kc, out=args[1])
-        np.minimum(args[1], 700.0, out=args[1])  # exp stays finite; such runs start at 0
+        np.minimum(args[1], 700.0, out=args[1])  # only where first underflows to 0 (docstring)
         first, step = numerics.exp(args)  # (2, m, S) each: exp(-mu'^2), exp(2 k mu')
         step *= first > 0
         if occupied is not None:

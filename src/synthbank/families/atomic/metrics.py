@@ -29,6 +29,8 @@ import numpy as np
 import scipy.fft
 from scipy import stats
 
+from synthbank import numerics
+
 __all__ = [
     "CLASS_NAMES",
     "N_CLASSES",
@@ -403,14 +405,15 @@ def _basis(h: int, w: int) -> _FeatureBasis:
     # the kept set is closed under 90-degree rotation for square images
     scale = min(h, w)
     fy, fx = KY / h * scale, KX / w * scale
-    r = np.hypot(fy, fx).reshape(-1)
-    theta = np.arctan2(fy, fx).reshape(-1)
+    # Portable (synthbank.numerics) and float64 throughout, like the features: the basis
+    # feeds metrics/atomic.json, a DVC output that must not depend on the CPU.
+    r = np.sqrt(fy * fy + fx * fx).reshape(-1)
+    theta = numerics.arctan2(fy, fx).reshape(-1)
     rmax = scale / 2.0
     keep = (r > 0.5) & (r < rmax)
     rk, tk = r[keep], theta[keep]
     m = np.asarray(_HARMONICS, dtype=np.float64)
-    cos_m = np.cos(tk[:, None] * m[None, :])
-    sin_m = np.sin(tk[:, None] * m[None, :])
+    sin_m, cos_m = numerics.sincos(tk[:, None] * m[None, :])
     centres = np.arange(1.0, rmax, _RAD_STEP)
     radial = np.clip(1.0 - np.abs(rk[:, None] - centres[None, :]) / _RAD_STEP, 0.0, None)
     # autocorrelation radial profile: acf(x) = sum_k P(k) cos(2 pi k.x) / N,
@@ -418,14 +421,14 @@ def _basis(h: int, w: int) -> _FeatureBasis:
     yy = np.minimum(np.arange(h), h - np.arange(h))
     xx = np.minimum(np.arange(w), w - np.arange(w))
     LY, LX = np.meshgrid(np.fft.fftfreq(h) * h, np.fft.fftfreq(w) * w, indexing="ij")
-    lag_r = np.hypot(LY, LX).reshape(-1)
+    lag_r = np.sqrt(LY * LY + LX * LX).reshape(-1)
     acf_centres = np.arange(1.0, min(yy.max(), xx.max()) + 0.01, 0.5)
     lag_w = np.clip(1.0 - np.abs(lag_r[:, None] - acf_centres[None, :]) / 0.5, 0.0, None)
     lag_w /= np.maximum(lag_w.sum(axis=0, keepdims=True), 1e-12)
     phase = 2 * np.pi * (
         np.outer(KY.reshape(-1), LY.reshape(-1)) / h + np.outer(KX.reshape(-1), LX.reshape(-1)) / w
     )
-    acf = np.cos(phase) @ lag_w  # (H*W frequencies, D lags)
+    acf = numerics.cos(phase) @ lag_w  # (H*W frequencies, D lags)
     names = (
         ["contrast", "peak_radius", "second_peak_radius", "peak_ratio", "peak_sharpness"]
         + [f"spec_r{c:g}" for c in centres]
@@ -437,14 +440,14 @@ def _basis(h: int, w: int) -> _FeatureBasis:
         + [f"band{b}_h{mm}" for b in range(3) for mm in _HARMONICS]
     )
     return _FeatureBasis(
-        radius=rk.astype(np.float32),
-        cos_m=cos_m.astype(np.float32),
-        sin_m=sin_m.astype(np.float32),
+        radius=rk,
+        cos_m=cos_m,
+        sin_m=sin_m,
         keep=keep,
-        radial=radial.astype(np.float32),
-        centres=centres.astype(np.float32),
-        acf=acf.astype(np.float32),
-        acf_centres=acf_centres.astype(np.float32),
+        radial=radial,
+        centres=centres,
+        acf=acf,
+        acf_centres=acf_centres,
         names=tuple(names),
     )
 
@@ -477,7 +480,10 @@ def _harm(weights: np.ndarray, b: _FeatureBasis) -> np.ndarray:
 
 def _features_chunk(x: np.ndarray, b: _FeatureBasis) -> np.ndarray:
     n, h, w = x.shape
-    x = x.astype(np.float32)
+    # float64 throughout, rounded to float32 only at the end: BLAS kernels that sum in other
+    # orders then differ by ~1e-16, which moves a float32 feature with probability ~1e-8
+    # (float32 products differed in most rows between kernels, float32 exp/log by CPU level).
+    x = x.astype(np.float64)
     x -= x.mean(axis=(1, 2), keepdims=True)
     contrast = np.sqrt((x * x).mean(axis=(1, 2)))
     spec = scipy.fft.fft2(x, axes=(1, 2), workers=-1)
@@ -501,8 +507,8 @@ def _features_chunk(x: np.ndarray, b: _FeatureBasis) -> np.ndarray:
     sharp = rad_mean[rows, i0] / np.maximum(rad_mean.mean(axis=1), 1e-20)
 
     # adaptive rings around the two spectral peaks
-    ring0 = p * np.exp(-0.5 * ((b.radius[None, :] - r0[:, None]) / 0.6) ** 2)
-    ring1 = p * np.exp(-0.5 * ((b.radius[None, :] - r1[:, None]) / 0.6) ** 2)
+    ring0 = p * numerics.exp(-0.5 * ((b.radius[None, :] - r0[:, None]) / 0.6) ** 2)
+    ring1 = p * numerics.exp(-0.5 * ((b.radius[None, :] - r1[:, None]) / 0.6) ** 2)
     h0 = _harm(ring0, b)
     h1 = _harm(ring1, b)
     # sharpened spectrum (squared power) emphasises Bragg peaks over noise
@@ -529,7 +535,7 @@ def _features_chunk(x: np.ndarray, b: _FeatureBasis) -> np.ndarray:
         (r0 / rmax)[:, None],
         (r1 / rmax)[:, None],
         (np.maximum(r0, r1) / np.minimum(r0, r1))[:, None],
-        np.log(np.maximum(sharp, 1e-6))[:, None],
+        numerics.log(np.maximum(sharp, 1e-6))[:, None],
         np.sqrt(rad),
         acf,
         acf_min[:, None],

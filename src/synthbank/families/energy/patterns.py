@@ -43,7 +43,7 @@ def wavenumbers(h: int, w: int) -> np.ndarray:
     """|k| in cycles per unit length (unit = h cells) on the rfft2 grid, shape (h, w//2+1)."""
     ky = np.fft.fftfreq(h, d=1.0 / h)
     kx = np.fft.rfftfreq(w, d=1.0 / h)
-    # integer wavenumbers: squares and their sum are exact, sqrt is correctly rounded
+    # squares, their sum and sqrt are IEEE-exact operations (np.hypot is libm's)
     return np.sqrt(ky[:, None] ** 2 + kx[None, :] ** 2)
 
 

@@ -137,12 +137,12 @@ def finalize(
 
 @signals_app.command("generate")
 def pregenerate(
-    signal_type: Annotated[str, typer.Argument(help="sine_wave, pink_noise (v1); white_noise, chirp (v2).")],
+    signal_type: Annotated[str, typer.Argument(help="sine_wave, pink_noise (v1); white_noise, chirp (v2, v3).")],
     channels: Annotated[str, typer.Option("--channels", metavar="N", help="Channels, 1 to 4096.")],
     sample_rate: Annotated[str, typer.Option("--sample-rate", metavar="HZ", help="Samples per second, 1 to 50000.")],
     duration: Annotated[str, typer.Option("--duration", metavar="S", help="Seconds, 0.01 to 3600.")],
     output_dir: Annotated[Path, typer.Option("--output-dir", help="Directory to write (replaced when complete).")],
-    version: Annotated[str, typer.Option("--version", help="Generator version: v1 or v2.")] = "v1",
+    version: Annotated[str, typer.Option("--version", help="Generator version: v1, v2 or v3 (v3: the same bytes on every CPU).")] = "v1",
     name: Annotated[str, typer.Option("--name", help="Dataset name (part of the random-stream key, so the output directory does not change the bytes).")] = DEFAULT_NAME,
     seed: Annotated[str, typer.Option("--seed", metavar="S", help="Root seed, an integer >= 0.")] = "42",
     amplitude_uv_rms: Annotated[Optional[str], typer.Option("--amplitude-uv-rms", help="RMS (pink, white), microvolts.")] = None,
@@ -150,8 +150,8 @@ def pregenerate(
     frequency_hz: Annotated[Optional[str], typer.Option("--frequency-hz", help="Sine frequency.")] = None,
     chirp_start_hz: Annotated[Optional[str], typer.Option("--chirp-start-hz", help="Chirp frequency at t = 0.")] = None,
     chirp_end_hz: Annotated[Optional[str], typer.Option("--chirp-end-hz", help="Chirp frequency at the end.")] = None,
-    dc_offset_uv: Annotated[Optional[str], typer.Option("--dc-offset-uv", help="DC offset (v2), microvolts.")] = None,
-    nan_rate: Annotated[Optional[str], typer.Option("--nan-rate", help="Probability of a NaN sample (v2).")] = None,
+    dc_offset_uv: Annotated[Optional[str], typer.Option("--dc-offset-uv", help="DC offset (v2, v3), microvolts.")] = None,
+    nan_rate: Annotated[Optional[str], typer.Option("--nan-rate", help="Probability of a NaN sample (v2, v3).")] = None,
     release_date: Annotated[str, typer.Option("--release-date", help="Date recorded in the files (no wall clock).")] = "1970-01-01",
     workers: WorkersOpt = "1",
     yes: YesOpt = False,

@@ -2,7 +2,7 @@
 
 Channel c of dataset ``name`` draws from
 ``seeding.stream(seed, "signals", name_key(name), c, stream)``, with ``stream`` 0 for
-the signal and 1 for the v2 artifacts (NaN positions). So channel c has the same bytes
+the signal and 1 for the v2/v3 artifacts (NaN positions). So channel c has the same bytes
 whatever the channel count, the block size or the worker count.
 """
 
@@ -13,13 +13,13 @@ from types import ModuleType
 import numpy as np
 
 from synthbank import seeding
-from synthbank.families.signals import v1, v2
+from synthbank.families.signals import v1, v2, v3
 from synthbank.families.signals.spec import SignalSpec
 
 FAMILY = "signals"
 SIGNAL_STREAM = 0
 ARTIFACT_STREAM = 1
-VERSIONS: dict[str, ModuleType] = {"v1": v1, "v2": v2}
+VERSIONS: dict[str, ModuleType] = {"v1": v1, "v2": v2, "v3": v3}
 
 
 def channel_streams(spec: SignalSpec, first: int, stop: int, stream: int) -> list[np.random.Generator]:
@@ -29,7 +29,7 @@ def channel_streams(spec: SignalSpec, first: int, stop: int, stream: int) -> lis
 
 
 def generator_module(spec: SignalSpec) -> ModuleType:
-    """The frozen generator package of the spec's version (``v1`` or ``v2``)."""
+    """The frozen generator package of the spec's version (``v1``, ``v2`` or ``v3``)."""
     return VERSIONS[spec.version]
 
 

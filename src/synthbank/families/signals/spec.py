@@ -3,7 +3,7 @@
 A dataset entry in params.yaml (or on the command line) mirrors seed 002's config::
 
     pink_1024ch:
-      version: v1                 # the generator version (v1 or v2)
+      version: v3                 # the generator version (v1, v2 or v3)
       channels: 1024              # dataset level only
       sample_rate_hz: 160
       params:                     # the generator's arguments
@@ -42,8 +42,14 @@ TYPE_PARAMS: dict[str, dict[str, float]] = {
     "chirp": {"amplitude_uv_peak": 100.0, "chirp_start_hz": 1.0, "chirp_end_hz": 40.0},
 }
 #: Signal types and extra parameters of each generator version.
-VERSION_TYPES = {"v1": ("sine_wave", "pink_noise"), "v2": ("sine_wave", "pink_noise", "white_noise", "chirp")}
-VERSION_EXTRAS: dict[str, dict[str, float]] = {"v1": {}, "v2": {"dc_offset_uv": 0.0, "nan_rate": 0.0}}
+VERSION_TYPES = {
+    "v1": ("sine_wave", "pink_noise"),
+    "v2": ("sine_wave", "pink_noise", "white_noise", "chirp"),
+    "v3": ("sine_wave", "pink_noise", "white_noise", "chirp"),
+}
+VERSION_EXTRAS: dict[str, dict[str, float]] = {
+    "v1": {}, "v2": {"dc_offset_uv": 0.0, "nan_rate": 0.0}, "v3": {"dc_offset_uv": 0.0, "nan_rate": 0.0},
+}
 #: Name of a dataset made outside params.yaml (API, pregeneration) unless one is given;
 #: fixed, so where the output goes never changes its bytes.
 DEFAULT_NAME = "synthetic"
@@ -60,7 +66,7 @@ class SignalSpec:
     name : str
         Dataset name; part of every channel's random-stream key.
     version : str
-        Generator version, ``"v1"`` or ``"v2"``.
+        Generator version, ``"v1"``, ``"v2"`` or ``"v3"``.
     signal_type : str
         One of the version's types (see :data:`VERSION_TYPES`).
     channels : int
@@ -140,7 +146,7 @@ def make_spec(
     Parameters
     ----------
     name : dataset name (letters, digits, ``_``, ``-``).
-    version : ``"v1"`` or ``"v2"``.
+    version : ``"v1"``, ``"v2"`` or ``"v3"``.
     channels, sample_rate_hz : the dataset-level values.
     params : the generator arguments; may repeat ``channels``/``sample_rate_hz`` only
         with the same value (seed 002's "Channels mismatch" case).
@@ -164,7 +170,7 @@ def make_spec(
     signal_type = params.pop("signal_type", None)
     types = VERSION_TYPES[version]
     if signal_type not in types:
-        hint = " (white_noise and chirp need version v2)" if signal_type in TYPE_PARAMS else ""
+        hint = " (white_noise and chirp need version v2 or v3)" if signal_type in TYPE_PARAMS else ""
         raise UsageError(f"{where}params.signal_type={signal_type!r} is invalid for generator {version}: allowed one of {list(types)}{hint}")
     duration = _in_range(where, "params.duration_s", params.pop("duration_s", None), *DURATION_S)
     seed = params.pop("seed", default_seed)
@@ -173,7 +179,7 @@ def make_spec(
     allowed = TYPE_PARAMS[signal_type] | VERSION_EXTRAS[version]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        extra = " (dc_offset_uv and nan_rate need version v2)" if set(unknown) & set(VERSION_EXTRAS["v2"]) and version == "v1" else ""
+        extra = " (dc_offset_uv and nan_rate need version v2 or v3)" if set(unknown) & set(VERSION_EXTRAS["v2"]) and version == "v1" else ""
         raise UsageError(f"{where}params.{unknown[0]} is not a parameter of {signal_type} in {version}: allowed {sorted(allowed)}{extra}")
     values = {k: _number(where, f"params.{k}", params.get(k, default)) for k, default in allowed.items()}
     nyquist = rate / 2

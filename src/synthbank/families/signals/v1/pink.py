@@ -81,7 +81,26 @@ def pink_noise(
     """
     del sample_rate_hz  # 1/f over bin index is 1/f over frequency
     weights, multiplicity = spectral_weights(n_samples)
-    spectra = gaussian_spectra(rngs, weights.size)
+    return shaped_noise(gaussian_spectra(rngs, weights.size), weights, multiplicity, n_samples, amplitude_uv_rms)
+
+
+def shaped_noise(
+    spectra: np.ndarray, weights: np.ndarray, multiplicity: np.ndarray, n_samples: int, amplitude_uv_rms: float
+) -> np.ndarray:
+    """Weight Gaussian half spectra, normalise each channel's RMS exactly, inverse-FFT.
+
+    Parameters
+    ----------
+    spectra : (n_channels, n_samples // 2 + 1) complex64 standard normal coefficients;
+        scaled in place.
+    weights, multiplicity : from :func:`spectral_weights`, float32.
+    n_samples : samples per channel.
+    amplitude_uv_rms : every channel's RMS, microvolts.
+
+    Returns
+    -------
+    ndarray, shape (n_channels, n_samples), float32, microvolts.
+    """
     # Weight of each real/imaginary part in the channel's sum of squares (Parseval):
     # m_k w_k^2, and 0 for the imaginary parts irfft ignores (DC, even-n Nyquist).
     parts = np.repeat(multiplicity * np.square(weights), 2)

@@ -16,12 +16,15 @@ WORK_BYTES_PER_SAMPLE = dict(v1.WORK_BYTES_PER_SAMPLE) | {
 }
 
 
-def generate(signal_type, rngs, artifact_rngs, n_samples, sample_rate_hz, params):
-    """One block of channels with the DC offset added and NaNs injected (from ``artifact_rngs``)."""
+def generate(signal_type, rngs, artifact_rngs, n_samples, sample_rate_hz, params, generators=GENERATORS):
+    """One block of channels with the DC offset added and NaNs injected (from ``artifact_rngs``).
+
+    ``generators`` maps signal types to functions (v3 passes its own; the artifacts are v2's).
+    """
     params = dict(params)
     dc_offset_uv = params.pop("dc_offset_uv", 0.0)
     nan_rate = params.pop("nan_rate", 0.0)
-    block = GENERATORS[signal_type](rngs, n_samples, sample_rate_hz, **params)
+    block = generators[signal_type](rngs, n_samples, sample_rate_hz, **params)
     artifacts.add_dc_offset(block, dc_offset_uv)
     artifacts.inject_nans(block, artifact_rngs, nan_rate)
     return block
