@@ -17,6 +17,9 @@ fdlibm's (e_exp.c, e_log.c, k_sin.c, k_cos.c, s_atan.c), vectorised, under its n
     software is freely granted, provided that this notice
     is preserved.
 
+Every function takes an array_like of any shape (converted to float64) and returns float64
+arrays of that shape, unless its docstring says otherwise.
+
 Accuracy (``tests/test_numerics.py`` measures it against the C library (math)):
 ``exp``, ``log`` within 1 ulp; ``sin``, ``cos`` within 2 ulp for ``|x| <= 2**19 pi``;
 ``arctan`` within 2 ulp; ``tanh`` within 3 ulp for ``|x| >= 0.55`` and 4e-16 absolute
@@ -138,16 +141,6 @@ def _elementwise(func):  # noqa: ANN001, ANN202
 @_elementwise
 def exp(x: np.ndarray | float) -> np.ndarray:
     """``e**x``, float64, within 1 ulp; ``inf`` above 709.78, ``0`` below -745.13.
-
-    Parameters
-    ----------
-    x : array_like
-        Any shape; converted to float64.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64, the shape of ``x``.
     """
     xc = np.clip(x, -746.0, 710.0)  # out-of-range and nan are fixed up at the end
     special = bool(np.isnan(xc).any())
@@ -184,16 +177,6 @@ def exp(x: np.ndarray | float) -> np.ndarray:
 @_elementwise
 def log(x: np.ndarray | float) -> np.ndarray:
     """Natural logarithm, float64, within 1 ulp; ``-inf`` at 0, ``nan`` below 0.
-
-    Parameters
-    ----------
-    x : array_like
-        Any shape; converted to float64.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64, the shape of ``x``.
     """
     safe = np.where((x > 0) & np.isfinite(x), x, 1.0)
     m, e = np.frexp(safe)  # safe = m * 2**e, m in [0.5, 1): exact
@@ -286,16 +269,6 @@ def cos(x: np.ndarray | float) -> np.ndarray:
 @_elementwise
 def arctan(x: np.ndarray | float) -> np.ndarray:
     """Arc tangent, radians in ``[-pi/2, pi/2]``, float64, within 2 ulp.
-
-    Parameters
-    ----------
-    x : array_like
-        Any shape; converted to float64.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64, the shape of ``x``.
     """
     a = np.abs(x)
     # fdlibm's breakpoints 7/16, 11/16, 19/16, 39/16: atan(a) = atan(c) + atan((a - c) / (1 + a c)).
@@ -353,16 +326,6 @@ def tanh(x: np.ndarray | float) -> np.ndarray:
     """Hyperbolic tangent, float64: ``(1 - e) / (1 + e)``, ``e = exp(-2|x|)``, sign of ``x``.
 
     Within 3 ulp for ``|x| >= 0.55``; below, the absolute error stays under 4e-16.
-
-    Parameters
-    ----------
-    x : array_like
-        Any shape; converted to float64.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64, the shape of ``x``.
     """
     e = exp(-2.0 * np.minimum(np.abs(x), 40.0))
     return np.copysign((1.0 - e) / (1.0 + e), x)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from synthbank import numerics
+from synthbank.families.signals.v1 import pink as v1_pink
 from synthbank.families.signals.v1.pink import shaped_noise
 from synthbank.families.signals.v1.sine import channel_phases, unit_phase
 from synthbank.families.signals.v2.chirp import chirp_carrier
@@ -40,22 +41,19 @@ def normal_rows(rngs: Sequence[np.random.Generator], width: int) -> np.ndarray:
 
 
 def spectral_weights(n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """v1's weights ``k ** -1/2`` as ``1 / sqrt(k)`` (both correctly rounded) and multiplicities.
+    """v1's weights with ``k ** -1/2`` as ``1 / sqrt(k)`` (both correctly rounded), and v1's
+    Parseval multiplicities (small integers, exact on every CPU).
 
     Returns
     -------
     weights, multiplicity : ndarray, shape (n_samples // 2 + 1,), float32 each.
     """
-    n_freq = n_samples // 2 + 1
-    k = np.arange(n_freq, dtype=np.float64)
-    weights = np.zeros(n_freq, dtype=np.float64)
-    weights[1:] = 1.0 / np.sqrt(k[1:])
-    multiplicity = np.full(n_freq, 2.0)
-    multiplicity[0] = 1.0
+    multiplicity = v1_pink.spectral_weights(n_samples)[1]
+    k = np.arange(1, multiplicity.size, dtype=np.float64)
+    weights = np.concatenate([[0.0], 1.0 / np.sqrt(k)])
     if n_samples % 2 == 0:
-        multiplicity[-1] = 1.0
         weights[-1] *= np.sqrt(2.0)  # the real part alone carries the Nyquist power
-    return weights.astype(np.float32), multiplicity.astype(np.float32)
+    return weights.astype(np.float32), multiplicity
 
 
 def sine_wave(rngs, n_samples, sample_rate_hz, *, frequency_hz, amplitude_uv_peak):  # noqa: ANN001, ANN201
