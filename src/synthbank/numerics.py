@@ -109,31 +109,20 @@ def _elementwise(func):  # noqa: ANN001, ANN202
 
     Internally every array is 1-D (in-place ufuncs never meet numpy's 0-d scalars) and at
     most :data:`_BLOCK` long: the functions are elementwise, so blocking changes no bit,
-    and it makes large inputs 3-5 times faster. Floating-point warnings are off inside:
-    lanes that overflow or divide by zero are computed and then replaced by selections.
+    and it makes arrays of 1e5-1e7 values about twice as fast (fewer page faults).
+    Floating-point warnings are off inside: lanes that overflow or divide by zero are
+    computed and then replaced by selections.
     """
 
     @functools.wraps(func)
-    @np.errstate(all="ignore")  # lanes that overflow or divide by 0 are replaced by selections
+    @np.errstate(all="ignore")
     def wrapper(x, *args):  # noqa: ANN001, ANN202
         x = np.asarray(x, dtype=np.float64)
         flat = x.reshape(-1)
-        if flat.size <= _BLOCK:
-            out = func(flat, *args)
-        else:
-            first = func(flat[:_BLOCK], *args)
-            parts = first if isinstance(first, tuple) else (first,)
-            results = tuple(np.empty(flat.size, dtype=p.dtype) for p in parts)
-            for r, p in zip(results, parts, strict=True):
-                r[:_BLOCK] = p
-            for start in range(_BLOCK, flat.size, _BLOCK):
-                block = func(flat[start : start + _BLOCK], *args)
-                for r, p in zip(results, block if isinstance(block, tuple) else (block,), strict=True):
-                    r[start : start + _BLOCK] = p
-            out = results if isinstance(first, tuple) else results[0]
-        if isinstance(out, tuple):
-            return tuple(o.reshape(x.shape) for o in out)
-        return out.reshape(x.shape)
+        blocks = [func(flat[i : i + _BLOCK], *args) for i in range(0, max(flat.size, 1), _BLOCK)]
+        if isinstance(blocks[0], tuple):  # sincos
+            return tuple(np.concatenate(part).reshape(x.shape) for part in zip(*blocks, strict=True))
+        return np.concatenate(blocks).reshape(x.shape)
 
     return wrapper
 
@@ -316,9 +305,8 @@ def arctan2(y: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
     y, x = np.broadcast_arrays(np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
         base = arctan(np.where(x != 0, y / np.where(x != 0, x, 1.0), 0.0))
-    upper = np.where(y >= 0, PI, -PI)
-    angle = np.where(x > 0, base, np.where(x < 0, base + upper, np.where(y > 0, HALF_PI, np.where(y < 0, -HALF_PI, 0.0))))
-    return np.asarray(angle, dtype=np.float64)
+    on_axis = np.where(y > 0, HALF_PI, np.where(y < 0, -HALF_PI, 0.0))  # x == 0
+    return np.where(x > 0, base, np.where(x < 0, base + np.where(y >= 0, PI, -PI), on_axis))
 
 
 @_elementwise

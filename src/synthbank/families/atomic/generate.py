@@ -447,7 +447,7 @@ def _gaussian_profiles(
     kc = k[:, None]
     k_max = float(k.max())
     run = 1 if k_max > _RECURRENCE_K_MAX else min(size, 1 + int(19.0 / k_max))
-    ramp = numerics.exp(-(2.0 * np.arange(1, run) - 1.0)[:, None] * (kc * kc)[None, :, 0])  # (run - 1, m)
+    ramp = numerics.exp(-(2.0 * np.arange(1, run) - 1.0)[:, None] * (k * k)[None, :])  # (run - 1, m)
     args = np.empty((2, *mu.shape))
     for c0 in range(0, size, run):
         shifted = mu - c0 * kc if c0 else mu
@@ -505,8 +505,9 @@ def _render(
             g = _gaussian_profiles(mu, k, size, occ, buf[: size * 2 * m * n_sites].reshape(size, 2, m, n_sites))
             gx, gy = g[:, 0], g[:, 1]  # (size, m, S): gx[col, i, s], gy[row, i, s]
             # The site sum is a float64 matmul: BLAS kernels that sum in other orders
-            # (OpenBLAS picks one per CPU, or by OPENBLAS_CORETYPE) differ by ~1e-16 of
-            # full scale, so a uint8 step (1/255) moves with probability ~1e-13 per pixel.
+            # (OpenBLAS picks one per CPU, or by OPENBLAS_CORETYPE) differ by <= ~1e-14 of
+            # full scale, which moves a stored uint8 with probability < 4e-12 per pixel
+            # (it must move the float32 rounding and then the uint8 one: docs/determinism.md).
             img = np.matmul(gy.transpose(1, 0, 2), gx.transpose(1, 2, 0), out=wide_img[: m * size * size].reshape(m, size, size))
             img *= geometry.contrast[idx][:, None, None]
             img += geometry.background[idx][:, None, None]
