@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: all venv repro test determinism aarch64 bench clean
+.PHONY: all venv repro pull test determinism aarch64 bench clean
 
 all: test
 
@@ -23,6 +23,10 @@ venv: $(STAMP)
 
 repro: $(STAMP)
 	$(BIN)/dvc repro
+
+# The consumer path: dvc pull, then every file against its manifest (docs/verify.md).
+pull: $(STAMP)
+	$(BIN)/synthbank pull
 
 $(TEST_STAMP): $(STAMP) requirements-test.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement requirements-test.lock

@@ -24,7 +24,9 @@ MAIN = Path(__file__).resolve().parents[1]
 #: The project venv's bin directory: ``synthbank`` and ``dvc`` live here.
 VENV_BIN = Path(sys.executable).parent
 #: What ``synthbank generate atomic`` writes into its output directory (besides a manifest).
-DATA_FILES = ("metadata.json", "test.h5", "test.npz", "train.h5", "train.npz", "val.h5", "val.npz")
+DATA_FILES = (".synthbank-output.json", "metadata.json", "test.h5", "test.npz", "train.h5", "train.npz", "val.h5", "val.npz")
+#: The marker every output directory synthbank writes holds (synthbank.io.guard.MARKER).
+MARKER = ".synthbank-output.json"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "synthbank tests",
     "GIT_AUTHOR_EMAIL": "tests@synthbank.invalid",
@@ -193,3 +195,14 @@ def listing(root: Path) -> set[str]:
     """Every entry below ``root`` (files and directories, hidden ones too)."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
 
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the reliability suite's counts (see tests/tally.py)."""
+    import tally
+
+    lines = tally.table()
+    if lines:
+        terminalreporter.section("reliability counts")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -282,4 +282,4 @@ def test_default_output_dir_is_dated(run, workdir: Path, num_images: int) -> Non
     assert sorted(p.name for p in out.iterdir()) == sorted([*DATA_FILES, "manifest.json"])
     verify = synthbank(run, workdir, "verify", f"datasets/{made[0]}/manifest.json", "--no-check-params")
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert verify.stdout.startswith(f"OK datasets/{made[0]}/manifest.json: 7 files")
+    assert verify.stdout.startswith(f"OK datasets/{made[0]}/manifest.json: 8 files")

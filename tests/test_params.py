@@ -42,7 +42,7 @@ def _mutated(path, value):
         (("atomic", "bogus"), 1, "unknown key atomic.bogus: allowed keys there are"),
         (("bogus",), 1, "unknown key bogus"),
         (("seed",), -1, "seed=-1 is invalid: allowed >= 0"),
-        (("seed",), 1.5, "seed=1.5 is invalid: allowed a value of type integer"),
+        (("seed",), 1.5, "seed=1.5 is invalid: allowed an integer from 0 to 9223372036854775807"),
         (("release", "date"), "yesterday", 'release.date="yesterday" is invalid'),
         (("atomic", "lattice", "spacing_px"), [6, 3], "atomic.lattice.spacing_px=[6, 3] is invalid: allowed [low, high] with low <= high"),
         (("atomic", "lattice", "vacancy_rate"), 1.0, "atomic.lattice.vacancy_rate=1.0 is invalid: allowed < 1"),
@@ -78,11 +78,72 @@ def test_missing_family_section_is_named():
         params.validate(d).family("atomic")
 
 
-def test_only_schema_ranges_must_be_ordered():
-    """A two-item list that is not a `range` (the ptycho doses) may come in any order."""
-    assert params.validate(_mutated(("ptycho", "doses"), [10000, 1000])).family("ptycho")["doses"] == (10000, 1000)
+def test_ranges_and_doses_must_be_ordered():
+    """`x-order` in the schema: ranges ascending, strict ranges and the ptycho doses strictly."""
+    with pytest.raises(UsageError, match=r"^params.yaml: ptycho.doses=\[10000, 1000\] is invalid: allowed strictly ascending"):
+        params.validate(_mutated(("ptycho", "doses"), [10000, 1000]))
     with pytest.raises(UsageError, match=r"^params.yaml: atomic.lattice.spacing_px=\[6.0, 3.5\] is invalid: allowed \[low, high\]"):
         params.validate(_mutated(("atomic", "lattice", "spacing_px"), [6.0, 3.5]))
+    # a sampling range may be a point (a constant); a window may not
+    assert params.validate(_mutated(("atomic", "lattice", "spacing_px"), [4.0, 4.0])).family("atomic")["lattice"]["spacing_px"] == (4.0, 4.0)
+    with pytest.raises(UsageError, match=r"window_hu=\[0, 0\] is invalid: allowed \[low, high\] with low < high"):
+        params.validate(_mutated(("public", "xray_chest_demo", "window_hu"), [0, 0]))
+
+
+def _schema_nodes(node, path=()):
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _schema_nodes(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _schema_nodes(value, (*path, i))
+
+
+def test_every_pair_of_numbers_in_the_schema_is_an_ordered_range():
+    """Every [low, high]-shaped array of numbers states its order (x-order, via range or strict_range)."""
+    schema = params.params_schema()
+    unordered = []
+    for path, node in _schema_nodes(schema):
+        if node.get("minItems") == node.get("maxItems") == 2 and node.get("type") == "array" and "x-order" not in node:
+            unordered.append(".".join(map(str, path)))
+    # energy.shape is (height, width), not a range
+    assert unordered == ["properties.energy.properties.shape"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 10**400])
+@pytest.mark.parametrize(
+    "path",
+    [("atomic", "lattice", "noise_std"), ("ptycho", "probe", "defocus_rad"), ("energy", "total_energy"),
+     ("chromatic", "thresholds", "roundtrip_error_max"), ("signals", "thresholds", "corr_z_max")],
+)
+def test_non_finite_numbers_are_refused_everywhere(path, value):
+    with pytest.raises(UsageError, match=r"is invalid: allowed a finite number"):
+        params.validate(_mutated(path, value))
+
+
+def test_duplicate_keys_dates_and_encodings(tmp_path):
+    text = (REPO / "params.yaml").read_text("utf-8")
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(text + "\nseed: 7\n", "utf-8")
+    with pytest.raises(UsageError, match=r"malformed at line \d+, column 1: duplicate key 'seed' \(first at line \d+\)"):
+        params.load(dup)
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(text.replace("    noise_std: 0.03", "    noise_std: 0.03\n    noise_std: 0.04"), "utf-8")
+    with pytest.raises(UsageError, match=r"duplicate key 'noise_std'"):
+        params.load(nested)
+    unquoted = tmp_path / "date.yaml"
+    unquoted.write_text(text.replace('date: "2026-11-22"', "date: 2026-02-30"), "utf-8")
+    with pytest.raises(UsageError, match=r'release.date="2026-02-30" is invalid: allowed a real calendar date'):
+        params.load(unquoted)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(text.encode("utf-8") + "# caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(UsageError, match=r"is not UTF-8 text: byte 0xe9 at line \d+"):
+        params.load(latin1)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing\n", "utf-8")
+    with pytest.raises(UsageError, match=r"is empty"):
+        params.load(empty)
 
 
 def test_every_family_ships_a_params_schema_section():

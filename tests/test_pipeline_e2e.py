@@ -74,7 +74,7 @@ def test_repro_from_scratch_then_nothing_to_do(run, tmp_path: Path) -> None:
     assert manifest["params"]["num_images"] == SMALL
 
     verify = project.run("synthbank", "verify", "manifests/atomic.json")
-    assert verify.stdout.startswith("OK manifests/atomic.json: 7 files"), verify.stdout
+    assert verify.stdout.startswith("OK manifests/atomic.json: 8 files"), verify.stdout
     assert "MISMATCH" not in verify.stdout
 
     before = outputs_snapshot(project)
@@ -215,7 +215,7 @@ def test_release_push_clone_pull_verify(run, tmp_path: Path) -> None:
     clone.run("dvc", "pull", *ATOMIC_STAGES)
 
     verify = clone.run("synthbank", "verify", "manifests/atomic.json")
-    assert verify.stdout.startswith("OK manifests/atomic.json: 7 files"), verify.stdout
+    assert verify.stdout.startswith("OK manifests/atomic.json: 8 files"), verify.stdout
     assert json.loads(clone.run("dvc", "status", "--json", *ATOMIC_STAGES).stdout) == {}
     assert json.loads((clone.path / "metrics/atomic.json").read_text("utf-8"))["counts"]["total"] == SMALL
     pulled = {rel: sha256(clone.path / rel) for rel in PIPELINE_OUTPUTS}
@@ -299,7 +299,7 @@ def _verify(run, ds: Path):
 def test_verify_intact_copy_passes(run, tmp_path: Path, standalone: Path) -> None:
     proc, mismatches = _verify(run, _copy(standalone, tmp_path))
     assert proc.returncode == 0 and not mismatches, proc.stdout + proc.stderr
-    assert "OK " in proc.stdout and ": 7 files" in proc.stdout
+    assert "OK " in proc.stdout and ": 8 files" in proc.stdout
 
 
 @pytest.mark.parametrize("name", DATA_FILES)

@@ -12,6 +12,7 @@ from synthbank.parallel import pin_blas_threads
 pin_blas_threads()  # before numpy is imported anywhere
 
 import importlib  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Optional  # noqa: E402
@@ -19,7 +20,7 @@ from typing import Annotated, Optional  # noqa: E402
 import typer  # noqa: E402
 
 from synthbank import params as params_mod  # noqa: E402
-from synthbank.cliutil import ParamsOpt, app, info  # noqa: E402
+from synthbank.cliutil import ParamsOpt, app, info, int_option  # noqa: E402
 from synthbank.errors import SynthbankError, UsageError, ValidationFailed  # noqa: E402
 from synthbank.families import AVAILABLE  # noqa: E402
 
@@ -29,29 +30,79 @@ for _family in AVAILABLE:  # each registers its commands on the shared apps
 
 @app.command("verify")
 def verify(
-    manifests: Annotated[Optional[list[Path]], typer.Argument(help="Manifest files (default: manifests/*.json).")] = None,
+    manifests: Annotated[Optional[list[Path]], typer.Argument(help="Manifest files (default: the whole project, see below).")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
     check_params: Annotated[bool, typer.Option("--check-params/--no-check-params", help="Also require seed and params equal to the params file.")] = True,
 ) -> None:
-    """Check every manifest: schema, files present and no extra, CRC-64 and sha256, seed/params."""
+    """Check manifests: schema, every file present with its CRC-64 and sha256, no extra file, symbolic link or empty directory below their outputs, seed/params.
+
+    Without MANIFESTS, the whole project in the current directory: also every family of the params file has its manifest, and every file under data/, reports/, metrics/, manifests/ and every output in dvc.lock is in some manifest (or excluded by one).
+
+    One line per problem, naming the path. Exit 0 all good, 1 a mismatch, 2 bad usage or a manifest that is missing or unreadable.
+    """
+    report_verification(verify_reports(manifests, params_file, check_params))
+
+
+def verify_reports(manifests: list[Path] | None, params_file: Path, check_params: bool) -> list:
+    """The reports of ``synthbank verify`` (see :func:`verify`)."""
+    from synthbank import coverage
     from synthbank import manifest as manifest_mod
 
-    paths = manifests or sorted(Path("manifests").glob("*.json"))
-    if not paths:
-        raise UsageError("no manifests to verify: allowed manifest paths, or a manifests/ directory with *.json")
-    expected = None
-    if check_params:
-        p = params_mod.load(params_file)
-        expected = {name: {"seed": p.seed, "params": p.generation_params(name)} for name in p.sections}
-    reports = manifest_mod.verify_all(paths, expected)
+    if manifests:
+        p = params_mod.load(params_file) if check_params else None
+        return manifest_mod.verify_all(manifests, None if p is None else manifest_mod.expected_from(p))
+    p = params_mod.load(params_file)  # its families must all be there, even with --no-check-params
+    try:
+        return coverage.verify_project(Path("."), p.sections, manifest_mod.expected_from(p) if check_params else None)
+    except ValueError as exc:  # dvc.lock unreadable
+        raise UsageError(str(exc)) from None
+
+
+def report_verification(reports: list) -> None:
+    """Print one line per problem (MISMATCH: exit 1; UNREADABLE: exit 2) and an OK line per
+    clean manifest; raise the error that gives the exit code."""
     for r in reports:
         for problem in r.problems:
-            typer.echo(f"MISMATCH {problem}")
+            typer.echo(f"{'UNREADABLE' if r.unreadable else 'MISMATCH'} {problem}")
         if r.ok:
-            typer.echo(f"OK {r.manifest}: {r.files} files, {r.bytes:,} bytes")
-    bad = sum(len(r.problems) for r in reports)
+            typer.echo(f"OK {r.manifest}: {r.summary or f'{r.files} files, {r.bytes:,} bytes'}")
+    bad = [r for r in reports if not r.ok]
+    summary = f"verify found {sum(len(r.problems) for r in bad)} problem(s) in {len(bad)} manifest(s)"
+    if any(r.unreadable for r in bad):
+        raise UsageError(f"{summary}; a manifest is missing or unreadable")
     if bad:
-        raise ValidationFailed(f"verify found {bad} problem(s) in {sum(not r.ok for r in reports)} manifest(s)")
+        raise ValidationFailed(summary)
+
+
+@app.command("pull")
+def pull(
+    remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="The DVC remote to pull from (default: core.remote).")] = None,
+    jobs: Annotated[Optional[str], typer.Option("--jobs", "-j", metavar="N", help="Parallel downloads (dvc pull --jobs).")] = None,
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+) -> None:
+    """Fetch this commit's data from the DVC remote, then verify the whole project (synthbank verify).
+
+    dvc pull alone can install a corrupted remote object and exit 0 (and dvc status -c still says in sync); this names every file that could not be fetched intact, and what to do.
+
+    Exit 0 all good, 1 a corrupt or missing file, 2 bad usage or a pull that failed for another reason (its message above).
+    """
+    from synthbank import pull as pull_mod
+
+    n_jobs = int_option("--jobs", jobs, 1)
+    code, corrupt = pull_mod.pull(Path("."), remote, n_jobs)
+    for line in corrupt:
+        typer.echo(f"REMOTE {line}")
+    if corrupt:
+        raise ValidationFailed(f"dvc pull could not fetch {len(corrupt)} file(s) intact from the remote; nothing else was verified")
+    if code != 0:
+        raise UsageError(f"dvc pull failed with exit code {code} (see its message above); nothing was verified")
+    try:
+        report_verification(verify_reports(None, params_file, check_params=True))
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            f"{exc}, right after dvc pull: do not use those files; if the remote holds corrupt objects, "
+            "`dvc remote modify <remote> verify true` makes DVC refuse them"
+        ) from None
 
 
 @app.command("families")
@@ -83,6 +134,18 @@ def main(argv: list[str] | None = None) -> None:
     except SynthbankError as exc:
         info(f"synthbank: error: {exc}")
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        info("synthbank: error: interrupted: nothing was replaced (outputs appear only when complete)")
+        sys.exit(130)
+    except OSError as exc:
+        from synthbank.io.staging import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        name = getattr(exc, "filename", None) or next(iter(re.findall(r"name = '([^']+)'", str(exc))), None)  # h5py's wording
+        where = f" writing {name}" if name else ""
+        info(f"synthbank: error: no space left on the device{where}: nothing was replaced; allowed: free space (see `synthbank estimate`) and run again")
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 
 

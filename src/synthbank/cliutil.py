@@ -8,14 +8,18 @@ stays quick to start.
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
 from synthbank.errors import UsageError, ValidationFailed
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="synthbank",
@@ -35,14 +39,22 @@ app.add_typer(estimate_app, name="estimate")
 CONFIRM_ABOVE = 1_000_000_000
 
 ParamsOpt = Annotated[Path, typer.Option("--params", help="The params file to read every unspecified value from.")]
-WorkersOpt = Annotated[str, typer.Option("--workers", metavar="N", help="Worker processes (>= 1). Output bytes do not depend on it.")]
+WorkersOpt = Annotated[str, typer.Option("--workers", metavar="N", help="Worker processes, 1 to 1024. Output bytes do not depend on it.")]
 SchedulerOpt = Annotated[
     Optional[str], typer.Option("--scheduler", help="Dask scheduler address (reserved; not available yet).")
 ]
 SeedOpt = Annotated[
-    Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer >= 0 (default: seed in params, 42).")
+    Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer from 0 to 2**63 - 1 (default: seed in params, 42).")
 ]
 MetricsOpt = Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")]
+ReportsManifestOpt = Annotated[
+    Optional[Path],
+    typer.Option("--reports-manifest", help="Also write this manifest of the metrics and reports (DVC: manifests/<family>.reports.json)."),
+]
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option("--overwrite", help="Replace an existing output even if synthbank did not write it (its contents are lost)."),
+]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 ConfirmAboveOpt = Annotated[
     str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")
@@ -60,18 +72,144 @@ def finish_validation(failures: list[str], passed: str) -> None:
     info(passed)
 
 
-def int_option(option: str, raw: str | None, minimum: int) -> int | None:
-    """Parse an integer option ourselves so the error names the option, the value and the rule."""
+#: Inclusive bounds of the integer options that are no params key (those take the schema's).
+WORKERS = (1, 1024)  # a fork pool starts every worker at once: a typo must not fork 10**6
+SHARD_BLOCKS = (1, 1_000_000)
+BYTES = (0, 2**63 - 1)
+
+
+def _rule(kind: str, minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"{kind} from {minimum:g} to {maximum:g}" if kind == "a number" else f"{kind} from {minimum} to {maximum}"
+    if minimum is not None:
+        return "a positive integer" if (kind, minimum) == ("an integer", 1) else f"{kind} >= {minimum}"
+    return f"{kind} <= {maximum}" if maximum is not None else kind
+
+
+def int_option(option: str, raw: str | None, minimum: int | None, maximum: int | None = None) -> int | None:
+    """Parse an integer option ourselves so the error names the option, the value and the range.
+
+    Parameters
+    ----------
+    option : str
+        The option as typed, for example ``"--seed"``.
+    raw : str or None
+        Its text (``_`` separators allowed); None when the option was not given.
+    minimum, maximum : int or None
+        Inclusive bounds; None for no bound on that side.
+
+    Returns
+    -------
+    int or None
+        The value, or None if ``raw`` is None.
+
+    Raises
+    ------
+    UsageError
+        One line: ``--seed='-1' is invalid: allowed an integer from 0 to 9223372036854775807``.
+    """
     if raw is None:
         return None
     try:
         value = int(raw.strip().replace("_", ""), 10)
-    except ValueError:
+    except ValueError:  # not an integer, or more than 4,300 digits
         value = None
-    if value is None or value < minimum:
-        rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise UsageError(f"{option}={raw!r} is invalid: allowed {rule}")
+    if value is None or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise UsageError(f"{option}={raw!r} is invalid: allowed {_rule('an integer', minimum, maximum)}")
     return value
+
+
+def float_option(option: str, raw: str | None, minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """Parse a finite float option within inclusive bounds; the error names the option and the value.
+
+    Parameters and result as :func:`int_option`, for a float (``nan`` and ``inf`` refused).
+    """
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise UsageError(f"{option}={raw!r} is invalid: allowed {_rule('a number', minimum, maximum)}")
+    return value
+
+
+def seed_option(raw: str | None) -> int | None:
+    """``--seed``: an integer within the bounds of params.yaml's ``seed`` (0 to 2**63 - 1).
+
+    The seed feeds ``numpy.random.SeedSequence`` (any size would do) but is recorded as an
+    int64 in HDF5 attributes and manifests, so params and option share the schema's bounds.
+    """
+    from synthbank.params import key_limits
+
+    return int_option("--seed", raw, *key_limits("seed"))
+
+
+def workers_option(raw: str) -> int:
+    """``--workers``: an integer in :data:`WORKERS`."""
+    value = int_option("--workers", raw, *WORKERS)
+    assert value is not None
+    return value
+
+
+def date_option(option: str, raw: str) -> str:
+    """A date option (``--release-date``): a real calendar date ``YYYY-MM-DD``, else one line."""
+    from synthbank.params import is_calendar_date
+
+    if not is_calendar_date(raw):
+        raise UsageError(f"{option}={raw!r} is invalid: allowed a real calendar date YYYY-MM-DD")
+    return raw
+
+
+def checked(factory: Callable[..., T], *args: Any, where: str = "") -> T:
+    """``factory(*args)``: the validating constructor of a family config, shared by generate and estimate.
+
+    A ``ValueError`` (one line naming the key, the value and what is allowed) becomes a
+    :class:`UsageError` (exit 2, nothing written), prefixed by ``where``.
+    """
+    try:
+        return factory(*args)
+    except ValueError as exc:
+        raise UsageError(f"{where}{exc}") from None
+
+
+def family_config(params_file: Path, family: str, factory: str, seed: str | None, **counts: str | None) -> Any:
+    """A family's config from the params file and its options: what generate and estimate both call.
+
+    Parameters
+    ----------
+    params_file : Path
+        The ``--params`` file.
+    family : str
+        The params section, for example ``"atomic"``.
+    factory : str
+        ``"module:Class"`` whose ``from_params(seed, release_date, section)`` validates
+        (ValueError); imported only after the quick checks, since it loads numpy.
+    seed : str or None
+        The ``--seed`` text, None for the params' seed.
+    **counts : str or None
+        Integer options that override a key of the section, by key: ``num_images="100"``
+        is ``--num-images 100``, within the schema's bounds of ``<family>.num_images``.
+
+    Raises
+    ------
+    UsageError
+        Naming the option or params key, the value and what is allowed.
+    """
+    import importlib
+
+    from synthbank import params as params_mod
+
+    values = {key: int_option("--" + key.replace("_", "-"), raw, *params_mod.key_limits(family, key)) for key, raw in counts.items()}
+    seed_value = seed_option(seed)
+    p = params_mod.load(params_file)
+    section = dict(p.family(family))
+    section.update({key: value for key, value in values.items() if value is not None})
+    module, name = factory.split(":")
+    config = getattr(importlib.import_module(module), name)
+    return checked(config.from_params, p.seed if seed_value is None else seed_value, p.release_date, section,
+                   where=f"{p.source}: {family}.")
 
 
 def _free_space_at(path: Path) -> int:

@@ -132,30 +132,32 @@ def commands(p: Mapping[str, Any], workers: int) -> list[list[str]]:
         ["generate", "atomic", "--output-dir", "data/atomic", "--manifest", "manifests/atomic.json", *w,
          "--shard-blocks", "1", "--yes"],
         ["validate", "atomic", "--data-dir", "data/atomic", "--metrics", "metrics/atomic.json",
-         "--report-dir", "reports/atomic"],
+         "--report-dir", "reports/atomic", "--reports-manifest", "manifests/atomic.reports.json"],
         ["generate", "chromatic", "--output-dir", "data/chromatic", "--preview-dir", "reports/chromatic/previews",
          "--manifest", "manifests/chromatic.json", *w, "--yes"],
         ["validate", "chromatic", "--data-dir", "data/chromatic", "--manifest", "manifests/chromatic.json",
-         "--metrics", "metrics/chromatic.json", "--report-dir", "reports/chromatic", *w],
+         "--metrics", "metrics/chromatic.json", "--report-dir", "reports/chromatic", *w,
+         "--reports-manifest", "manifests/chromatic.reports.json"],
         ["generate", "public", "--sources", "sources/public", "--licenses", "LICENSES", "--output-dir", "data/public",
          "--manifest", "manifests/public.json"],
         ["validate", "public", "--data-dir", "data/public", "--manifest", "manifests/public.json",
-         "--metrics", "metrics/public.json"],
+         "--metrics", "metrics/public.json", "--reports-manifest", "manifests/public.reports.json"],
     ]
     for name in sorted(p["signals"]["datasets"]):
         cmds.append(["generate", "signals", "--dataset", name, "--output-dir", f"data/signals/{name}", *w, "--yes"])
         cmds.append(["validate", "signals", "--dataset", name, "--data-dir", f"data/signals/{name}",
                      "--report-dir", f"reports/signals/{name}"])
     cmds.append(["signals", "finalize", "--data-root", "data/signals", "--report-root", "reports/signals",
-                 "--manifest", "manifests/signals.json", "--metrics", "metrics/signals.json"])
+                 "--manifest", "manifests/signals.json", "--metrics", "metrics/signals.json",
+                 "--reports-manifest", "manifests/signals.reports.json"])
     for dose in p["ptycho"]["doses"]:
         for stage in ("simulate", "canonicalise", "patch", "split", "views", "validate"):
             cmds.append(["ptycho", stage, "--dose", str(dose)])
-    cmds.append(["ptycho", "finalize"])
+    cmds.append(["ptycho", "finalize", "--reports-manifest", "manifests/ptycho.reports.json"])
     for domain in sorted(p["energy"]["domains"]):
         cmds.append(["generate", "energy", "--domain", domain, "--output-dir", f"data/energy/{domain}"])
     cmds.append(["validate", "energy", "--data-dir", "data/energy", "--metrics", "metrics/energy.json",
-                 "--report-dir", "reports/energy"])
+                 "--report-dir", "reports/energy", "--reports-manifest", "manifests/energy.reports.json"])
     cmds.append(["energy", "catalog", "--data-dir", "data/energy", "--catalog", "data/catalogs/catalog.json",
                  "--manifest", "manifests/energy.json"])
     return cmds

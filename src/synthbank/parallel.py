@@ -10,8 +10,10 @@ it is not implemented yet and is refused with a clear message.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -31,6 +33,33 @@ def pin_blas_threads() -> None:
     """Ask BLAS libraries for one thread (effective before numpy is imported)."""
     for key, value in _SINGLE_THREAD_ENV.items():
         os.environ.setdefault(key, value)
+
+
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: be killed with the parent, and leave Ctrl-C to the parent.
+
+    A ``kill -9`` of the parent runs no cleanup, so without this the workers would live on
+    (re-parented to PID 1) and compute for nothing. If the parent died before ``prctl``
+    took effect, exit now.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent tears the pool down
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now (on an error, SIGTERM or Ctrl-C in the parent)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def check_workers(workers: int, scheduler: str | None = None) -> None:
@@ -76,8 +105,11 @@ def run_ordered(
     if backend == "threads":
         pool = ThreadPoolExecutor(max_workers=workers)
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    with pool:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=_die_with_parent, initargs=(os.getpid(),),
+        )
+    try:
         pending: deque[Future[R]] = deque()
         for task in tasks:
             pending.append(pool.submit(fn, task))
@@ -85,3 +117,10 @@ def run_ordered(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BaseException:  # also GeneratorExit: the consumer stopped (error, SIGTERM, Ctrl-C)
+        if isinstance(pool, ProcessPoolExecutor):
+            _terminate(pool)
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

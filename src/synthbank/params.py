@@ -3,12 +3,24 @@
 The CLI is the only caller; library code receives plain values or family configs.
 Any problem is a :class:`~synthbank.errors.UsageError` with one line naming the key,
 the value and what is allowed.
+
+Beyond standard JSON Schema (draft 2020-12), validation here adds:
+
+* ``number`` and ``integer`` mean *finite* numbers (no ``.nan``, ``.inf``, ``-.inf``,
+  nor an integer too large for a float); an ``integer`` also fits in 64 bits;
+* the keyword ``x-order`` on an array: ``"ascending"`` (each item <= the next, so a
+  range ``[a, a]`` is allowed) or ``"strictly ascending"`` (each item < the next);
+* ``"format": "date"`` is a real calendar date ``YYYY-MM-DD`` (:func:`is_calendar_date`);
+* YAML loading refuses duplicate keys at any depth and reads timestamps as plain strings.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -23,6 +35,17 @@ from synthbank.errors import UsageError
 from synthbank.families import AVAILABLE
 
 DEFAULT_PATH = Path("params.yaml")
+#: Integers are stored as int64 in HDF5 attributes and manifests.
+INT64 = (-(2**63), 2**63 - 1)
+#: What ``x-order`` allows, per value of the keyword: (test of neighbours, rule for a pair, rule for a list).
+ORDERS: dict[str, tuple[Callable[[float, float], bool], str, str]] = {
+    "ascending": (lambda a, b: a <= b, "[low, high] with low <= high", "ascending values"),
+    "strictly ascending": (
+        lambda a, b: a < b,
+        "[low, high] with low < high (a range of positive width)",
+        "strictly ascending values (no repeats)",
+    ),
+}
 #: Keys of a family section that steer validation only; they never change output bytes,
 #: so manifests do not record them.
 VALIDATION_ONLY_KEYS = ("thresholds",)
@@ -96,18 +119,110 @@ class Params:
         return {k: thaw(v) for k, v in self.family(name).items() if k not in VALIDATION_ONLY_KEYS}
 
 
+def is_finite_number(value: Any) -> bool:
+    """True for an int or float (not a bool) that is finite as a float.
+
+    Parameters
+    ----------
+    value : Any
+        A parsed YAML value or a CLI value.
+
+    Returns
+    -------
+    bool
+        False for ``nan``, ``inf``, ``-inf``, integers beyond the float range, bools and
+        non-numbers.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def is_calendar_date(value: Any) -> bool:
+    """True for a string ``YYYY-MM-DD`` that names a real day (``2026-02-30`` does not).
+
+    Parameters
+    ----------
+    value : Any
+        The candidate, usually ``release.date`` or ``--release-date``.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_integer(checker: Any, value: Any) -> bool:
+    if not is_finite_number(value) or (isinstance(value, float) and not value.is_integer()):
+        return False
+    return INT64[0] <= value <= INT64[1]
+
+
+def _order(validator: Any, order: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """The ``x-order`` keyword: neighbouring items ordered as ``ORDERS[order]`` says.
+
+    Lists with an item that is not a finite number are left to the ``type`` keyword.
+    """
+    if not isinstance(instance, list) or not all(is_finite_number(v) for v in instance):
+        return
+    ordered = ORDERS[order][0]
+    if not all(ordered(a, b) for a, b in zip(instance, instance[1:])):
+        yield jsonschema.ValidationError(f"{instance!r} is not in {order} order")
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+_FORMATS.checks("date")(is_calendar_date)
+#: Draft 2020-12 with finite numbers, 64-bit integers and the ``x-order`` keyword.
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    validators={"x-order": _order},
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"number": lambda checker, value: is_finite_number(value), "integer": _is_integer}
+    ),
+)
+
+
 def _key_path(path: Any) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+def show(value: Any) -> str:
+    """A value as a message prints it: JSON where possible (``NaN``, ``Infinity`` too), at most 80 characters."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else f"{text[:40]}...{text[-20:]} ({len(text)} characters)"
+
+
 def _allowed(error: jsonschema.ValidationError) -> str:
-    v, rule = error.validator, error.validator_value
+    v, rule, instance = error.validator, error.validator_value, error.instance
+    if v == "type" and isinstance(instance, (int, float)) and not isinstance(instance, bool):
+        if rule == "integer":
+            low, high = error.schema.get("minimum", INT64[0]), error.schema.get("maximum", INT64[1])
+            return f"an integer from {low} to {high}"
+        if not is_finite_number(instance):
+            return "a finite number (not .nan, .inf or -.inf)"
+    if v == "x-order":
+        return ORDERS[rule][1] if error.schema.get("maxItems") == 2 else ORDERS[rule][2]
     words = {
         "minimum": f">= {rule}", "maximum": f"<= {rule}",
         "exclusiveMinimum": f"> {rule}", "exclusiveMaximum": f"< {rule}",
-        "type": f"a value of type {rule}", "enum": f"one of {rule}",
+        "type": f"a value of type {rule}", "enum": f"one of {rule}", "const": f"exactly {show(rule)}",
         "pattern": "a string like 2026-11-22 (YYYY-MM-DD)" if "[0-9]{4}" in str(rule) else f"a string matching {rule}",
+        "format": "a real calendar date YYYY-MM-DD" if rule == "date" else f"a {rule}",
         "minItems": f"at least {rule} items", "maxItems": f"at most {rule} items",
+        "uniqueItems": "no repeated items", "minProperties": f"at least {rule} entries",
     }
     return words.get(v, f"{v} {rule}")
 
@@ -117,41 +232,32 @@ def describe(error: jsonschema.ValidationError, source: str) -> str:
     where = _key_path(error.absolute_path)
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed))
+        extra = sorted((k for k in error.instance if k not in allowed), key=str)
         return f"{source}: unknown key {where + '.' if error.absolute_path else ''}{extra[0]}: allowed keys there are {allowed}"
     if error.validator == "required":
-        return f"{source}: {error.message.split(' is a required')[0]} is missing under {where}"
-    return f"{source}: {where}={json.dumps(error.instance)} is invalid: allowed {_allowed(error)}"
+        return f"{source}: {error.message.split(' is a required')[0]} is missing under {where}: required keys there are {error.validator_value}"
+    return f"{source}: {where}={show(error.instance)} is invalid: allowed {_allowed(error)}"
 
 
-def _range_problem(node: Any, schema: Mapping[str, Any], defs: Mapping[str, Any], path: list[str]) -> str | None:
-    """The first ``[low, high]`` (a ``#/$defs/range`` in the schema) with low > high, if any."""
-    ref = schema.get("$ref", "")
-    if ref == "#/$defs/range":
-        if node[0] > node[1]:
-            return f"{'.'.join(path)}={list(node)} is invalid: allowed [low, high] with low <= high"
-        return None
-    if ref.startswith("#/$defs/"):
-        schema = defs[ref.removeprefix("#/$defs/")]
-    if isinstance(node, Mapping):
-        extra = schema.get("additionalProperties")
-        for key, value in node.items():
-            sub = schema.get("properties", {}).get(key, extra if isinstance(extra, Mapping) else {})
-            if (problem := _range_problem(value, sub, defs, [*path, str(key)])) is not None:
-                return problem
-    elif isinstance(node, list) and isinstance(schema.get("items"), Mapping):
-        for i, value in enumerate(node):
-            if (problem := _range_problem(value, schema["items"], defs, [*path, str(i)])) is not None:
-                return problem
-    return None
+def key_limits(*keys: str) -> tuple[Any, Any]:
+    """The inclusive ``(minimum, maximum)`` the schema gives a key (None where unbounded).
+
+    Parameters
+    ----------
+    *keys : str
+        The key path in params.yaml, ``"items"`` for an array's items, for example
+        ``key_limits("ptycho", "doses", "items")``. A CLI option that overrides a params
+        key takes its bounds from here, so the two cannot drift apart.
+    """
+    schema = params_schema()
+    node: Mapping[str, Any] = schema
+    for key in keys:
+        node = node["items"] if key == "items" else node["properties"][key]
+    return node.get("minimum"), node.get("maximum")
 
 
 def _semantic_checks(data: Mapping[str, Any], source: str) -> None:
-    """Rules JSON Schema cannot say: ordered ranges, fractions summing to one."""
-    schema = params_schema()
-    problem = _range_problem(data, schema, schema["$defs"], [])
-    if problem is not None:
-        raise UsageError(f"{source}: {problem}")
+    """Rules JSON Schema cannot say: fractions summing to one."""
     for family, section in data.items():
         if isinstance(section, Mapping) and isinstance(section.get("splits"), Mapping):
             splits = section["splits"]
@@ -162,7 +268,7 @@ def _semantic_checks(data: Mapping[str, Any], source: str) -> None:
 
 def validate(data: Any, source: str = "params.yaml") -> Params:
     """Validate an already parsed params mapping and freeze it."""
-    validator = jsonschema.Draft202012Validator(params_schema())
+    validator = Validator(params_schema(), format_checker=_FORMATS)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise UsageError(describe(error, source))
@@ -171,22 +277,72 @@ def validate(data: Any, source: str = "params.yaml") -> Params:
     return Params(seed=data["seed"], release_date=data["release"]["date"], sections=_freeze(sections), source=source)
 
 
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses duplicate keys and keeps timestamps as strings.
+
+    A timestamp stays the text it was written as, so an unquoted ``2026-02-30`` meets
+    the same calendar check as a quoted one instead of failing inside PyYAML.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # an unhashable key: PyYAML's own error follows
+                continue
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    None, None,
+                    f"duplicate key {key!r} (first at line {first.start_mark.line + 1}): allowed each key once per mapping",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def parse(text: str, source: str) -> Any:
+    """Parse YAML text as params.yaml is parsed (duplicate keys refused); UsageError if malformed."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "not valid YAML"
+        hint = "" if "allowed" in problem else ": allowed valid YAML 1.1 (a mapping of keys to values)"
+        raise UsageError(f"params file {source} is malformed{where}: {problem}{hint}") from None
+    except (ValueError, RecursionError) as exc:  # PyYAML's int() of a 5,000-digit number, deep nesting
+        reason = str(exc).split(";")[0]
+        raise UsageError(f"params file {source} is malformed: {reason}: allowed numbers of at most 4300 digits, nesting of a few hundred levels") from None
+    if data is None:
+        raise UsageError(f"params file {source} is empty: allowed a YAML mapping with seed, release and the family sections")
+    if not isinstance(data, dict):
+        raise UsageError(f"params file {source} is malformed: allowed a YAML mapping at the top level, got {type(data).__name__}")
+    return data
+
+
 def load(path: str | Path = DEFAULT_PATH) -> Params:
     """Read, parse and validate a params file."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"params file {path} does not exist: run from the repository root or pass --params FILE") from None
+        raise UsageError(
+            f"params file {path} does not exist: allowed an existing YAML file (run from the repository root or pass --params FILE)"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"params file {path} cannot be read: {exc.strerror}") from None
+        raise UsageError(f"params file {path} cannot be read: {exc.strerror}: allowed a readable YAML file") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise UsageError(f"params file {path} is malformed{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"params file {path} is malformed: allowed a YAML mapping at the top level, got {type(data).__name__}")
-    return validate(data, str(path))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise UsageError(
+            f"params file {path} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line} (offset {exc.start}): "
+            "allowed a UTF-8 encoded YAML file"
+        ) from None
+    return validate(parse(text, str(path)), str(path))

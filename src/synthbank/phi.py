@@ -1,7 +1,8 @@
 """No-PHI check: find personal identifiers in the metadata of files (HIPAA Safe Harbor kinds).
 
-:func:`scan` walks files and directories and reads every metadata carrier it knows, by
-content (magic bytes), not by file name:
+:func:`scan` walks files and directories and reads every metadata carrier it knows. What a
+file is, is decided by what it claims to be: its content's signature (magic bytes) and its
+name's suffix (:data:`SUFFIX_FORMATS`):
 
 ========================  ==========================================================
 carrier                   what is read (``Finding.location``)
@@ -9,39 +10,61 @@ carrier                   what is read (``Finding.location``)
 PNG                       tEXt / zTXt / iTXt chunks (``tEXt[Keyword]``), eXIf text
 HDF5                      every attribute of every group and dataset
                           (``/group/dataset@attr``), object names, string datasets
-JSON                      every key and string/number value (``$.key[0].sub``)
-NIfTI-1 (.nii, .nii.gz)   header text fields ``db_name``, ``descrip``, ``aux_file``,
-                          ``intent_name`` (``header.descrip``) and header extensions
+JSON                      every key and string/number value (``$.key[0].sub``); a key
+                          given twice is read with both values
+NIfTI-1/2 (.nii, .nii.gz) header text fields ``db_name`` (NIfTI-1), ``descrip``,
+                          ``aux_file``, ``intent_name`` (``header.descrip``) and
+                          header extensions (``extension[0] code 6``)
 DICOM                     every element, nested sequences too (``(0010,0010) PatientName``)
+npz                       every member (``arr_0``): string, bytes and structured arrays
+                          element by element (``arr_0[3]``, ``table[2].name``), the
+                          first numbers of a numeric member named like an identifier
+                          field, and DICOM signatures in the raw member bytes
+                          (``arr_0 byte 512``)
 text files                every line (``line 12``)
-gzip (other than NIfTI)   the content, read as any of the above (at most 64 MB)
+gzip                      the content, read as any of the above (at most 64 MB held;
+                          a NIfTI's header and extensions only)
 any binary file           DICOM header remnants: the ``DICM`` preamble magic, or the
                           explicit-VR encoding of a PatientName element
 ========================  ==========================================================
 
 Two kinds of rule find identifiers. A *field rule* looks at the name of a structured field
-(JSON key, HDF5 attribute, PNG keyword, DICOM keyword): ``PatientName``, ``dob``, ``mrn``,
-``email``... with a non-empty value (a nested object too). *Text rules* look at any text:
-DICOM person names ``LAST^FIRST``, labelled values (``Name: Jane Doe``, ``DOB: 1950-01-02``,
-``MRN: 12345``, quoted labels too), e-mail addresses, SSNs, phone numbers, street addresses,
-IPv4 addresses, URLs whose query names a person or record. A field's text value is read with
-its name as the label (``patient: John Smith``); a value holding JSON text is walked like a
-JSON file. A plain date, a licence text or an attribution line is not a finding: only dates
-labelled as a person's (birth, admission, discharge, death, visit) are.
+(JSON key, HDF5 attribute, PNG keyword, DICOM keyword, npz member or record field):
+``PatientName``, ``dob``, ``mrn``, ``email``... with a non-empty value (a nested object
+too). *Text rules* look at any text: DICOM person names ``LAST^FIRST``, labelled values
+(``Name: Jane Doe``, ``DOB: 1950-01-02``, ``MRN: 12345``, quoted labels too), e-mail
+addresses, SSNs, phone numbers, street addresses, IPv4 addresses, URLs whose query names a
+person or record. A field's text value is read with its name as the label (``patient: John
+Smith``); a value holding JSON text is walked like a JSON file. A plain date, a licence
+text or an attribution line is not a finding: only dates labelled as a person's (birth,
+admission, discharge, death, visit) are.
 
-The scanner is deliberately conservative about what it cannot read: a file that fails to
-parse (or a gzip too large to read) is reported as ``unscannable``, never passed.
+The scanner is deliberately conservative about what it cannot read: a file that claims a
+format and does not parse as it is reported as ``unscannable``, never passed. A ``.png``
+must be a PNG whose chunks are complete with good CRCs up to IEND; ``.json`` must parse
+as JSON (UTF-8); ``.nii`` must hold a valid NIfTI-1 or NIfTI-2 header (sizeof_hdr 348 or
+540, its magic, dimensions, complete extensions and voxels); ``.gz`` must decompress
+completely (CRC and length checked); ``.h5``/``.hdf5`` must open with h5py; ``.npz``
+must be a zip of ``.npy`` members that numpy reads without pickle; ``.dcm`` must parse as
+DICOM. An empty file with one of these suffixes, a suffix that contradicts the signature
+(``.png`` holding HDF5), and content too large to read are unscannable too. Files that
+claim nothing (no known signature or suffix) are read as text when they are, otherwise
+searched for DICOM signatures.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import math
 import mmap
 import os
 import re
 import struct
+import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,12 +273,38 @@ def scan_field(name: str, value: Any) -> list[tuple[str, str]]:
     return hits
 
 
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose repeated keys keep every value (as a list), so none hides."""
+    obj: dict[str, Any] = {}
+    repeated: set[str] = set()
+    for key, value in pairs:
+        if key not in obj:
+            obj[key] = value
+        elif key in repeated:
+            obj[key].append(value)
+        else:
+            obj[key] = [obj[key], value]
+            repeated.add(key)
+    return obj
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` that keeps every value of a repeated key (plain ``json`` keeps the last).
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not JSON.
+    """
+    return json.loads(text, object_pairs_hook=_json_object)
+
+
 def _json_or_none(text: str) -> dict[str, Any] | list[Any] | None:
     """``text`` parsed, if it is a JSON object or array."""
     if not (text[:1] in ("{", "[") and text[-1:] in ("}", "]")):
         return None
     try:
-        parsed = json.loads(text)
+        parsed = load_json(text)
     except ValueError:
         return None
     return parsed if isinstance(parsed, (dict, list)) else None
@@ -467,6 +516,38 @@ def _signature_hits(buf: bytes | mmap.mmap) -> list[tuple[str, str, str]]:
     return hits
 
 
+class SignatureReader:
+    """A binary stream that searches :data:`DICOM_SIGNATURES` in every byte read through it.
+
+    Chunks overlap by the signature length less one, so a signature split between two
+    reads is found; :attr:`found` maps a signature's description to its first offset.
+    """
+
+    _OVERLAP = max(len(sig) for sig in DICOM_SIGNATURES) - 1
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
+        self.raw = raw
+        self.offset = 0
+        self.found: dict[str, int] = {}
+        self._tail = b""
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        window = self._tail + data
+        start = self.offset - len(self._tail)
+        for sig, what in DICOM_SIGNATURES.items():
+            at = window.find(sig)
+            if what not in self.found and at >= 0:
+                self.found[what] = start + at
+        self._tail = window[-self._OVERLAP:]
+        self.offset += len(data)
+        return data
+
+    def hits(self, where: str) -> list[tuple[str, str, str]]:
+        """The findings of what was read (``{where} byte N``)."""
+        return [(f"{where} byte {at}", "dicom_header", what) for what, at in self.found.items()]
+
+
 def _signature_findings(path: Path) -> list[tuple[str, str, str]]:
     with open(path, "rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
@@ -478,19 +559,52 @@ def _signature_findings(path: Path) -> list[tuple[str, str, str]]:
 # --- PNG --------------------------------------------------------------------------------------
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The largest chunk length the PNG specification allows.
+_PNG_MAX_CHUNK = 2**31 - 1
+
+
+def png_chunks(data: bytes) -> Iterator[tuple[bytes, memoryview, int]]:
+    """(type, body, byte offset) of every chunk of a PNG, from IHDR up to and with IEND.
+
+    Every chunk is checked as it is reached: complete, a valid type, its CRC; the first is
+    IHDR and the file holds an IEND (bytes after IEND are not chunks and not read here).
+
+    Raises
+    ------
+    ValueError
+        Naming the first chunk (or the end of the file) that breaks the structure.
+    """
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG file: no PNG signature")
+    view = memoryview(data)
+    pos = len(PNG_SIGNATURE)
+    while True:
+        if pos + 8 > len(data):
+            raise ValueError(f"PNG ends at byte {len(data)} before its IEND chunk")
+        length, ctype = struct.unpack_from(">I4s", data, pos)
+        end = pos + 8 + length
+        if length > _PNG_MAX_CHUNK or end + 4 > len(data):
+            raise ValueError(f"PNG chunk {ctype!r} at byte {pos} is truncated")
+        if not ctype.isalpha():
+            raise ValueError(f"PNG chunk type {ctype!r} at byte {pos} is not 4 letters")
+        body = view[pos + 8: end]
+        if zlib.crc32(body, zlib.crc32(ctype)) != struct.unpack_from(">I", data, end)[0]:
+            raise ValueError(f"PNG chunk {ctype!r} at byte {pos} has a bad CRC")
+        if pos == len(PNG_SIGNATURE) and ctype != b"IHDR":
+            raise ValueError(f"PNG starts with chunk {ctype!r}, not IHDR")
+        yield ctype, body, pos
+        if ctype == b"IEND":
+            return
+        pos = end + 4
 
 
 def png_text_chunks(data: bytes) -> Iterator[tuple[str, str, str]]:
-    """(chunk type, keyword, text) of every tEXt, zTXt, iTXt and eXIf chunk of a PNG."""
-    if not data.startswith(PNG_SIGNATURE):
-        raise ValueError("not a PNG file")
-    pos = len(PNG_SIGNATURE)
-    while pos + 8 <= len(data):
-        length, ctype = struct.unpack_from(">I4s", data, pos)
-        body = data[pos + 8: pos + 8 + length]
-        if len(body) != length:
-            raise ValueError(f"PNG chunk {ctype!r} at byte {pos} is truncated")
-        pos += 12 + length
+    """(chunk type, keyword, text) of every tEXt, zTXt, iTXt and eXIf chunk of a PNG.
+
+    The whole chunk structure is checked (see :func:`png_chunks`).
+    """
+    for ctype, view, pos in png_chunks(data):
+        body = bytes(view) if ctype in (b"tEXt", b"zTXt", b"iTXt", b"eXIf") else b""
         if ctype == b"tEXt":
             key, _, text = body.partition(b"\x00")
             yield "tEXt", key.decode("latin-1"), text.decode("latin-1")
@@ -500,7 +614,7 @@ def png_text_chunks(data: bytes) -> Iterator[tuple[str, str, str]]:
         elif ctype == b"iTXt":
             key, _, rest = body.partition(b"\x00")
             if len(rest) < 2:
-                raise ValueError(f"PNG iTXt chunk at byte {pos - 12 - length} has no compression flag")
+                raise ValueError(f"PNG iTXt chunk at byte {pos} has no compression flag")
             compressed, rest = rest[0], rest[2:]
             _lang, _, rest = rest.partition(b"\x00")
             _translated, _, text = rest.partition(b"\x00")
@@ -508,8 +622,6 @@ def png_text_chunks(data: bytes) -> Iterator[tuple[str, str, str]]:
         elif ctype == b"eXIf":
             runs = re.findall(rb"[\x20-\x7e]{4,}", body)
             yield "eXIf", "", "\n".join(r.decode("ascii") for r in runs)
-        elif ctype == b"IEND":
-            return
 
 
 def _png_findings(data: bytes) -> list[tuple[str, str, str]]:
@@ -527,52 +639,149 @@ def _png_findings(data: bytes) -> list[tuple[str, str, str]]:
 NIFTI_TEXT_FIELDS: Mapping[str, tuple[int, int]] = {
     "db_name": (14, 18), "descrip": (148, 80), "aux_file": (228, 24), "intent_name": (328, 16),
 }
+#: NIfTI-2 header text fields (it has no db_name).
+NIFTI2_TEXT_FIELDS: Mapping[str, tuple[int, int]] = {
+    "descrip": (240, 80), "aux_file": (320, 24), "intent_name": (508, 16),
+}
 NIFTI_HEADER_SIZE = 348
+NIFTI2_HEADER_SIZE = 540
+#: Extensions beyond this many bytes of header are not read (the file is unscannable).
+MAX_NIFTI_HEADER = 16 << 20
+# NIfTI-2's magic is followed by an end-of-line check; nibabel also accepts zeros there.
+_NIFTI2_EOL = (b"\r\n\x1a\n", b"\x00\x00\x00\x00")
+
+
+@dataclass(frozen=True)
+class NiftiLayout:
+    """Where things are in a NIfTI file, from its header.
+
+    Attributes
+    ----------
+    header_size : 348 (NIfTI-1) or 540 (NIfTI-2).
+    endian : ``"<"`` or ``">"``.
+    single_file : True for ``n+1``/``n+2`` (voxels in the same file), False for a pair header.
+    vox_offset : where the voxels start (single file); extensions lie before.
+    voxel_bytes : the voxel data the header announces (0 for a pair header).
+    """
+
+    header_size: int
+    endian: str
+    single_file: bool
+    vox_offset: int
+    voxel_bytes: int
+
+    @property
+    def text_fields(self) -> Mapping[str, tuple[int, int]]:
+        return NIFTI_TEXT_FIELDS if self.header_size == NIFTI_HEADER_SIZE else NIFTI2_TEXT_FIELDS
+
+
+def _nifti_magic(head: bytes) -> tuple[int, str, bytes]:
+    """(sizeof_hdr, byte order, magic) of a NIfTI-1/2 header; ValueError if they are not."""
+    if len(head) < 4:
+        raise ValueError(f"NIfTI header: {len(head)} bytes, no sizeof_hdr")
+    sizes = {struct.unpack_from(f"{e}i", head)[0]: e for e in "><"}
+    size = next((n for n in (NIFTI_HEADER_SIZE, NIFTI2_HEADER_SIZE) if n in sizes), None)
+    if size is None:
+        raise ValueError(f"NIfTI header: sizeof_hdr is {struct.unpack_from('<i', head)[0]}, not 348 or 540")
+    if len(head) < size:
+        raise ValueError(f"NIfTI header: {len(head)} bytes, shorter than its {size}")
+    v1 = size == NIFTI_HEADER_SIZE
+    magic = head[344:348] if v1 else head[4:8]
+    allowed = (b"n+1\x00", b"ni1\x00") if v1 else (b"n+2\x00", b"ni2\x00")
+    if magic not in allowed or (not v1 and head[8:12] not in _NIFTI2_EOL):
+        found = magic if v1 else head[4:12]
+        raise ValueError(f"NIfTI-{1 if v1 else 2} header: magic {found!r} is not {allowed[0]!r} or {allowed[1]!r}")
+    return size, sizes[size], magic
+
+
+def nifti_layout(head: bytes) -> NiftiLayout:
+    """The layout of the NIfTI-1 or NIfTI-2 header at the start of ``head``, checked.
+
+    Raises
+    ------
+    ValueError
+        Naming what is wrong: sizeof_hdr, magic, dimensions, bits per voxel, vox_offset.
+    """
+    size, endian, magic = _nifti_magic(head)
+    if size == NIFTI_HEADER_SIZE:
+        dims = struct.unpack_from(f"{endian}8h", head, 40)
+        bitpix = struct.unpack_from(f"{endian}h", head, 72)[0]
+        vox_offset = struct.unpack_from(f"{endian}f", head, 108)[0]
+    else:
+        dims = struct.unpack_from(f"{endian}8q", head, 16)
+        bitpix = struct.unpack_from(f"{endian}h", head, 14)[0]
+        vox_offset = struct.unpack_from(f"{endian}q", head, 168)[0]
+    ndim = dims[0]
+    if not 1 <= ndim <= 7 or min(dims[1: ndim + 1]) < 1:
+        raise ValueError(f"NIfTI header: dim {list(dims)} is invalid (dim[0] 1..7, sizes at least 1)")
+    if bitpix < 1:
+        raise ValueError(f"NIfTI header: bitpix {bitpix} is invalid")
+    single = magic[1:2] == b"+"
+    if single and not (math.isfinite(vox_offset) and vox_offset >= size + 4):
+        raise ValueError(f"NIfTI header: vox_offset {vox_offset} lies inside the {size + 4}-byte header")
+    voxel_bytes = -(-math.prod(dims[1: ndim + 1]) * bitpix // 8) if single else 0
+    return NiftiLayout(size, endian, single, int(vox_offset) if single else 0, voxel_bytes)
 
 
 def is_nifti(head: bytes) -> bool:
-    """True for a NIfTI-1 header (single-file ``n+1`` or pair ``ni1``), either byte order."""
-    return (len(head) >= NIFTI_HEADER_SIZE and head[344:348] in (b"n+1\x00", b"ni1\x00")
-            and NIFTI_HEADER_SIZE in (struct.unpack_from("<i", head)[0], struct.unpack_from(">i", head)[0]))
+    """True if ``head`` starts with a NIfTI-1 or NIfTI-2 sizeof_hdr and magic (single file or
+    pair, either byte order); the rest of the header is checked by :func:`nifti_layout`."""
+    try:
+        _nifti_magic(head)
+    except ValueError:
+        return False
+    return True
 
 
-def _gunzip_head(path: Path, limit: int) -> bytes:
-    d = zlib.decompressobj(wbits=31)
-    out = bytearray()
-    with open(path, "rb") as f:
-        while len(out) < limit and (chunk := f.read(65536)):
-            out += d.decompress(chunk, limit - len(out))
-            while d.unconsumed_tail and len(out) < limit:
-                out += d.decompress(d.unconsumed_tail, limit - len(out))
-            if d.eof:
-                break
-    return bytes(out)
+def _nifti_extensions(head: bytes, layout: NiftiLayout, end: int) -> Iterator[tuple[int, int, bytes]]:
+    """(index, code, body) of each header extension before byte ``end``; zero padding may
+    follow the last (anything else there is an error, not skipped)."""
+    pos, n = layout.header_size + 4, 0
+    while pos < end and any(head[pos:end]):
+        if pos + 8 > end:
+            raise ValueError(f"NIfTI extension {n} at byte {pos} is truncated")
+        esize, ecode = struct.unpack_from(f"{layout.endian}ii", head, pos)
+        if esize < 8 or pos + esize > end:
+            raise ValueError(f"NIfTI extension {n} at byte {pos} has size {esize}: outside the {end}-byte header")
+        yield n, ecode, head[pos + 8: pos + esize]
+        pos += esize
+        n += 1
 
 
-def _nifti_findings(head: bytes) -> list[tuple[str, str, str]]:
+def nifti_header_bytes(head: bytes, size: int) -> int:
+    """How many bytes of a NIfTI file of ``size`` bytes to read: header and extensions.
+
+    ``head`` is the file's start (at least the header). Raises ValueError as
+    :func:`nifti_layout`, or if the extensions are larger than :data:`MAX_NIFTI_HEADER`.
+    """
+    layout = nifti_layout(head)
+    end = layout.vox_offset if layout.single_file else size
+    if end > MAX_NIFTI_HEADER:
+        raise ValueError(f"NIfTI header and extensions are {end} bytes, more than {MAX_NIFTI_HEADER}: not read")
+    return end
+
+
+def _nifti_findings(head: bytes, size: int) -> list[tuple[str, str, str]]:
+    """Findings of a NIfTI file of ``size`` bytes whose start is ``head`` (at least
+    :func:`nifti_header_bytes` of it)."""
+    layout = nifti_layout(head)
+    if layout.single_file and size < layout.vox_offset + layout.voxel_bytes:
+        raise ValueError(f"NIfTI file is {size} bytes; its header announces {layout.vox_offset + layout.voxel_bytes}")
     hits = []
-    for name, (offset, size) in NIFTI_TEXT_FIELDS.items():
-        text = head[offset: offset + size].split(b"\x00", 1)[0].decode("latin-1")
+    for name, (offset, length) in layout.text_fields.items():
+        text = head[offset: offset + length].split(b"\x00", 1)[0].decode("latin-1")
         hits += [(f"header.{name}", k, t) for k, t in scan_field(name, text)]
-    if len(head) > 352 and head[348] != 0:  # header extensions follow
-        endian = "<" if struct.unpack_from("<i", head)[0] == NIFTI_HEADER_SIZE else ">"
-        vox_offset = int(struct.unpack_from(f"{endian}f", head, 108)[0])
-        pos, n = 352, 0
-        while pos + 8 <= min(len(head), vox_offset):
-            esize, ecode = struct.unpack_from(f"{endian}ii", head, pos)
-            if esize < 8:
-                break
-            body = head[pos + 8: pos + esize]
-            where = f"extension[{n}] code {ecode}"
-            if ecode == 2:  # DICOM
-                try:
-                    hits += [(f"{where} {loc}", k, t) for loc, k, t in _dicom_findings(parse_dicom(body))]
-                except DicomError:
-                    hits.append((where, "dicom_header", "DICOM extension"))
-            else:
-                hits += [(where, k, t) for k, t in scan_text(body.decode("latin-1").replace("\x00", " "))]
-            pos += esize
-            n += 1
+    if len(head) <= layout.header_size or head[layout.header_size] == 0:
+        return hits  # no extension flag: no extensions
+    for n, ecode, body in _nifti_extensions(head, layout, nifti_header_bytes(head, size)):
+        where = f"extension[{n}] code {ecode}"
+        if ecode == 2:  # DICOM
+            try:
+                hits += [(f"{where} {loc}", k, t) for loc, k, t in _dicom_findings(parse_dicom(body))]
+            except DicomError:
+                hits.append((where, "dicom_header", "DICOM extension"))
+        else:
+            hits += [(where, k, t) for k, t in scan_text(body.decode("latin-1").replace("\x00", " "))]
     return hits
 
 
@@ -600,12 +809,13 @@ def _json_findings(node: Any, where: str = "$", key: str = "") -> Iterator[tuple
 MAX_NUMBERS = 16
 
 
-def _hdf5_value(value: Any) -> Any:
+def _field_value(value: Any) -> Any:
+    """An HDF5 attribute's or npz element's value as :func:`scan_field` reads it (None: skip)."""
     import numpy as np
 
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "SOU":
-            return [_hdf5_value(v) for v in value.ravel().tolist()]
+            return [_field_value(v) for v in value.ravel().tolist()]
         if value.dtype.kind in "iuf":  # for the field rules (patient_id = [12345]): a few suffice
             return value.ravel()[:MAX_NUMBERS].tolist()
         return None
@@ -633,17 +843,105 @@ def _hdf5_findings(path: Path) -> list[tuple[str, str, str]]:
             leaf = name.rsplit("/", 1)[-1]
             hits.extend((where, k, t) for k, t in scan_text(leaf))
         for attr in obj.attrs:
-            value = _hdf5_value(obj.attrs[attr])
+            value = _field_value(obj.attrs[attr])
             loc = f"{where}@{attr}"
             hits.extend((loc, k, t) for k, t in scan_text(attr))
             if value is not None:
                 hits.extend((loc, k, t) for k, t in scan_field(attr, value))
         if isinstance(obj, h5py.Dataset) and obj.dtype.kind in "SOU" and obj.size <= MAX_STRING_DATASET:
-            hits.extend((where, k, t) for k, t in scan_field(name.rsplit("/", 1)[-1], _hdf5_value(obj[()])))
+            hits.extend((where, k, t) for k, t in scan_field(name.rsplit("/", 1)[-1], _field_value(obj[()])))
 
     with h5py.File(path, "r") as f:
         attrs_of("", f)
         f.visititems(attrs_of)
+    return hits
+
+
+# --- npz --------------------------------------------------------------------------------------
+
+#: Bytes read at a time from a numeric npz member (only searched for DICOM signatures).
+_NPZ_CHUNK = 1 << 20
+
+
+def _npy_header(stream: SignatureReader) -> tuple[tuple[int, ...], bool, Any]:
+    """(shape, fortran_order, dtype) of an .npy stream, read by numpy."""
+    import numpy as np
+
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream)
+    if version in ((2, 0), (3, 0)):  # 3.0 differs from 2.0 only in spelling field names in UTF-8
+        return np.lib.format.read_array_header_2_0(stream)
+    raise ValueError(f"npy format version {version} is not supported")
+
+
+def _element_findings(where: str, label: str, value: Any) -> Iterator[tuple[str, str, str]]:
+    """Findings of one array element: a record field by field, a sub-array item by item."""
+    import numpy as np
+
+    if isinstance(value, np.void) and value.dtype.names:
+        for field in value.dtype.names:
+            yield from _element_findings(f"{where}.{field}", field, value[field])
+    elif isinstance(value, np.ndarray):
+        for index in np.ndindex(value.shape):
+            yield from _element_findings(f"{where}[{','.join(map(str, index))}]", label, value[index])
+    elif (plain := _field_value(value)) is not None:
+        yield from ((where, k, t) for k, t in scan_field(label, plain))
+
+
+def _npy_text_findings(name: str, data: bytes, shape: tuple[int, ...], fortran: bool, dtype: Any) -> list[tuple[str, str, str]]:
+    """A string, bytes or structured member: every element read as a field named ``name``."""
+    import numpy as np
+
+    if not dtype.itemsize:
+        return []
+    array = np.frombuffer(data, dtype, math.prod(shape)).reshape(shape, order="F" if fortran else "C")
+    return [hit for index in np.ndindex(shape)
+            for hit in _element_findings(f"{name}[{','.join(map(str, index))}]" if index else name, name, array[index])]
+
+
+def _npy_number_findings(name: str, first: bytes, dtype: Any) -> list[tuple[str, str, str]]:
+    """A numeric member: its first numbers, for the field rules (``patient_id = [12345]``)."""
+    import numpy as np
+
+    if dtype.kind not in "iuf":
+        return []
+    numbers = np.frombuffer(first, dtype, min(MAX_NUMBERS, len(first) // dtype.itemsize))
+    return [(name, k, t) for k, t in scan_field(name, _field_value(numbers))]
+
+
+def _npy_member_findings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[tuple[str, str, str]]:
+    """Findings of one ``.npy`` member, every byte read (so zip checks its CRC and length)."""
+    name = info.filename[: -len(".npy")]
+    with archive.open(info) as raw:
+        stream = SignatureReader(raw)
+        shape, fortran, dtype = _npy_header(stream)
+        if dtype.hasobject:
+            raise ValueError(f"npz member {info.filename!r} holds Python objects: not read (it needs pickle)")
+        text = bool(dtype.names) or dtype.kind in "SU"
+        count = math.prod(shape)
+        if text and count > MAX_STRING_DATASET:
+            raise ValueError(f"npz member {info.filename!r} has {count} text elements, more than {MAX_STRING_DATASET}: not read")
+        nbytes, start = count * dtype.itemsize, stream.offset
+        data = stream.read(nbytes if text else min(nbytes, _NPZ_CHUNK))  # numbers: the first few suffice
+        while stream.read(_NPZ_CHUNK):  # the rest only passes the signature search
+            pass
+        if stream.offset - start != nbytes:
+            raise ValueError(f"npz member {info.filename!r} holds {stream.offset - start} data bytes; its header announces {nbytes}")
+    found = _npy_text_findings(name, data, shape, fortran, dtype) if text else _npy_number_findings(name, data, dtype)
+    return [(name, k, t) for k, t in scan_text(name)] + found + stream.hits(name)
+
+
+def _npz_findings(source: Path | io.BytesIO) -> list[tuple[str, str, str]]:
+    """Every member of an ``.npz`` (a zip of ``.npy`` arrays); its comments as text."""
+    hits: list[tuple[str, str, str]] = []
+    with zipfile.ZipFile(source) as archive:
+        hits += [("zip comment", k, t) for k, t in scan_text(archive.comment.decode("utf-8", "replace"))]
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"npz member {info.filename!r} is not a .npy array")
+            hits += [(f"{info.filename} comment", k, t) for k, t in scan_text(info.comment.decode("utf-8", "replace"))]
+            hits += _npy_member_findings(archive, info)
     return hits
 
 
@@ -671,69 +969,169 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def _vox_offset(head: bytes) -> int:
-    """Where a NIfTI-1 header says the voxels start (its extensions lie before), at most 16 MB."""
-    endian = "<" if struct.unpack_from("<i", head)[0] == NIFTI_HEADER_SIZE else ">"
-    return max(352, min(int(struct.unpack_from(f"{endian}f", head, 108)[0]), 16 << 20))
-
-
-def _text_findings_of(text: str, json_name: bool) -> list[tuple[str, str, str]]:
-    """JSON (by name or by its first character) walked by key path, else text by line."""
-    if json_name or text.lstrip()[:1] in ("{", "["):
+def _text_findings_of(text: str) -> list[tuple[str, str, str]]:
+    """Text that claims no format: JSON (by its first character) walked by key path if it
+    parses, else text by line."""
+    if text.lstrip()[:1] in ("{", "["):
         try:
-            return list(_json_findings(json.loads(text)))
+            return list(_json_findings(load_json(text)))
         except ValueError:
             pass
     return _text_findings(text)
 
 
+#: Name endings that claim a format (``.nii.gz`` is gzip holding a ``.nii``).
+SUFFIX_FORMATS: Mapping[str, str] = {
+    ".png": "PNG", ".json": "JSON", ".nii": "NIfTI", ".gz": "gzip", ".h5": "HDF5", ".hdf5": "HDF5",
+    ".npz": "npz", ".dcm": "DICOM",
+}
+
+
+def claimed_format(name: str) -> str | None:
+    """The format a file name claims by its suffix (:data:`SUFFIX_FORMATS`), if any."""
+    return SUFFIX_FORMATS.get(os.path.splitext(name.lower())[1])
+
+
+def sniffed_format(head: bytes) -> str | None:
+    """The format the first bytes of a file claim by their signature, if any."""
+    if head.startswith(PNG_SIGNATURE):
+        return "PNG"
+    if head.startswith(HDF5_SIGNATURE):
+        return "HDF5"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if is_dicom(head):
+        return "DICOM"
+    return "NIfTI" if is_nifti(head) else None
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What one reader reads: a file, or the content of a gzip file held in memory.
+
+    ``name`` is the name that claims a format (gzip content: the file's name without
+    ``.gz``); ``data`` is set for gzip content (at most ``MAX_TEXT_BYTES + 1`` bytes held)
+    and ``path`` for a file.
+    """
+
+    name: str
+    size: int
+    path: Path | None = None
+    data: bytes | None = None
+
+    def head(self, n: int) -> bytes:
+        if self.data is not None:
+            return self.data[:n]
+        with open(self.path, "rb") as f:  # type: ignore[arg-type]
+            return f.read(n)
+
+    def signature_hits(self) -> list[tuple[str, str, str]]:
+        return _signature_hits(self.data) if self.data is not None else _signature_findings(self.path)  # type: ignore[arg-type]
+
+    def file(self, what: str) -> Path:
+        """The file, for a reader that needs one (HDF5, gzip): gzip content has none."""
+        if self.path is None:
+            raise ValueError(f"{what} inside gzip is not read")
+        return self.path
+
+
+def _format_of(content: _Content) -> str | None:
+    """The format ``content`` claims (suffix or signature); a broken claim raises ValueError."""
+    claimed, sniffed = claimed_format(content.name), sniffed_format(content.head(4096))
+    if claimed is None:
+        return sniffed
+    suffix = os.path.splitext(content.name.lower())[1]
+    if content.size == 0:
+        raise ValueError(f"empty file named *{suffix}: not {claimed}")
+    if sniffed not in (None, claimed):
+        raise ValueError(f"named *{suffix} but its content is {sniffed}")
+    return claimed
+
+
+def _json_content_findings(content: _Content) -> list[tuple[str, str, str]]:
+    if content.size > MAX_TEXT_BYTES:
+        raise ValueError(f"JSON larger than {MAX_TEXT_BYTES} bytes: not read")
+    return list(_json_findings(load_json(content.head(content.size).decode("utf-8-sig"))))
+
+
+def _nifti_content_findings(content: _Content) -> list[tuple[str, str, str]]:
+    end = nifti_header_bytes(content.head(NIFTI2_HEADER_SIZE + 4), content.size)
+    return _nifti_findings(content.head(end), content.size) + content.signature_hits()
+
+
+def _png_content_findings(content: _Content) -> list[tuple[str, str, str]]:
+    data = content.head(content.size)
+    return _png_findings(data) + _signature_hits(data)
+
+
+def _npz_content_findings(content: _Content) -> list[tuple[str, str, str]]:
+    hits = _npz_findings(content.path or io.BytesIO(content.data))
+    # the whole file too (bytes outside the members), unless a member showed the signature
+    seen = {text for _, kind, text in hits if kind == "dicom_header"}
+    return hits + [h for h in content.signature_hits() if h[2] not in seen]
+
+
+def _plain_findings(content: _Content) -> list[tuple[str, str, str]]:
+    """Content that claims no format: text by line (or JSON), else a signature search."""
+    if content.size <= MAX_TEXT_BYTES and _looks_like_text(content.head(4096)):
+        return _text_findings_of(content.head(content.size).decode("utf-8", "replace"))
+    return content.signature_hits()
+
+
+#: Format -> reader of a content claiming it (None: claims nothing).
+_READERS: Mapping[str | None, Callable[[_Content], list[tuple[str, str, str]]]] = {
+    "PNG": _png_content_findings,
+    "HDF5": lambda c: _hdf5_findings(c.file("HDF5")) + c.signature_hits(),
+    "DICOM": lambda c: _dicom_findings(parse_dicom(c.head(c.size))),
+    "NIfTI": _nifti_content_findings,
+    "JSON": _json_content_findings,
+    "npz": _npz_content_findings,
+    "gzip": lambda c: _gzip_findings(c.file("gzip")),
+    None: _plain_findings,
+}
+
+
+def _content_findings(content: _Content) -> list[tuple[str, str, str]]:
+    return _READERS[_format_of(content)](content)
+
+
+def _gunzip(path: Path, keep: int) -> tuple[bytes, int]:
+    """The first ``keep`` bytes of a gzip file's content and its whole size.
+
+    The content is decompressed to the end, every member's CRC and length checked
+    (:mod:`gzip` raises on a truncated stream, a bad CRC or trailing garbage).
+    """
+    kept, total = bytearray(), 0
+    with gzip.open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            if len(kept) < keep:
+                kept += chunk[: keep - len(kept)]
+            total += len(chunk)
+    return bytes(kept), total
+
+
 def _gzip_findings(path: Path) -> list[tuple[str, str, str]]:
-    """A gzip file: NIfTI by its header; other content read whole (up to MAX_TEXT_BYTES)."""
-    head = _gunzip_head(path, NIFTI_HEADER_SIZE + 4)
-    if is_nifti(head):
-        return _nifti_findings(_gunzip_head(path, _vox_offset(head)))
-    data = _gunzip_head(path, MAX_TEXT_BYTES + 1)
-    if len(data) > MAX_TEXT_BYTES:
+    """A gzip file's content, read as what it claims (a NIfTI: header and extensions only;
+    anything else whole, up to MAX_TEXT_BYTES)."""
+    data, total = _gunzip(path, MAX_TEXT_BYTES + 1)
+    inner = path.name[: -len(".gz")] if path.name.lower().endswith(".gz") else ""
+    content = _Content(inner, total, data=data)
+    if total > MAX_TEXT_BYTES and _format_of(content) != "NIfTI":
         raise ValueError(f"gzip content is larger than {MAX_TEXT_BYTES} bytes: not read")
-    if is_dicom(data[:132]):
-        return _dicom_findings(parse_dicom(data))
-    if data.startswith(PNG_SIGNATURE):
-        return _png_findings(data) + _signature_hits(data)
-    if data.startswith(HDF5_SIGNATURE):
-        raise ValueError("HDF5 inside gzip is not read")
-    if _looks_like_text(data[:4096]):
-        inner = path.name[:-3] if path.name.endswith(".gz") else path.name
-        return _text_findings_of(data.decode("utf-8", "replace"), inner.lower().endswith(".json"))
-    return _signature_hits(data)
+    return _content_findings(content)
 
 
 def scan_file(path: Path) -> list[Finding]:
     """Every finding in one file (see the module docstring for the carriers read).
 
-    A file that cannot be read or parsed gives one ``unscannable`` finding naming the error.
+    A file that cannot be read, or does not parse as the format its suffix or signature
+    claims, gives one ``unscannable`` finding naming the error.
     """
     path = Path(path)
-    hits: list[tuple[str, str, str]] = []
     try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-        if head.startswith(PNG_SIGNATURE):
-            hits = _png_findings(path.read_bytes()) + _signature_findings(path)
-        elif head.startswith(HDF5_SIGNATURE):
-            hits = _hdf5_findings(path) + _signature_findings(path)
-        elif is_dicom(head):
-            hits = _dicom_findings(parse_dicom(path.read_bytes()))
-        elif is_nifti(head):
-            with open(path, "rb") as f:
-                hits = _nifti_findings(f.read(_vox_offset(head))) + _signature_findings(path)
-        elif head.startswith(b"\x1f\x8b"):
-            hits = _gzip_findings(path)
-        elif path.stat().st_size <= MAX_TEXT_BYTES and _looks_like_text(head):
-            hits = _text_findings_of(path.read_text("utf-8", errors="replace"), path.suffix.lower() == ".json")
-        else:
-            hits = _signature_findings(path)
+        hits = _content_findings(_Content(path.name, path.stat().st_size, path=path))
     except Exception as exc:  # whatever the parse error, the file is reported, never passed
-        hits.append(("(file)", "unscannable", _clip(f"{type(exc).__name__}: {exc}")))
+        hits = [("(file)", "unscannable", _clip(f"{type(exc).__name__}: {exc}"))]
     return [Finding(path, loc, kind, text) for loc, kind, text in dict.fromkeys(hits)]
 
 

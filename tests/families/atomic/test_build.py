@@ -37,7 +37,7 @@ def test_every_full_block_is_split_exactly():
 def test_files_agree_with_each_other_and_with_the_api(dataset):
     out, sizes = dataset
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{s}.{e}" for s in SPLIT_NAMES for e in ("h5", "npz")] + ["metadata.json"]
+        [f"{s}.{e}" for s in SPLIT_NAMES for e in ("h5", "npz")] + ["metadata.json", ".synthbank-output.json"]
     )
     assert sum(sizes.values()) == 12_300
     assert list(sizes.values()) == split_sizes(42, 12_300, block_split_counts(SPLITS)).tolist()

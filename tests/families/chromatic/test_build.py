@@ -26,7 +26,7 @@ def test_layout_and_names_follow_seed_000(dataset):
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     expected = [chromatic_file(42, i) for i in range(6)] + [spectral_file(42, i) for i in range(6)]
     expected += [f"previews/synthetic_{k}_42_0000{i}.png" for k in ("chromatic", "mask", "spectral") for i in range(2)]
-    assert names == sorted(expected + ["manifest.json"])
+    assert names == sorted(expected + ["manifest.json", ".synthbank-output.json"])
     assert chromatic_file(42, 3) == "chromatic/synthetic_chromatic_42_00003.h5"
 
 

@@ -30,7 +30,7 @@ def test_generate_validate_verify_the_dvc_layout(run, tmp_path):
     manifest = json.loads((cwd / "manifests/chromatic.json").read_text())
     assert manifest["outputs"] == ["data/chromatic", "reports/chromatic/previews"] and manifest["base"] == ".."
     verified = run(["synthbank", "verify", "manifests/chromatic.json"], cwd).stdout
-    assert "OK manifests/chromatic.json: 18 files" in verified
+    assert "OK manifests/chromatic.json: 20 files" in verified
     estimate = json.loads(run(["synthbank", "estimate", "chromatic", "--num-samples", "100"], cwd).stdout)
     assert estimate["num_samples"] == 100 and estimate["bytes_per_sample"] == 64 * 64 * 137 + 64 * 12
 
@@ -38,7 +38,7 @@ def test_generate_validate_verify_the_dvc_layout(run, tmp_path):
 def test_standalone_dataset_keeps_manifest_and_previews_inside(run, tmp_path):
     cwd = _project(tmp_path)
     run(["synthbank", "generate", "chromatic", "--output-dir", "ds", "--num-samples", "2", "--seed", "5"], cwd)
-    assert sorted(p.name for p in (cwd / "ds").iterdir()) == ["chromatic", "manifest.json", "previews", "spectral"]
+    assert sorted(p.name for p in (cwd / "ds").iterdir()) == [".synthbank-output.json", "chromatic", "manifest.json", "previews", "spectral"]
     assert (cwd / "ds/chromatic/synthetic_chromatic_5_00001.h5").is_file()
     run(["synthbank", "verify", "ds/manifest.json", "--no-check-params"], cwd)
 

@@ -37,7 +37,10 @@ def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
     catalog = json.loads((project.path / "data/catalogs/catalog.json").read_text())
     assert catalog["stats"]["total_files"] == 5 and catalog["files"][0]["shape"] == [2, 3, 64, 96]
     manifest = json.loads((project.path / "manifests/energy.json").read_text())
-    assert sorted(e["path"] for e in manifest["entries"]) == [f"data/energy/{d}/{d}_64.h5" for d in DOMAINS]
+    assert sorted(e["path"] for e in manifest["entries"]) == sorted([
+        "data/catalogs/catalog.json", *(f"data/energy/{d}/{d}_64.h5" for d in DOMAINS),
+        *(f"data/energy/{d}/.synthbank-output.json" for d in DOMAINS),  # each domain directory's output marker
+    ])
     for d in DOMAINS:
         assert (project.path / "reports/energy" / f"{d}.png").is_file()
 
@@ -47,6 +50,6 @@ def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
     assert (project.path / "dvc.lock").read_bytes() == lock
 
     verify = project.run("synthbank", "verify", "manifests/energy.json")
-    assert verify.stdout.startswith("OK manifests/energy.json: 5 files"), verify.stdout
+    assert verify.stdout.startswith("OK manifests/energy.json: 11 files"), verify.stdout  # 5 maps, 5 markers, the catalog
     dag = project.run("dvc", "dag", "catalog_energy")
     assert "validate_energy" in dag.stdout and "generate_energy@plasma_physics" in dag.stdout

@@ -49,7 +49,7 @@ def test_groups_are_anchor_plus_distinct_neighbours_and_seeded():
 
 
 def test_k_smaller_than_c_is_refused_clearly():
-    with pytest.raises(ValueError, match=r"neighbours=7 is invalid: K must be >= C = gridsize\*\*2 = 9"):
+    with pytest.raises(ValueError, match=r"neighbours=7 is invalid: allowed K >= C = gridsize\*\*2 = 9"):
         PatchConfig.from_params(42, tiny_section(patch={"neighbours": 7, "gridsize": 3}))
     with pytest.raises(ValueError, match="group size C=9 is invalid with K=7"):
         draw_groups(np.random.default_rng(0), np.zeros((3, 7), np.int64), 9)

@@ -40,7 +40,8 @@ def png(path: Path) -> np.ndarray:
 
 def test_layout(built: Path) -> None:
     data = built / "data" / "public"
-    assert {d.name: sorted(p.name for p in d.iterdir()) for d in data.iterdir()} == EXPECTED_FILES
+    assert (data / ".synthbank-output.json").is_file()
+    assert {d.name: sorted(p.name for p in d.iterdir()) for d in data.iterdir() if d.is_dir()} == EXPECTED_FILES
 
 
 def test_xray_pixels(built: Path, section: dict) -> None:
@@ -93,7 +94,7 @@ def test_no_dicom_header_value_in_any_output(built: Path) -> None:
     assert {b"CompressedSamples^CT1", b"1CT1", b"ABCD1234", b"JFK IMAGING CENTER", b"20040119"} <= values
     assert len(values) > 50 and all(b in source for b in HEADER_BYTES)
     outputs = sorted(p for p in (built / "data").rglob("*") if p.is_file())
-    assert len(outputs) == 13
+    assert len(outputs) == 14  # 13 files and the output marker
     for path in outputs:
         data = path.read_bytes()
         if path.name.endswith(".gz"):
@@ -132,7 +133,7 @@ def test_params_change_the_bytes_they_should(section: dict, tmp_path: Path) -> N
     changed["xray_chest_demo"]["window_hu"] = [-1000, 1000]
     out = tmp_path / "narrow"
     build(PublicConfig.from_params(changed), SOURCES, LICENSES, out)
-    assert [p.name for p in out.iterdir()] == ["xray_chest_demo"]
+    assert sorted(p.name for p in out.iterdir()) == [".synthbank-output.json", "xray_chest_demo"]
     img = png(out / "xray_chest_demo/xray_chest_demo_001.png")
     px = read_pixels((SOURCES / "xray_chest_demo/CT_small.dcm").read_bytes())
     np.testing.assert_array_equal(img, window_to_uint8(px.array - 1024.0, -1000, 1000))

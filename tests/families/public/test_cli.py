@@ -36,15 +36,15 @@ def edit_params(workdir: Path, old: str, new: str) -> None:
 def test_generate_validate_verify(run, workdir: Path) -> None:
     gen = synthbank(run, workdir, "generate", "public")
     assert gen.returncode == 0, gen.stderr
-    assert sorted(p.name for p in (workdir / "data/public").iterdir()) == ["mri_brain_demo", "retina_example", "xray_chest_demo"]
+    assert sorted(p.name for p in (workdir / "data/public").iterdir()) == [".synthbank-output.json", "mri_brain_demo", "retina_example", "xray_chest_demo"]
     val = synthbank(run, workdir, "validate", "public")
     assert val.returncode == 0, val.stderr
     metrics = json.loads((workdir / "metrics/public.json").read_text("utf-8"))
     assert metrics["thresholds_met"] is True and metrics["phi_findings"] == 0
     ver = synthbank(run, workdir, "verify", "manifests/public.json")
-    assert ver.returncode == 0 and ver.stdout.startswith("OK manifests/public.json: 13 files"), ver.stdout + ver.stderr
+    assert ver.returncode == 0 and ver.stdout.startswith("OK manifests/public.json: 14 files"), ver.stdout + ver.stderr
     phi = synthbank(run, workdir, "verify-no-phi")
-    assert phi.returncode == 0 and phi.stdout.startswith("OK no PHI found in 15 file(s)"), phi.stdout  # + metrics/public.json
+    assert phi.returncode == 0 and phi.stdout.startswith("OK no PHI found in 16 file(s)"), phi.stdout  # + metrics/public.json
     sources = synthbank(run, workdir, "verify-no-phi", "sources/public")  # the raw DICOM keeps its header
     assert sources.returncode == 1 and "PatientName: person_name" in sources.stdout
 
@@ -77,7 +77,7 @@ def test_dvc_repro_public_stages(run, tmp_path: Path, built: Path) -> None:
     metrics = json.loads((project.path / "metrics/public.json").read_text("utf-8"))
     assert metrics["thresholds_met"] is True and metrics["phi_findings"] == 0 and metrics["checksums_verified"] is True
     verify = project.run("synthbank", "verify", "manifests/public.json")
-    assert verify.stdout.startswith("OK manifests/public.json: 13 files"), verify.stdout
+    assert verify.stdout.startswith("OK manifests/public.json: 14 files"), verify.stdout
     project.run("synthbank", "verify-no-phi", "data/public", "manifests/public.json")
     before = (project.path / "dvc.lock").read_text("utf-8")
     second = project.run("dvc", "repro", "validate_public")

@@ -27,7 +27,7 @@ def test_good_dataset_passes(built_copy: Path, section: dict) -> None:
     assert failures == []
     assert m["thresholds_met"] is True and m["phi_findings"] == 0
     assert m["checksums_verified"] and m["licenses_present"] and m["pixels_verified"] and m["demos_complete"]
-    assert m["counts"] == {"demos": 3, "files": 13, "png": 5, "nifti": 2, "bytes": m["counts"]["bytes"]}
+    assert m["counts"] == {"demos": 3, "files": 14, "png": 5, "nifti": 2, "bytes": m["counts"]["bytes"]}
     assert set(m["images"]) == {"mri_brain_demo/mri_brain_demo_001_axial.png", "mri_brain_demo/mri_brain_demo_001_coronal.png",
                                 "mri_brain_demo/mri_brain_demo_001_sagittal.png", "retina_example/retina_example_001.png",
                                 "xray_chest_demo/xray_chest_demo_001.png"}

@@ -26,7 +26,7 @@ def built(tmp_path_factory):
 
 def test_hdf5_layout_and_attributes(built):
     s, out, _ = built
-    assert sorted(p.name for p in out.iterdir()) == sorted([layout.HDF5_NAME, layout.FLOAT32_NAME, layout.MANIFEST_NAME])
+    assert sorted(p.name for p in out.iterdir()) == sorted([layout.HDF5_NAME, layout.FLOAT32_NAME, layout.MANIFEST_NAME, ".synthbank-output.json"])
     with h5py.File(out / layout.HDF5_NAME) as f:
         ds = f["signal"]
         assert ds.shape == (3200, 70) and ds.dtype == np.float32 and ds.chunks == (1024, 16)

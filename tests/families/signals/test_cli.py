@@ -17,7 +17,7 @@ def test_pregenerate_writes_a_dataset_and_refuses_bad_values(run, tmp_path):
     out = tmp_path / "pink"
     sb(run, tmp_path, "signals", "generate", "pink_noise", "--channels", "40", "--sample-rate", "160",
        "--duration", "5", "--amplitude-uv-rms", "100", "--seed", "42", "--output-dir", str(out))
-    assert sorted(p.name for p in out.iterdir()) == ["generation_manifest.yaml", "signal.float32", "signal.h5"]
+    assert sorted(p.name for p in out.iterdir()) == [".synthbank-output.json", "generation_manifest.yaml", "signal.float32", "signal.h5"]
     record = yaml.safe_load((out / "generation_manifest.yaml").read_text())
     assert record["dataset"]["channels"] == 40 and record["output"]["samples"] == 800
     assert np.fromfile(out / "signal.float32", dtype="<f4").size == 40 * 800
@@ -28,10 +28,10 @@ def test_pregenerate_writes_a_dataset_and_refuses_bad_values(run, tmp_path):
     assert (elsewhere / "signal.float32").read_bytes() == (out / "signal.float32").read_bytes()
     assert record["dataset"]["name"] == "synthetic"
     for args, words in (
-        (["pink_noise", "--channels", "5000"], "channels=5000 is invalid: allowed an integer from 1 to 4096"),
+        (["pink_noise", "--channels", "5000"], "--channels='5000' is invalid: allowed an integer from 1 to 4096"),
         (["chirp", "--channels", "4"], "signal_type='chirp' is invalid for generator v1"),
         (["pink_noise", "--channels", "4", "--duration", "0.05"], "allowed at least 16 for pink_noise"),
-        (["pink_noise", "--channels", "4", "--sample-rate", "fast"], "--sample-rate='fast' is invalid: allowed a finite number"),
+        (["pink_noise", "--channels", "4", "--sample-rate", "fast"], "--sample-rate='fast' is invalid: allowed a number from 1 to 50000"),
     ):
         base = {"--sample-rate": "160", "--duration": "5"}
         extra = [x for k, v in base.items() if k not in args for x in (k, v)]
@@ -53,7 +53,7 @@ def test_import_makes_an_immutable_checksummed_static_dataset(run, tmp_path):
     assert (spec["channels"], spec["samples"], spec["sample_rate_hz"], spec["format"]) == (8, 480, 160.0, "float32")
     assert str(tmp_path) not in (out / "spec.yaml").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert [e["path"] for e in manifest["entries"]] == ["converted/S001R03.float32", "spec.yaml"]
+    assert [e["path"] for e in manifest["entries"]] == [".synthbank-output.json", "converted/S001R03.float32", "spec.yaml"]
     assert "OK" in sb(run, tmp_path, "verify", str(out / "manifest.json"), "--no-check-params").stdout
     again = sb(run, tmp_path, "signals", "import", str(rec), "--format", "float32", "--channels", "8", "--sample-rate", "160")
     assert "nothing to do" in again.stderr

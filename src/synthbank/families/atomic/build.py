@@ -18,7 +18,14 @@ from tqdm import tqdm
 
 from synthbank import jsonio, parallel, seeding
 from synthbank.families.atomic import VERSION
-from synthbank.families.atomic.generate import GRID_SIZE, LATTICE_NAMES, AtomicBlock, LatticeParams, generate_block
+from synthbank.families.atomic.generate import (
+    GRID_SIZE,
+    LATTICE_NAMES,
+    AtomicBlock,
+    LatticeParams,
+    generate_block,
+    validate_lattice,
+)
 from synthbank.families.atomic.layout import (
     BLOCK_SIZE,
     DEFLATE_LEVEL,
@@ -49,11 +56,14 @@ class AtomicConfig:
 
     @classmethod
     def from_params(cls, seed: int, release_date: str, section: Mapping[str, Any]) -> AtomicConfig:
+        """From the ``atomic`` section; the lattice is checked here (``ValueError``), not in a worker."""
+        lattice = LatticeParams.from_mapping(section["lattice"])
+        validate_lattice(lattice)
         return cls(
             seed=int(seed),
             num_images=int(section["num_images"]),
             splits={k: float(section["splits"][k]) for k in SPLIT_NAMES},
-            lattice=LatticeParams.from_mapping(section["lattice"]),
+            lattice=lattice,
             release_date=release_date,
         )
 
@@ -259,7 +269,7 @@ def build(
     """
     counts = block_split_counts(cfg.splits)
     sizes = split_sizes(cfg.seed, cfg.num_images, counts)
-    with staged_dir(output_dir) as tmp:
+    with staged_dir(output_dir, "atomic") as tmp:
         writers = [_SplitWriter(tmp, cfg, s, int(sizes[i]), int(counts[i])) for i, s in enumerate(SPLIT_NAMES)]
         bar = tqdm(total=cfg.num_images, desc="Generating images", unit="img", disable=not progress)
         shards = plan_shards(cfg, shard_blocks)

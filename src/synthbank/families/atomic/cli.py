@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from synthbank import params as params_mod
 from synthbank.cliutil import (
+    BYTES,
     CONFIRM_ABOVE,
+    SHARD_BLOCKS,
     ConfirmAboveOpt,
     MetricsOpt,
+    OverwriteOpt,
+    ReportsManifestOpt,
     ParamsOpt,
     SchedulerOpt,
     SeedOpt,
@@ -21,13 +25,20 @@ from synthbank.cliutil import (
     YesOpt,
     check_disk,
     confirm_or_exit,
+    family_config,
     estimate_app,
     finish_validation,
     generate_app,
     info,
     int_option,
     validate_app,
+    workers_option,
 )
+
+
+def _config(params_file: Path, num_images: str | None, seed: str | None) -> Any:
+    """The :class:`AtomicConfig` of the params file and options: generate's and estimate's one validation."""
+    return family_config(params_file, "atomic", "synthbank.families.atomic.build:AtomicConfig", seed, num_images=num_images)
 
 
 @generate_app.command("atomic")
@@ -50,29 +61,24 @@ def generate_atomic(
     scheduler: SchedulerOpt = None,
     yes: YesOpt = False,
     confirm_above: ConfirmAboveOpt = str(CONFIRM_ABOVE),
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate the atomic lattice images: train/val/test HDF5 + npz, metadata.json, manifest."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.atomic import VERSION
-    from synthbank.families.atomic.build import AtomicConfig, build, estimate
-    from synthbank.io.staging import check_writable
+    from synthbank.families.atomic.build import build, estimate
+    from synthbank.io.staging import check_output, transaction
     from synthbank.parallel import check_workers
 
-    n_images = int_option("--num-images", num_images, 1)
-    seed_value = int_option("--seed", seed, 0)
-    n_workers = int_option("--workers", workers, 1)
-    n_shard = int_option("--shard-blocks", shard_blocks, 1)
-    ask_above = int_option("--confirm-above", confirm_above, 0)
+    n_workers = workers_option(workers)
+    n_shard = int_option("--shard-blocks", shard_blocks, *SHARD_BLOCKS)
+    ask_above = int_option("--confirm-above", confirm_above, *BYTES)
     check_workers(n_workers, scheduler)
-    p = params_mod.load(params_file)
-    section = dict(p.family("atomic"))
-    if n_images is not None:
-        section["num_images"] = n_images
-    cfg = AtomicConfig.from_params(p.seed if seed_value is None else seed_value, p.release_date, section)
+    cfg = _config(params_file, num_images, seed)
     out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-v1"
     manifest_path = manifest or out / "manifest.json"
-    check_writable(out)
-    check_writable(manifest_path)
+    check_output(out, "atomic", overwrite=overwrite, manifest=manifest_path)
+    check_output(manifest_path, "atomic", overwrite=overwrite, option="--manifest")
     plan = estimate(cfg.num_images)
     info("\nDataset Generation Plan:")
     info(f"  Images: {plan['num_images']:,}")
@@ -81,14 +87,15 @@ def generate_atomic(
     info(f"  Output: {out}")
     check_disk(out, plan["disk_bytes"])
     confirm_or_exit(plan["disk_bytes"], yes, ask_above)
-    sizes = build(cfg, out, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
-    inside = manifest_path.absolute().is_relative_to(out.absolute())
-    record = manifest_mod.build(
-        family="atomic", generator="synthbank.families.atomic", generator_version=VERSION,
-        seed=cfg.seed, params=cfg.params_record(), release_date=cfg.release_date,
-        root=out if inside else Path("."), manifest_path=manifest_path, outputs=[out],
-    )
-    manifest_mod.write(record, manifest_path)
+    with transaction("atomic", overwrite=overwrite, manifest=manifest_path):
+        sizes = build(cfg, out, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
+        inside = manifest_path.absolute().is_relative_to(out.absolute())
+        record = manifest_mod.build(
+            family="atomic", generator="synthbank.families.atomic", generator_version=VERSION,
+            seed=cfg.seed, params=cfg.params_record(), release_date=cfg.release_date,
+            root=out if inside else Path("."), manifest_path=manifest_path, outputs=[out],
+        )
+        manifest_mod.write(record, manifest_path)
     info(f"Wrote {sum(sizes.values()):,} images ({', '.join(f'{k} {v:,}' for k, v in sizes.items())}) to {out}")
 
 
@@ -98,13 +105,11 @@ def estimate_atomic(
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:
     """Print seed 001's memory estimate and the disk upper bound as JSON."""
+    cfg = _config(params_file, num_images, None)  # exactly generate's validation
     from synthbank import jsonio
     from synthbank.families.atomic.build import estimate
 
-    num_images = int_option("--num-images", num_images, 1)
-    if num_images is None:
-        num_images = int(params_mod.load(params_file).family("atomic")["num_images"])
-    typer.echo(jsonio.dumps(estimate(num_images)), nl=False)
+    typer.echo(jsonio.dumps(estimate(cfg.num_images)), nl=False)
 
 
 @validate_app.command("atomic")
@@ -113,10 +118,13 @@ def validate_atomic(
     metrics: MetricsOpt = Path("metrics/atomic.json"),
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the PNG report and CSV curves.")] = Path("reports/atomic"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    reports_manifest: ReportsManifestOpt = None,
 ) -> None:
     """Compute metrics/atomic.json and the validation report; exit 1 on a violated threshold."""
+    from synthbank import manifest as manifest_mod
     from synthbank.families.atomic.validate import validate
 
     p = params_mod.load(params_file)
     failures = validate(data_dir, metrics, report_dir, p.family("atomic")["thresholds"])
+    manifest_mod.write_reports(reports_manifest, "atomic", p, [report_dir, metrics])
     finish_validation(failures, f"atomic: all thresholds met; metrics in {metrics}")

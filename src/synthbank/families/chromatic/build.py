@@ -268,10 +268,10 @@ def build(
     """
     preview_dir = Path(preview_dir) if preview_dir is not None else Path(output_dir) / PREVIEW_DIR
     inner = _inside(preview_dir, Path(output_dir))
-    with staged_dir(output_dir) as tmp:
+    with staged_dir(output_dir, "chromatic") as tmp:
         if inner is not None:
             return _build_into(cfg, tmp, tmp / inner, workers, shard_blocks, progress)
-        with staged_dir(preview_dir) as ptmp:
+        with staged_dir(preview_dir, "chromatic") as ptmp:
             return _build_into(cfg, tmp, ptmp, workers, shard_blocks, progress)
 
 

@@ -11,24 +11,29 @@ import typer
 
 from synthbank import params as params_mod
 from synthbank.cliutil import (
+    BYTES,
     CONFIRM_ABOVE,
+    SHARD_BLOCKS,
     ConfirmAboveOpt,
     MetricsOpt,
+    OverwriteOpt,
     ParamsOpt,
+    ReportsManifestOpt,
     SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     YesOpt,
     check_disk,
     confirm_or_exit,
+    family_config,
     estimate_app,
     finish_validation,
     generate_app,
     info,
     int_option,
     validate_app,
+    workers_option,
 )
-from synthbank.errors import UsageError
 
 NumSamplesOpt = Annotated[
     Optional[str], typer.Option("--num-samples", metavar="N", help="Number of samples, a positive integer (default: chromatic.num_samples in params).")
@@ -36,18 +41,9 @@ NumSamplesOpt = Annotated[
 
 
 def _config(params_file: Path, num_samples: str | None, seed: str | None) -> Any:
-    from synthbank.families.chromatic.build import ChromaticConfig
-
-    n = int_option("--num-samples", num_samples, 1)
-    seed_value = int_option("--seed", seed, 0)
-    p = params_mod.load(params_file)
-    section = dict(p.family("chromatic"))
-    if n is not None:
-        section["num_samples"] = n
-    try:
-        return ChromaticConfig.from_params(p.seed if seed_value is None else seed_value, p.release_date, section)
-    except ValueError as exc:
-        raise UsageError(f"{params_file}: chromatic.{exc}") from None
+    """The :class:`ChromaticConfig` of the params file and options: generate's and estimate's one validation."""
+    return family_config(params_file, "chromatic", "synthbank.families.chromatic.build:ChromaticConfig", seed,
+                         num_samples=num_samples)
 
 
 @generate_app.command("chromatic")
@@ -69,30 +65,32 @@ def generate_chromatic(
     scheduler: SchedulerOpt = None,
     yes: YesOpt = False,
     confirm_above: ConfirmAboveOpt = str(CONFIRM_ABOVE),
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate chromatic tensors, masks, spectral pairs, PNG previews and the manifest."""
     from synthbank.families.chromatic.build import build, estimate, write_manifest
     from synthbank.families.chromatic.layout import PREVIEW_DIR
-    from synthbank.io.staging import check_writable
+    from synthbank.io.staging import check_output, transaction
     from synthbank.parallel import check_workers
 
-    n_workers = int_option("--workers", workers, 1)
-    n_shard = int_option("--shard-blocks", shard_blocks, 1)
-    ask_above = int_option("--confirm-above", confirm_above, 0)
+    n_workers = workers_option(workers)
+    n_shard = int_option("--shard-blocks", shard_blocks, *SHARD_BLOCKS)
+    ask_above = int_option("--confirm-above", confirm_above, *BYTES)
     check_workers(n_workers, scheduler)
     cfg = _config(params_file, num_samples, seed)
     out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-chromatic"
     previews = preview_dir or out / PREVIEW_DIR
     manifest_path = manifest or out / "manifest.json"
-    for path in (out, previews, manifest_path):
-        check_writable(path)
+    for path, option in ((out, "--output-dir"), (previews, "--preview-dir"), (manifest_path, "--manifest")):
+        check_output(path, "chromatic", overwrite=overwrite, manifest=manifest_path, option=option)
     plan = estimate(cfg, n_workers)
     info(f"chromatic: {cfg.num_samples:,} samples, about {plan['disk_bytes']:,} bytes on disk, "
          f"{plan['memory_bytes']:,} bytes of memory, into {out}")
     check_disk(out, plan["disk_bytes"])
     confirm_or_exit(plan["disk_bytes"], yes, ask_above)
-    records = build(cfg, out, previews, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
-    write_manifest(cfg, records, out, previews, manifest_path)
+    with transaction("chromatic", overwrite=overwrite, manifest=manifest_path):
+        records = build(cfg, out, previews, workers=n_workers, shard_blocks=n_shard, progress=sys.stderr.isatty())
+        write_manifest(cfg, records, out, previews, manifest_path)
     info(f"Wrote {len(records):,} chromatic/spectral pairs to {out}; manifest {manifest_path}")
 
 
@@ -100,11 +98,12 @@ def generate_chromatic(
 def estimate_chromatic(num_samples: NumSamplesOpt = None, params_file: ParamsOpt = params_mod.DEFAULT_PATH,
                        workers: WorkersOpt = "1") -> None:
     """Print the bytes per sample, the disk and the memory a generation needs, as JSON."""
+    n_workers = workers_option(workers)
+    cfg = _config(params_file, num_samples, None)  # exactly generate's validation
     from synthbank import jsonio
     from synthbank.families.chromatic.build import estimate
 
-    n_workers = int_option("--workers", workers, 1)
-    typer.echo(jsonio.dumps(estimate(_config(params_file, num_samples, None), n_workers)), nl=False)
+    typer.echo(jsonio.dumps(estimate(cfg, n_workers)), nl=False)
 
 
 @validate_app.command("chromatic")
@@ -116,12 +115,15 @@ def validate_chromatic(
     reseed_samples: Annotated[str, typer.Option("--reseed-samples", metavar="K", help="Samples regenerated to check reseed stability (>= 1).")] = "2",
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
     workers: WorkersOpt = "1",
+    reports_manifest: ReportsManifestOpt = None,
 ) -> None:
     """Compute metrics/chromatic.json and the CSV; exit 1 on a violated threshold."""
-    from synthbank.families.chromatic.validate import validate
+    from synthbank import manifest as manifest_mod
+    from synthbank.families.chromatic.validate import PROFILE_CSV, validate
 
-    k = int_option("--reseed-samples", reseed_samples, 1)
-    n_workers = int_option("--workers", workers, 1)
-    thresholds = params_mod.load(params_file).family("chromatic")["thresholds"]
-    failures = validate(data_dir, manifest, metrics, report_dir, thresholds, reseed_samples=k, workers=n_workers)
+    k = int_option("--reseed-samples", reseed_samples, *params_mod.key_limits("chromatic", "num_samples"))
+    n_workers = workers_option(workers)
+    p = params_mod.load(params_file)
+    failures = validate(data_dir, manifest, metrics, report_dir, p.family("chromatic")["thresholds"], reseed_samples=k, workers=n_workers)
+    manifest_mod.write_reports(reports_manifest, "chromatic", p, [report_dir / PROFILE_CSV, metrics])
     finish_validation(failures, f"chromatic: all thresholds met; metrics in {metrics}")

@@ -125,7 +125,7 @@ def generate(cfg: DomainConfig) -> tuple[dict[int, np.ndarray], dict[str, np.nda
 def build(cfg: DomainConfig, output_dir: Path) -> list[Path]:
     """Write the domain's files into ``output_dir`` (replaced only when complete)."""
     levels, records = generate(cfg)
-    with staged_dir(output_dir) as tmp:
+    with staged_dir(output_dir, "energy") as tmp:
         for scale, maps in levels.items():
             wellformat.write(tmp / file_name(cfg.domain, scale), well_content(cfg, scale, maps, records))
     return [output_dir / file_name(cfg.domain, s) for s in cfg.scales]

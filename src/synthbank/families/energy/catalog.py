@@ -73,9 +73,12 @@ def schema_problems(catalog: Any) -> list[str]:
             for e in sorted(validator.iter_errors(jsonio.canonical(catalog)), key=lambda e: list(map(str, e.absolute_path)))]
 
 
-def write_catalog(catalog: dict[str, Any], path: Path) -> None:
-    """Validate against the schema (ValueError naming the first problem), then write canonical JSON."""
+def write_catalog(catalog: dict[str, Any], path: Path) -> bytes:
+    """Validate against the schema (ValueError naming the first problem), then write
+    canonical JSON; return the bytes written (for the manifest, inside a transaction)."""
     problems = schema_problems(catalog)
     if problems:
         raise ValueError(f"refusing to write an invalid catalog: {problems[0]}")
-    write_file_atomic(path, jsonio.dumps(catalog).encode())
+    data = jsonio.dumps(catalog).encode()
+    write_file_atomic(path, data)
+    return data

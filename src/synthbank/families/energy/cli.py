@@ -10,9 +10,12 @@ import typer
 from synthbank import params as params_mod
 from synthbank.cliutil import (
     MetricsOpt,
+    OverwriteOpt,
+    ReportsManifestOpt,
     ParamsOpt,
     app,
     check_disk,
+    checked,
     finish_validation,
     generate_app,
     info,
@@ -43,22 +46,21 @@ def generate_energy(
     domain: Annotated[str, typer.Option("--domain", help="The domain to generate (a key of energy.domains in params).")],
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Output directory (default: data/energy/DOMAIN).")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate one domain: <domain>_<scale>.h5 in The Well's format, one per pyramid scale."""
     from synthbank.families.energy.build import DomainConfig, build
-    from synthbank.io.staging import check_writable
+    from synthbank.io.staging import check_output, transaction
 
     p, section = _section(params_file)
     if domain not in section["domains"]:
         raise UsageError(f"--domain={domain!r} is invalid: allowed one of {sorted(section['domains'])}")
-    try:
-        cfg = DomainConfig.from_params(p.seed, p.release_date, section, domain)
-    except ValueError as exc:
-        raise UsageError(f"{p.source}: energy: {exc}") from None
+    cfg = checked(DomainConfig.from_params, p.seed, p.release_date, section, domain, where=f"{p.source}: energy: ")
     out = output_dir or Path("data/energy") / domain
-    check_writable(out)
+    check_output(out, "energy", overwrite=overwrite)
     check_disk(out, estimate_bytes(cfg))
-    files = build(cfg, out)
+    with transaction("energy", overwrite=overwrite):
+        files = build(cfg, out)
     info(f"energy: wrote {cfg.n_sequences * cfg.n_steps} maps of {domain} at scales {list(cfg.scales)} to {out} ({len(files)} files)")
 
 
@@ -68,12 +70,15 @@ def validate_energy(
     metrics: MetricsOpt = Path("metrics/energy.json"),
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Directory for the PNG montages.")] = Path("reports/energy"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    reports_manifest: ReportsManifestOpt = None,
 ) -> None:
     """Compute metrics/energy.json and one montage per domain; exit 1 on a violated threshold."""
+    from synthbank import manifest as manifest_mod
     from synthbank.families.energy.validate import validate
 
-    _, section = _section(params_file)
+    p, section = _section(params_file)
     failures = validate(data_dir, list(section["domains"]), metrics, report_dir, section["thresholds"])
+    manifest_mod.write_reports(reports_manifest, "energy", p, [report_dir, metrics])
     finish_validation(failures, f"energy: all thresholds met; metrics in {metrics}")
 
 
@@ -84,21 +89,25 @@ def catalog_energy(
     manifest: Annotated[Path, typer.Option("--manifest", help="Manifest of every domain's files.")] = Path("manifests/energy.json"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:
-    """Write the catalog (every map file, sha256, energy statistics) and manifests/energy.json."""
+    """Write the catalog (every map file, sha256, energy statistics) and manifests/energy.json
+    (every domain's files and the catalog)."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.energy import VERSION
     from synthbank.families.energy.catalog import build_catalog, write_catalog
+    from synthbank.io.staging import transaction
 
     p, section = _section(params_file)
     domains = sorted(section["domains"])
     record = build_catalog(Path("."), data_dir, domains, p.seed, p.release_date)
-    write_catalog(record, catalog)
-    m = manifest_mod.build(
-        family="energy", generator="synthbank.families.energy", generator_version=VERSION, seed=p.seed,
-        params=p.generation_params("energy"), release_date=p.release_date, root=Path("."),
-        manifest_path=manifest, outputs=[data_dir / d for d in domains],
-    )
-    manifest_mod.write(m, manifest)
+    with transaction("energy", manifest=manifest):  # the catalog and the manifest appear together
+        written = write_catalog(record, catalog)
+        m = manifest_mod.build(
+            family="energy", generator="synthbank.families.energy", generator_version=VERSION, seed=p.seed,
+            params=p.generation_params("energy"), release_date=p.release_date, root=Path("."),
+            manifest_path=manifest, outputs=[data_dir / d for d in domains],
+        )
+        manifest_mod.add_files(m, [catalog], root=Path("."), contents={catalog: written})  # staged, not on disk yet
+        manifest_mod.write(m, manifest)
     info(f"energy: catalogued {record['stats']['total_maps']} maps in {record['stats']['total_files']} files; manifest {manifest}")
 
 

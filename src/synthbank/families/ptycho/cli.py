@@ -14,8 +14,11 @@ import typer
 
 from synthbank import params as params_mod
 from synthbank.cliutil import (
+    OverwriteOpt,
     ParamsOpt,
+    ReportsManifestOpt,
     app,
+    checked,
     estimate_app,
     generate_app,
     info,
@@ -37,16 +40,17 @@ def _section(params_file: Path) -> tuple[Any, dict[str, Any]]:
 
 
 def _dose(raw: str) -> int:
-    value = int_option("--dose", raw, 1)
+    value = int_option("--dose", raw, *params_mod.key_limits("ptycho", "doses", "items"))
     assert value is not None
     return value
 
 
-def _config(factory, *args):  # noqa: ANN001, ANN202
-    try:
-        return factory(*args)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+def _sweep(params_file: Path) -> tuple[Any, dict[str, Any], Any]:
+    """Params, section and :class:`SweepConfig`: generate's and estimate's one validation."""
+    from synthbank.families.ptycho.config import SweepConfig
+
+    p, section = _section(params_file)
+    return p, section, checked(SweepConfig.from_params, p.seed, section)
 
 
 def _dir(root: Path, dose: int) -> Path:
@@ -63,7 +67,7 @@ def simulate_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: Param
 
     d = _dose(dose)
     p, section = _section(params_file)
-    cfg = _config(SimulationConfig.from_params, p.seed, d, section)
+    cfg = checked(SimulationConfig.from_params, p.seed, d, section)
     out = run_simulate(cfg, _dir(root, d) / "simulate")
     info(f"ptycho simulate: {out['patterns']:,} patterns at dose {d:,}")
 
@@ -86,7 +90,7 @@ def canonicalise_cmd(
 
     if axes not in AXIS_ORDERS:
         raise UsageError(f"--axes={axes!r} is invalid: allowed one of {list(AXIS_ORDERS)}")
-    d = int_option("--dose", dose, 1)
+    d = None if dose is None else _dose(dose)
     if d is None and (source is None or out is None):
         raise UsageError("--dose is missing: allowed --dose D, or both --input and --out")
     src = source or _dir(root, d) / "simulate" / "raw.h5"
@@ -102,7 +106,7 @@ def patch_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOp
 
     d = _dose(dose)
     p, section = _section(params_file)
-    cfg = _config(PatchConfig.from_params, p.seed, section)
+    cfg = checked(PatchConfig.from_params, p.seed, section)
     base = _dir(root, d)
     out = run_patch(cfg, base / "canonical" / "canonical.h5", base / "patch")
     info(f"ptycho patch: {out['groups']:,} groups of {cfg.group_size}")
@@ -125,7 +129,7 @@ def views_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOp
     from synthbank.families.ptycho.stages import run_views
 
     p, section = _section(params_file)
-    cfg = _config(ViewsConfig.from_params, p.seed, section)
+    cfg = checked(ViewsConfig.from_params, p.seed, section)
     base = _dir(root, _dose(dose))
     info(f"ptycho views: {run_views(cfg, base / 'split', base / 'views')}")
 
@@ -139,8 +143,8 @@ def validate_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: Param
 
     d = _dose(dose)
     p, section = _section(params_file)
-    pcfg = _config(PatchConfig.from_params, p.seed, section)
-    vcfg = _config(ViewsConfig.from_params, p.seed, section)
+    pcfg = checked(PatchConfig.from_params, p.seed, section)
+    vcfg = checked(ViewsConfig.from_params, p.seed, section)
     base = _dir(root, d)
     _, failures = validate_dose(base, base / "validate", d, pcfg.group_size, spacings(vcfg), section["thresholds"])
     if failures:
@@ -148,15 +152,19 @@ def validate_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: Param
     info(f"ptycho validate: dose {d:,} meets every check")
 
 
-def _finalize(p: Any, section: dict[str, Any], root: Path, metrics: Path, manifest: Path, repo_root: Path) -> None:
+def _finalize(p: Any, section: dict[str, Any], root: Path, metrics: Path, manifest: Path, repo_root: Path) -> bool:
+    """Write the metrics and the manifest; return whether every dose met its thresholds."""
     from synthbank.families.ptycho.pipeline import finalize
 
     result = finalize(
         root=root, doses=section["doses"], seed=p.seed, params=p.generation_params("ptycho"),
         release_date=p.release_date, metrics_path=metrics, manifest_path=manifest, repo_root=repo_root,
     )
-    if not result["thresholds_met"]:
-        raise ValidationFailed(f"ptycho: a dose failed validation; see {metrics}")
+    return bool(result["thresholds_met"])
+
+
+def _failed(metrics: Path) -> ValidationFailed:
+    return ValidationFailed(f"ptycho: a dose failed validation; see {metrics}")
 
 
 @ptycho_app.command("finalize")
@@ -165,10 +173,18 @@ def finalize_cmd(
     metrics: Annotated[Path, typer.Option("--metrics", help="Aggregated metrics JSON.")] = Path("metrics/ptycho.json"),
     manifest: Annotated[Path, typer.Option("--manifest", help="Family manifest JSON.")] = Path("manifests/ptycho.json"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    reports_manifest: ReportsManifestOpt = None,
 ) -> None:
     """Final stage: nest every dose's metrics in one file and write the manifest of all outputs."""
+    from synthbank import manifest as manifest_mod
+    from synthbank.io.staging import transaction
+
     p, section = _section(params_file)
-    _finalize(p, section, root, metrics, manifest, Path("."))
+    with transaction("ptycho", manifest=manifest):  # the metrics and the manifest appear together
+        met = _finalize(p, section, root, metrics, manifest, Path("."))
+    manifest_mod.write_reports(reports_manifest, "ptycho", p, [metrics])
+    if not met:
+        raise _failed(metrics)
     info(f"ptycho: metrics of {len(section['doses'])} doses in {metrics}; manifest {manifest}")
 
 
@@ -178,40 +194,37 @@ def generate_ptycho(
         Path, typer.Option("--output-dir", help="Output directory: dose_<D>/ below it, manifest.json and metrics.json in it.")
     ] = Path("datasets/ptycho"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """The whole sweep outside DVC: every stage of every dose, then metrics and manifest."""
     from synthbank.cliutil import check_disk
-    from synthbank.families.ptycho.config import (
-        PatchConfig,
-        SimulationConfig,
-        ViewsConfig,
-    )
     from synthbank.families.ptycho.pipeline import estimate_disk, run_dose
-    from synthbank.io.staging import check_writable
+    from synthbank.io.staging import check_output, transaction
 
-    p, section = _section(params_file)
-    for d in section["doses"]:  # every parameter checked before anything is written
-        _config(SimulationConfig.from_params, p.seed, d, section)
-    _config(PatchConfig.from_params, p.seed, section)
-    _config(ViewsConfig.from_params, p.seed, section)
-    check_writable(output_dir / "manifest.json")
+    p, section, _ = _sweep(params_file)  # every parameter checked before anything is written
+    check_output(output_dir, "ptycho", overwrite=overwrite, manifest=output_dir / "manifest.json")
     disk = estimate_disk(section)
     info(f"ptycho: {len(section['doses'])} doses, at most {disk / 1e6:,.0f} MB in {output_dir}")
     check_disk(output_dir, disk)
-    for d in section["doses"]:
-        run_dose(p.seed, section, d, output_dir)
-        info(f"ptycho: dose {d:,} done")
-    _finalize(p, section, output_dir, output_dir / "metrics.json", output_dir / "manifest.json", output_dir)
+    # The whole directory is staged: every dose, the metrics and the manifest appear together.
+    with transaction("ptycho", overwrite=overwrite, manifest=output_dir / "manifest.json") as tx:
+        staged = tx.stage_dir(output_dir)
+        for d in section["doses"]:
+            run_dose(p.seed, section, d, staged)
+            info(f"ptycho: dose {d:,} done")
+        met = _finalize(p, section, staged, staged / "metrics.json", staged / "manifest.json", staged)
+    if not met:
+        raise _failed(output_dir / "metrics.json")
     info(f"ptycho: {len(section['doses'])} doses in {output_dir}")
 
 
 @estimate_app.command("ptycho")
 def estimate_ptycho(params_file: ParamsOpt = params_mod.DEFAULT_PATH) -> None:
     """Print the sweep's size as JSON: doses, positions per dose, disk upper bound in bytes."""
+    _, section, _ = _sweep(params_file)  # refuses what generate refuses, before numpy and scipy load
     from synthbank import jsonio
     from synthbank.families.ptycho.pipeline import estimate_disk, n_positions
 
-    _, section = _section(params_file)
     typer.echo(jsonio.dumps({
         "doses": section["doses"], "patterns_per_dose": n_positions(section), "disk_bytes": estimate_disk(section),
     }), nl=False)

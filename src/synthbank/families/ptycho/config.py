@@ -134,8 +134,8 @@ class PatchConfig:
             raise ValueError(f"ptycho.patch.gridsize={self.gridsize} is invalid: allowed an integer >= 1")
         if self.neighbours < self.group_size:
             raise ValueError(
-                f"ptycho.patch.neighbours={self.neighbours} is invalid: K must be >= C = gridsize**2 = "
-                f"{self.group_size} (gridsize={self.gridsize}) so a group can be drawn from the neighbours"
+                f"ptycho.patch.neighbours={self.neighbours} is invalid: allowed K >= C = gridsize**2 = "
+                f"{self.group_size} (gridsize={self.gridsize}), so a group can be drawn from the neighbours"
             )
 
     def record(self) -> dict[str, Any]:
@@ -167,3 +167,38 @@ class ViewsConfig:
 
     def record(self) -> dict[str, Any]:
         return {"seed": self.seed, "dense_spacing_px": self.dense_spacing_px, "sparse_spacing_px": self.sparse_spacing_px}
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """The whole dose sweep: one :class:`SimulationConfig` per dose, the patch and views configs.
+
+    ``synthbank generate ptycho`` and ``synthbank estimate ptycho`` both build this, so an
+    estimate refuses exactly what a generation refuses (K < C, a probe not smaller than
+    the object, ...). The order of ``doses`` (strictly ascending) is the schema's rule.
+    """
+
+    simulations: tuple[SimulationConfig, ...]
+    patch: PatchConfig
+    views: ViewsConfig
+
+    @classmethod
+    def from_params(cls, seed: int, section: Mapping[str, Any]) -> SweepConfig:
+        """Check every stage's parameters for every dose; ValueError on the first problem.
+
+        Parameters
+        ----------
+        seed : int
+            The root seed.
+        section : Mapping
+            The (schema-checked) ``ptycho`` section of params.yaml.
+        """
+        return cls(
+            simulations=tuple(SimulationConfig.from_params(seed, int(d), section) for d in section["doses"]),
+            patch=PatchConfig.from_params(seed, section),
+            views=ViewsConfig.from_params(seed, section),
+        )
+
+    @property
+    def doses(self) -> tuple[int, ...]:
+        return tuple(s.dose for s in self.simulations)

@@ -42,7 +42,7 @@ def run_simulate(cfg: SimulationConfig, out_dir: Path) -> dict[str, Any]:
     hwn = lambda a: np.moveaxis(a, 0, 2)  # noqa: E731  (the detector writes frames last)
     attrs = root_attrs("simulate", cfg.dose, cfg.record(), "detector-native simulated ptychography scan")
     attrs["detector_axis_order"] = "HWN"
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, "ptycho") as tmp:
         write_h5(tmp / "raw.h5", attrs, {
             "counts": (hwn(sim.counts), {"axes": NATIVE_AXES, "units": "photons"}),
             "intensity_expected": (hwn(sim.intensity), {"axes": NATIVE_AXES, "units": "photons (expected, noise-free)"}),
@@ -78,7 +78,7 @@ def run_canonicalise(source: Path, out_dir: Path, axes: str = "auto", dose: int 
     except ValueError as exc:
         raise UsageError(f"{source}: {exc}") from None
     n = len(arrays["xcoords"])
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, "ptycho") as tmp:
         write_h5(tmp / "canonical.h5", root_attrs("canonical", dose, params, "canonical contract (DATA-001): NHW amplitudes"), {
             "diffraction": (arrays["diffraction"], {"axes": NHW_AXES, "units": "sqrt(photons) (amplitude)"}),
             "objectGuess": (arrays["objectGuess"], {"axes": ["y", "x"], "units": "transmission (unitless)"}),
@@ -100,7 +100,7 @@ def run_patch(cfg: PatchConfig, canonical_path: Path, out_dir: Path) -> dict[str
     groups = patch.draw_groups(seeding.stream(cfg.seed, FAMILY, GROUP_STREAM), nbrs, cfg.group_size)
     params = {**info["params"], "patch": cfg.record()}
     idx = {"units": "row index into canonical.h5", "axes": ["group", "member"]}
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, "ptycho") as tmp:
         write_h5(tmp / "groups.h5", root_attrs("patch", info["dose"], params, "K-nearest-neighbour groups"), {
             "neighbours": (nbrs, {"units": "row index into canonical.h5", "axes": ["frame", "rank"],
                                   "description": "K nearest positions, the position itself first"}),
@@ -122,7 +122,7 @@ def run_split(canonical_path: Path, groups_path: Path, out_dir: Path) -> dict[st
     params = {**info["params"], "split": {"axis": "y", "rule": "y < cut: train; y >= cut: test", "cut_px": cut}}
     n_probe = c["probeGuess"].shape[0]
     sizes = {}
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, "ptycho") as tmp:
         for name, rows in zip(SPLITS, (train, test), strict=True):
             pos = np.stack([c["ycoords"][rows], c["xcoords"][rows]], axis=1)
             arrays = {
@@ -159,7 +159,7 @@ def run_views(cfg: ViewsConfig, split_dir: Path, out_dir: Path) -> dict[str, Any
     data = {s: read_h5(split_dir / f"{s}.h5", ["groups", "group_index", "xcoords", "ycoords"]) for s in SPLITS}
     info = read_attrs(split_dir / "train.h5")
     sizes: dict[str, Any] = {}
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, "ptycho") as tmp:
         for v, view in enumerate(VIEWS):
             spacing = cfg.spacing(view)
             per_split = {}

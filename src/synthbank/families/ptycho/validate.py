@@ -206,7 +206,7 @@ def validate_dose(
     failures = problems + threshold_failures(metrics, thresholds)
     metrics["structure_ok"] = not problems
     metrics["thresholds_met"] = not failures
-    with staged_dir(out_dir) as tmp:
+    with staged_dir(out_dir, "ptycho") as tmp:
         (tmp / "metrics.json").write_text(jsonio.dumps(metrics), "utf-8")
     return metrics, failures
 

@@ -10,7 +10,9 @@ import typer
 from synthbank import params as params_mod
 from synthbank.cliutil import (
     MetricsOpt,
+    OverwriteOpt,
     ParamsOpt,
+    ReportsManifestOpt,
     app,
     finish_validation,
     generate_app,
@@ -30,28 +32,33 @@ def generate_public(
     output_dir: Annotated[Path, typer.Option("--output-dir", help="Output directory, one subdirectory per demo.")] = Path("data/public"),
     manifest: Annotated[Path | None, typer.Option("--manifest", help="Manifest path (default: manifests/public.json).")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Convert the public example sources into PNG/NIfTI with licences, provenance and a manifest."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.public import VERSION
     from synthbank.families.public.build import GENERATOR, PublicConfig, build
-    from synthbank.io.staging import check_writable
+    from synthbank.cliutil import check_disk
+    from synthbank.families.public.build import estimate_bytes
+    from synthbank.io.staging import check_output, transaction
 
     p = params_mod.load(params_file)
     cfg = PublicConfig.from_params(p.family("public"))
     manifest_path = manifest or Path("manifests/public.json")
     if not sources.is_dir():
         raise UsageError(f"--sources={str(sources)!r} is not a directory: allowed the sources/public folder of the repository")
-    check_writable(output_dir)
-    check_writable(manifest_path)
-    written = build(cfg, sources, licenses, output_dir)
-    inside = manifest_path.absolute().is_relative_to(output_dir.absolute())
-    record = manifest_mod.build(
-        family="public", generator=GENERATOR, generator_version=VERSION, seed=p.seed,
-        params=p.generation_params("public"), release_date=p.release_date,
-        root=output_dir if inside else Path("."), manifest_path=manifest_path, outputs=[output_dir],
-    )
-    manifest_mod.write(record, manifest_path)
+    check_output(output_dir, "public", overwrite=overwrite, manifest=manifest_path)
+    check_output(manifest_path, "public", overwrite=overwrite, option="--manifest")
+    check_disk(output_dir, estimate_bytes(cfg, sources))
+    with transaction("public", overwrite=overwrite, manifest=manifest_path):
+        written = build(cfg, sources, licenses, output_dir)
+        inside = manifest_path.absolute().is_relative_to(output_dir.absolute())
+        record = manifest_mod.build(
+            family="public", generator=GENERATOR, generator_version=VERSION, seed=p.seed,
+            params=p.generation_params("public"), release_date=p.release_date,
+            root=output_dir if inside else Path("."), manifest_path=manifest_path, outputs=[output_dir],
+        )
+        manifest_mod.write(record, manifest_path)
     info(f"public: wrote {sum(map(len, written.values()))} files for {', '.join(written)} to {output_dir}")
 
 
@@ -61,12 +68,15 @@ def validate_public(
     manifest: Annotated[Path, typer.Option("--manifest", help="Its manifest.")] = Path("manifests/public.json"),
     metrics: MetricsOpt = Path("metrics/public.json"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    reports_manifest: ReportsManifestOpt = None,
 ) -> None:
     """Verify checksums, licences, pixels and no PHI; write metrics/public.json; exit 1 on failure."""
+    from synthbank import manifest as manifest_mod
     from synthbank.families.public.validate import validate
 
     p = params_mod.load(params_file)
     failures = validate(data_dir, manifest, metrics, p.family("public")["thresholds"])
+    manifest_mod.write_reports(reports_manifest, "public", p, [metrics])
     finish_validation(failures, f"public: all checks passed; metrics in {metrics}")
 
 

@@ -241,7 +241,7 @@ def build(
     dict
         The generation manifest.
     """
-    with staged_dir(output_dir) as tmp:
+    with staged_dir(output_dir, "signals") as tmp:
         write_hdf5(tmp / layout.HDF5_NAME, spec, release_date, workers=workers, memory_budget=memory_budget, on_block=on_block)
         digest = write_float32(tmp / layout.HDF5_NAME, tmp / layout.FLOAT32_NAME)
         record = generation_manifest(spec, release_date, tmp, digest)

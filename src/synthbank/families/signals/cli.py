@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,38 +18,31 @@ import typer
 from synthbank import params as params_mod
 from synthbank.cliutil import (
     CONFIRM_ABOVE,
+    OverwriteOpt,
     ParamsOpt,
+    ReportsManifestOpt,
     WorkersOpt,
     YesOpt,
     app,
     check_disk,
     confirm_or_exit,
+    date_option,
     finish_validation,
+    float_option,
     generate_app,
     info,
     int_option,
+    seed_option,
     validate_app,
+    workers_option,
 )
 from synthbank.errors import UsageError, ValidationFailed
-from synthbank.families.signals.spec import DEFAULT_NAME  # stdlib only: the CLI stays quick to start
+from synthbank.families.signals.spec import CHANNELS, DEFAULT_NAME, DURATION_S, SAMPLE_RATE_HZ  # stdlib only: the CLI stays quick to start
 
 signals_app = typer.Typer(help="Signals family: pregenerate, import static recordings, finalize the pipeline.", no_args_is_help=True)
 app.add_typer(signals_app, name="signals")
 
 DatasetOpt = Annotated[str, typer.Option("--dataset", help="Dataset name under signals.datasets in the params file.")]
-
-
-def float_option(option: str, raw: str | None) -> float | None:
-    """Parse a finite float option; the error names the option and the value."""
-    if raw is None:
-        return None
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise UsageError(f"{option}={raw!r} is invalid: allowed a finite number")
-    return value
 
 
 def _dataset_spec(p: params_mod.Params, name: str):
@@ -62,19 +54,21 @@ def _dataset_spec(p: params_mod.Params, name: str):
     return from_entry(name, datasets[name], p.seed, p.source)
 
 
-def _build(spec, out: Path, release_date: str, n_workers: int, yes: bool, ask_above: int):
+def _build(spec, out: Path, release_date: str, n_workers: int, yes: bool, ask_above: int, overwrite: bool):
     from tqdm import tqdm
 
     from synthbank.families.signals.build import build, estimate_bytes
-    from synthbank.io.staging import check_writable
+    from synthbank.io.staging import check_output, transaction
 
-    check_writable(out)
+    check_output(out, "signals", overwrite=overwrite)
     disk = estimate_bytes(spec)
     info(f"signals: {spec.name}: {spec.version} {spec.signal_type}, {spec.channels} channels x {spec.n_samples:,} samples "
          f"at {spec.sample_rate_hz:g} Hz, about {disk / 1e6:,.1f} MB -> {out}")
     check_disk(out, disk)
     confirm_or_exit(disk, yes, ask_above)
-    with tqdm(total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch", disable=not sys.stderr.isatty()) as bar:
+    with transaction("signals", overwrite=overwrite), tqdm(
+        total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch", disable=not sys.stderr.isatty()
+    ) as bar:
         return build(spec, out, release_date, workers=n_workers, on_block=bar.update)
 
 
@@ -85,15 +79,16 @@ def generate_signals(
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
     workers: WorkersOpt = "1",
     yes: YesOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate one dataset of params.yaml: signal.h5, signal.float32, generation_manifest.yaml."""
     from synthbank.parallel import check_workers
 
-    n_workers = int_option("--workers", workers, 1)
+    n_workers = workers_option(workers)
     check_workers(n_workers)
     p = params_mod.load(params_file)
     spec = _dataset_spec(p, dataset)
-    record = _build(spec, output_dir or Path("data/signals") / dataset, p.release_date, n_workers, yes, CONFIRM_ABOVE)
+    record = _build(spec, output_dir or Path("data/signals") / dataset, p.release_date, n_workers, yes, CONFIRM_ABOVE, overwrite)
     info(f"signals: {dataset}: wrote {record['output']['bytes']:,} bytes")
 
 
@@ -121,14 +116,19 @@ def finalize(
     manifest: Annotated[Path, typer.Option("--manifest", help="The family manifest to write.")] = Path("manifests/signals.json"),
     metrics: Annotated[Path, typer.Option("--metrics", help="The merged metrics to write.")] = Path("metrics/signals.json"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    reports_manifest: ReportsManifestOpt = None,
 ) -> None:
     """Write manifests/signals.json over every dataset and metrics/signals.json nested by dataset."""
+    from synthbank import manifest as manifest_mod
     from synthbank.families.signals.release import collect
     from synthbank.families.signals.spec import all_specs
+    from synthbank.io.staging import transaction
 
     p = params_mod.load(params_file)
     specs = all_specs(p.family("signals"), p.seed, p.source)
-    merged = collect(specs, p.generation_params("signals"), p.seed, p.release_date, data_root, report_root, manifest, metrics)
+    with transaction("signals", manifest=manifest):  # the manifest and metrics appear together
+        merged = collect(specs, p.generation_params("signals"), p.seed, p.release_date, data_root, report_root, manifest, metrics)
+    manifest_mod.write_reports(reports_manifest, "signals", p, [*(report_root / name for name in specs), metrics])
     if not merged["thresholds_met"]:
         bad = [name for name in specs if not merged[name].get("thresholds_met")]
         raise ValidationFailed(f"signals: thresholds violated in {', '.join(bad)}; see {metrics}")
@@ -155,24 +155,26 @@ def pregenerate(
     release_date: Annotated[str, typer.Option("--release-date", help="Date recorded in the files (no wall clock).")] = "1970-01-01",
     workers: WorkersOpt = "1",
     yes: YesOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Pregenerate a dataset outside DVC (seed 002's "pregeneration"): the same three files as the pipeline."""
     from synthbank.families.signals.spec import make_spec
     from synthbank.parallel import check_workers
 
-    n_workers = int_option("--workers", workers, 1)
+    n_workers = workers_option(workers)
     check_workers(n_workers)
-    seed_value = int_option("--seed", seed, 0)
-    n_channels = int_option("--channels", channels, 1)
-    rate = float_option("--sample-rate", sample_rate)
-    params = {"signal_type": signal_type, "duration_s": float_option("--duration", duration), "seed": seed_value}
+    seed_value = seed_option(seed)
+    release_date = date_option("--release-date", release_date)
+    n_channels = int_option("--channels", channels, *CHANNELS)
+    rate = float_option("--sample-rate", sample_rate, *SAMPLE_RATE_HZ)
+    params = {"signal_type": signal_type, "duration_s": float_option("--duration", duration, *DURATION_S), "seed": seed_value}
     for key, raw in (("amplitude_uv_rms", amplitude_uv_rms), ("amplitude_uv_peak", amplitude_uv_peak),
                      ("frequency_hz", frequency_hz), ("chirp_start_hz", chirp_start_hz), ("chirp_end_hz", chirp_end_hz),
                      ("dc_offset_uv", dc_offset_uv), ("nan_rate", nan_rate)):
         if raw is not None:
             params[key] = float_option("--" + key.replace("_", "-"), raw)
     spec = make_spec(name, version, n_channels, rate, params, seed_value, where="")
-    record = _build(spec, output_dir, release_date, n_workers, yes, CONFIRM_ABOVE)
+    record = _build(spec, output_dir, release_date, n_workers, yes, CONFIRM_ABOVE, overwrite)
     info(f"Wrote {record['output']['bytes']:,} bytes to {output_dir}; use {output_dir / 'signal.float32'} as a static dataset:")
     info(f"  path: {output_dir / 'signal.float32'}\n  format: float32\n  channels: {spec.channels}\n  sample_rate_hz: {spec.sample_rate_hz:g}")
 
@@ -191,8 +193,8 @@ def import_recording(
     from synthbank.families.signals.spec import check_name
     from synthbank.families.signals.static import import_static
 
-    n_channels = int_option("--channels", channels, 1)
-    rate = float_option("--sample-rate", sample_rate)
+    n_channels = int_option("--channels", channels, *CHANNELS)
+    rate = float_option("--sample-rate", sample_rate, *SAMPLE_RATE_HZ)
     label = name or file.stem
     check_name(label, "--name=")
     p = params_mod.load(params_file) if params_file.is_file() else None

@@ -102,7 +102,7 @@ def import_static(
             f"static dataset {output_dir} exists with different {', '.join(what)}: static datasets are "
             "immutable; allowed a new name (--name) or a new version directory"
         )
-    with staged_dir(output_dir) as tmp:
+    with staged_dir(output_dir, "signals") as tmp:
         copied = tmp / "converted" / target.name
         copied.parent.mkdir()
         shutil.copyfile(source, copied)
