@@ -33,7 +33,7 @@ $(TEST_STAMP): $(STAMP) requirements-test.lock
 	touch $(TEST_STAMP)
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # Every family under emulated CPUs (numpy SIMD levels, libm without FMA, OpenBLAS kernels,
 # threads, workers) against the golden checksums in tests/golden/determinism.json.

@@ -34,7 +34,7 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_EMAIL": "tests@synthbank.invalid",
 }
 #: A generous limit for any single command, so a hang fails instead of blocking CI.
-TIMEOUT = 300
+TIMEOUT = 900
 
 
 def make_env(site_cache_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -195,6 +195,22 @@ def listing(root: Path) -> set[str]:
     """Every entry below ``root`` (files and directories, hidden ones too)."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
 
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In an xdist worker, hand the reliability counts to the controller."""
+    import tally
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tally"] = tally.dumps()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 (xdist's hook)
+    """In the xdist controller, add a finished worker's reliability counts."""
+    import tally
+
+    tally.merge(getattr(node, "workeroutput", {}).get("tally", "{}"))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

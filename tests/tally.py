@@ -8,6 +8,7 @@ The test itself still asserts: the table is a summary, never the check.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 #: category -> [tried, handled, what "handled" means]
@@ -20,6 +21,17 @@ def record(category: str, tried: int, handled: int, meaning: str = "handled") ->
     row[0] += tried
     row[1] += handled
     row[2] = meaning
+
+
+def dumps() -> str:
+    """The counts as JSON (an xdist worker sends them to the controller)."""
+    return json.dumps(COUNTS)
+
+
+def merge(text: str) -> None:
+    """Add counts sent by :func:`dumps`."""
+    for category, (tried, handled, meaning) in json.loads(text).items():
+        record(category, tried, handled, meaning)
 
 
 def table() -> list[str]:

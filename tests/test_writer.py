@@ -75,13 +75,15 @@ def _old_and_new(workdir: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
     return old, new
 
 
-def _recover(workdir: Path) -> None:
-    """What the next run does first: finish an interrupted commit, remove leftovers."""
+def _recover(workdir: Path, manifest_first: bool = False) -> None:
+    """What the next run on either output does first: settle an interrupted commit, remove leftovers."""
+    outputs = ["data/atomic", "manifests/atomic.json"]
     code = (
-        "from synthbank.io.guard import OutputLock\nfrom synthbank.io.staging import recover\n"
-        "for out in ('data/atomic', 'manifests/atomic.json'):\n    with OutputLock(out):\n        recover(out)\n"
+        "import sys\nfrom synthbank.io.guard import OutputLock\nfrom synthbank.io.staging import recover\n"
+        "for out in sys.argv[1:]:\n    with OutputLock(out):\n        recover(out)\n"
     )
-    subprocess.run([str(VENV_BIN / "python"), "-c", code], cwd=workdir, env=_env(), check=True, timeout=60)
+    order = outputs[::-1] if manifest_first else outputs
+    subprocess.run([str(VENV_BIN / "python"), "-c", code, *order], cwd=workdir, env=_env(), check=True, timeout=60)
 
 
 # --- 1. data loss -----------------------------------------------------------------------
@@ -146,7 +148,7 @@ def test_a_kill_at_every_step_leaves_the_old_or_the_new_outputs(workdir):
             verify = subprocess.run([SYNTHBANK, "verify", "--no-check-params", "manifests/atomic.json"], cwd=workdir,
                                     env=_env(), capture_output=True, text=True, timeout=120)
             assert verify.returncode == 1 and "interrupted commit" in verify.stdout, (k, verify.stdout, verify.stderr)
-        _recover(workdir)
+        _recover(workdir, manifest_first=k % 2 == 0)  # the next run may touch either output first
         state = _state(workdir)
         assert state in (old, new), f"step {k}: after recovery neither the old nor the new outputs"
         assert _hidden_leftovers(workdir) == [], f"step {k}: leftovers {_hidden_leftovers(workdir)}"
@@ -159,22 +161,49 @@ def test_a_kill_at_every_step_leaves_the_old_or_the_new_outputs(workdir):
     tally.record("writer: kill -9 at every step boundary", steps, steps, f"old or new state ({outcomes['old']} old, {outcomes['new']} new)")
 
 
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_an_interrupt_at_every_step_leaves_the_old_or_the_new_outputs_at_once(workdir, sig):
+    # A catchable signal needs no recovery: before the commit the run removes what it
+    # staged, inside the commit the signal waits for its end.
+    old, new = _old_and_new(workdir)
+    outcomes = {"old": 0, "new": 0}
+    k = 0
+    while True:
+        k += 1
+        proc = _generate(workdir, *DVC_LAYOUT, "--seed", "2", env=_env(SYNTHBANK_KILL_AT_STEP=str(k), SYNTHBANK_KILL_SIGNAL=sig))
+        if proc.returncode == 0:
+            break
+        code = 128 + signal.Signals[sig]
+        assert proc.returncode == code and len(_error_lines(proc)) == 1 and "Traceback" not in proc.stderr, (k, proc.returncode, proc.stderr)
+        state = _state(workdir)
+        assert state in (old, new) and _hidden_leftovers(workdir) == [], f"step {k}: {_hidden_leftovers(workdir)}"
+        outcomes["old" if state == old else "new"] += 1
+        if state == new:
+            assert _generate(workdir, *DVC_LAYOUT, "--seed", "1").returncode == 0
+    steps = k - 1
+    assert steps >= 10 and outcomes["old"] >= 4 and outcomes["new"] >= 3, (steps, outcomes)
+    tally.record(f"writer: {sig} at every step boundary", steps, steps, f"old or new state at once ({outcomes['old']} old, {outcomes['new']} new)")
+
+
 def test_twenty_random_kills_leave_the_old_or_the_new_outputs(workdir):
     old, new = _old_and_new(workdir)
+    command = [SYNTHBANK, "generate", "atomic", *DVC_LAYOUT, "--workers", "2"]
     start = time.monotonic()
-    assert _generate(workdir, *DVC_LAYOUT, "--seed", "1").returncode == 0
+    subprocess.run([*command, "--seed", "1"], cwd=workdir, env=_env(), check=True, capture_output=True, timeout=300)
     duration = time.monotonic() - start
     rng = random.Random(12)
     outcomes = {"old": 0, "new": 0}
     for trial in range(20):
         seed = "2" if trial % 2 == 0 else "1"
         target = new if seed == "2" else old
-        proc = subprocess.Popen([SYNTHBANK, "generate", "atomic", *DVC_LAYOUT, "--seed", seed, "--workers", "2"], cwd=workdir,
-                                env=_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.0, duration * 1.1))
+        # half the kills anywhere in the run, half near its end, where the commit is
+        when = rng.uniform(0.0, duration) if trial < 10 else rng.uniform(0.8 * duration, 1.1 * duration)
+        proc = subprocess.Popen([*command, "--seed", seed], cwd=workdir, env=_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(when)
         proc.kill()
         proc.wait(timeout=60)
-        _recover(workdir)
+        _recover(workdir, manifest_first=trial % 3 == 0)
         state = _state(workdir)
         assert state in (old, new), f"trial {trial}: neither the old nor the new outputs"
         assert _hidden_leftovers(workdir) == []
@@ -216,17 +245,17 @@ def test_workers_die_with_their_parent(workdir, sig):
     proc, workers = _start_with_workers(workdir)
     proc.send_signal(sig)
     code = proc.wait(timeout=60)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 2
     while any(map(_alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
     survivors = [w for w in workers if _alive(w)]
     for w in survivors:  # do not leave them running after a failure
         os.kill(w, signal.SIGKILL)
-    assert survivors == [], f"workers {survivors} outlived the parent ({sig.name})"
+    assert survivors == [], f"workers {survivors} outlived the parent by 2 s ({sig.name})"
     if sig != signal.SIGKILL:  # a catchable signal: one line, staging removed, exit 128 + n
         assert code in (128 + sig, -sig) and "Traceback" not in proc.stderr, proc.stderr
         assert [p.name for p in workdir.iterdir()] == ["params.yaml"]
-    tally.record("writer: workers outliving the parent", len(workers), len(workers), f"gone within 10 s of {sig.name}")
+    tally.record("writer: workers outliving the parent", len(workers), len(workers), f"gone within 2 s of {sig.name}")
 
 
 # --- 4. concurrent runs --------------------------------------------------------------------

@@ -21,7 +21,7 @@ import typer  # noqa: E402
 
 from synthbank import params as params_mod  # noqa: E402
 from synthbank.cliutil import ParamsOpt, app, info, int_option  # noqa: E402
-from synthbank.errors import SynthbankError, UsageError, ValidationFailed  # noqa: E402
+from synthbank.errors import SynthbankError, Terminated, UsageError, ValidationFailed  # noqa: E402
 from synthbank.families import AVAILABLE  # noqa: E402
 
 for _family in AVAILABLE:  # each registers its commands on the shared apps
@@ -112,6 +112,11 @@ def families() -> None:
         typer.echo(name)
 
 
+def _interrupted(exc: BaseException) -> None:
+    what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+    info(f"synthbank: error: {what}: each output is either its old complete state or its new one (never half-written)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every error into one line and an exit code."""
     command = typer.main.get_command(app)
@@ -134,9 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     except SynthbankError as exc:
         info(f"synthbank: error: {exc}")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        info("synthbank: error: interrupted: nothing was replaced (outputs appear only when complete)")
-        sys.exit(130)
+    except (KeyboardInterrupt, Terminated) as exc:
+        _interrupted(exc)
+        sys.exit(Terminated.exit_code if isinstance(exc, Terminated) else 130)
     except OSError as exc:
         from synthbank.io.staging import is_disk_full
 
@@ -144,8 +149,10 @@ def main(argv: list[str] | None = None) -> None:
             raise
         name = getattr(exc, "filename", None) or next(iter(re.findall(r"name = '([^']+)'", str(exc))), None)  # h5py's wording
         where = f" writing {name}" if name else ""
-        info(f"synthbank: error: no space left on the device{where}: nothing was replaced; allowed: free space (see `synthbank estimate`) and run again")
+        info(f"synthbank: error: no space left on the device{where}: outputs left as they were; allowed: free space (see `synthbank estimate`) and run again")
         sys.exit(2)
+    if code == 130:  # typer's way of returning Ctrl-C (KeyboardInterrupt) without standalone mode
+        _interrupted(KeyboardInterrupt())
     sys.exit(code if isinstance(code, int) else 0)
 
 

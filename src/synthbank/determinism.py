@@ -219,7 +219,7 @@ def family_of(path: str) -> str:
     """The family a written file belongs to (``data/catalogs`` is energy's)."""
     parts = path.split("/")
     if parts[0] in ("manifests", "metrics"):
-        return parts[1].removesuffix(".json")
+        return parts[1].removesuffix(".json").removesuffix(".reports")  # <family>.reports.json too
     return "energy" if parts[1] == "catalogs" else parts[1]
 
 

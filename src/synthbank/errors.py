@@ -15,6 +15,12 @@ class UsageError(SynthbankError):
     exit_code = 2
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived while writing: unwinds like Ctrl-C so staged outputs are cleaned up."""
+
+    exit_code = 143  # 128 + SIGTERM, what a shell reports for a terminated process
+
+
 class ValidationFailed(SynthbankError):
     """A dataset was written but violates a threshold or fails verification."""
 

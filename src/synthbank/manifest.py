@@ -1,4 +1,4 @@
-"""Build, write, validate and verify manifests (DESIGN.md, "Manifests").
+"""Build, write, validate and verify manifests (docs/verify.md).
 
 A manifest lists every file a family wrote with its size, CRC-64/GO-ISO and sha256,
 next to the seed, params and software versions that produced it. Entry paths are POSIX

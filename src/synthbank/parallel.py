@@ -47,6 +47,9 @@ def _die_with_parent(parent: int) -> None:
     took effect, exit now.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent tears the pool down
+    # The parent's SIGTERM handler (unwind as Terminated) was inherited by the fork; in a
+    # worker, terminate() must end the process, not be caught as a task's exception.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies

@@ -71,20 +71,29 @@ def test_an_output_older_than_the_marker_is_recognised_by_its_manifest(tmp_path)
         check_output(data, "atomic", manifest=None)
 
 
-@pytest.mark.parametrize("kind", ["root", "home", "cwd", "cwd-parent", "repo", "repo-parent", "data", "empty"])
-def test_dangerous_output_paths_are_refused_even_with_overwrite(tmp_path, monkeypatch, kind):
-    repo = tmp_path / "home" / "repo"
+@pytest.mark.parametrize("inside", [True, False], ids=["run inside the repo", "run from elsewhere"])
+@pytest.mark.parametrize("kind", ["root", "home", "home-parent", "cwd", "cwd-parent", "repo", "repo-parent", "data", "link-to-repo", "empty"])
+def test_dangerous_output_paths_are_refused_even_with_overwrite(tmp_path, monkeypatch, kind, inside):
+    home = tmp_path / "home" / "me"
+    repo = home / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / "data").mkdir()
     (repo / "sub").mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(repo / "sub")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "link").symlink_to(repo)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(repo / "sub" if inside else tmp_path / "elsewhere")
     target = {
-        "root": "/", "home": str(tmp_path / "home"), "cwd": ".", "cwd-parent": "..", "repo": str(repo),
-        "repo-parent": str(tmp_path), "data": str(repo / "data"), "empty": "",
+        "root": "/", "home": str(home), "home-parent": str(home.parent), "cwd": ".", "cwd-parent": "..", "repo": str(repo),
+        "repo-parent": str(home), "data": str(repo / "data"), "link-to-repo": str(tmp_path / "elsewhere" / "link"), "empty": "",
     }[kind]
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
     with pytest.raises(UsageError, match=r"--output-dir=.* is .*: allowed a directory of its own"):
         check_output(target, "atomic", overwrite=True)
+    with pytest.raises(UsageError, match=r"is .*: allowed a directory of its own"):
+        with staged_dir(target, "atomic"):  # the transaction refuses too, before creating anything
+            pass
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
 
 
 def test_failure_leaves_final_untouched_and_no_leftovers(tmp_path):
@@ -119,41 +128,84 @@ def test_a_manifest_inside_the_output_is_staged_with_it(tmp_path):
     assert _names(out) == [guard.MARKER, "manifest.json"]
 
 
-def test_recover_finishes_an_interrupted_commit_from_its_journal(tmp_path):
-    # Lay out the state of a run killed after its journal was written and the old data
-    # moved aside, but before the new data and the manifest were renamed into place.
+def _interrupted(tmp_path, journals=(".data.commit.json", ".m.json.commit.json"), moved_aside=True):
+    """The state of a run killed inside its commit: new data and manifest staged, the old
+    data moved aside (or not), journals written beside the outputs named in ``journals``."""
     data, manifest = tmp_path / "data", tmp_path / "m.json"
-    staged_data, staged_manifest = tmp_path / ".data.abcdefgh.tmp", tmp_path / ".m.json.ijklmnop.tmp"
+    staged_data = tmp_path / ".data.synthbank-stage.abcdefgh.tmp"
+    staged_manifest = tmp_path / ".m.json.synthbank-stage.ijklmnop.tmp"
+    old = tmp_path / ".data.synthbank-old.abcdefgh.tmp"
     staged_data.mkdir()
     (staged_data / "f").write_text("new")
     staged_manifest.write_text("new manifest")
-    old = tmp_path / ".data.old.abcdefgh.tmp"
-    old.mkdir()
-    (old / "f").write_text("old")
+    (old if moved_aside else data).mkdir()
+    ((old if moved_aside else data) / "f").write_text("old")
     manifest.write_text("old manifest")
     plan = [
         {"kind": "dir", "final": str(data), "tmp": str(staged_data), "old": str(old)},
-        {"kind": "file", "final": str(manifest), "tmp": str(staged_manifest), "old": str(tmp_path / ".m.json.old.ijklmnop.tmp")},
+        {"kind": "file", "final": str(manifest), "tmp": str(staged_manifest), "old": str(tmp_path / ".m.json.synthbank-old.ijklmnop.tmp")},
     ]
-    journal = json.dumps({"format": "synthbank-commit/1", "items": plan})
-    for name in (".data.commit.json", ".m.json.commit.json"):  # one copy beside each output
-        (tmp_path / name).write_text(journal)
+    for name in journals:
+        (tmp_path / name).write_text(json.dumps({"format": "synthbank-commit/1", "items": plan}))
+    return data, manifest
+
+
+@pytest.mark.parametrize("first", ["data", "manifest"])
+def test_recover_finishes_a_decided_commit_from_either_output(tmp_path, first):
+    data, manifest = _interrupted(tmp_path)
     assert pending_commit(data) is not None
-    assert recover(manifest) is True  # from either output's journal
+    with guard.OutputLock(data if first == "data" else manifest):
+        assert recover(data if first == "data" else manifest) is True
     assert (data / "f").read_text() == "new" and manifest.read_text() == "new manifest"
     assert _names(tmp_path) == ["data", "m.json"]
     assert pending_commit(data) is None and recover(data) is False
 
 
-def test_leftovers_of_a_killed_run_are_removed_but_not_look_alikes(tmp_path):
-    stale = tmp_path / ".out.abc12345.tmp"
-    stale.mkdir()
-    (stale / "partial").write_bytes(b"x")
-    keep = tmp_path / ".out.mine.tmp"  # not a name synthbank makes
-    keep.write_text("user file")
-    with staged_dir(tmp_path / "out", "atomic") as tmp:
-        (tmp / "a").write_text("a")
-    assert not stale.exists() and keep.exists()
+@pytest.mark.parametrize("first", ["data", "manifest"])
+def test_recover_rolls_back_a_commit_killed_while_writing_its_journals(tmp_path, first):
+    # Killed after the journal beside the data, before the one beside the manifest: the
+    # commit was not decided, whichever output the next run touches first.
+    data, manifest = _interrupted(tmp_path, journals=(".data.commit.json",), moved_aside=False)
+    recover(data if first == "data" else manifest)
+    recover(manifest if first == "data" else data)
+    assert (data / "f").read_text() == "old" and manifest.read_text() == "old manifest"
+    assert _names(tmp_path) == ["data", "m.json"]
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"format": "synthbank-commit/9", "items": []}', '{"format": "synthbank-commit/1"}'])
+def test_an_unreadable_journal_touches_nothing(tmp_path, text):
+    data, manifest = _interrupted(tmp_path)
+    (tmp_path / ".data.commit.json").write_text(text)
+    before = {p.name for p in tmp_path.iterdir()}
+    with pytest.raises(UsageError, match=r"\.data\.commit\.json is the journal of an interrupted commit but cannot be read .*nothing was touched"):
+        recover(data)
+    assert {p.name for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("at", ["moved old data aside", "renamed data into place", "renamed m.json into place"])
+def test_an_interrupt_during_the_commit_waits_for_its_end(tmp_path, monkeypatch, capfd, at):
+    # SIGINT raised between the renames is delivered after the commit: the outputs are
+    # switched completely, and nothing staged is removed.
+    from synthbank.io import staging
+
+    data, manifest = tmp_path / "data", tmp_path / "m.json"
+    with staged_dir(data, "atomic") as tmp:
+        (tmp / "f").write_text("old")
+    monkeypatch.setenv(staging.TRACE_ENV, "1")
+    monkeypatch.setattr(staging, "_steps", 0)
+    with transaction("atomic", manifest=manifest) as tx:
+        (tx.stage_dir(data) / "f").write_text("new")
+        write_file_atomic(manifest, b'{"family": "atomic", "entries": [], "run": 1}')
+    steps = [line.split(": ", 2)[2] for line in capfd.readouterr().err.splitlines()]
+    monkeypatch.setattr(staging, "_steps", 0)
+    monkeypatch.setenv(staging.KILL_ENV, str(steps.index(at) + 1))
+    monkeypatch.setenv(staging.KILL_SIGNAL_ENV, "SIGINT")
+    with pytest.raises(KeyboardInterrupt):
+        with transaction("atomic", manifest=manifest) as tx:
+            (tx.stage_dir(data) / "f").write_text("newer")
+            write_file_atomic(manifest, b'{"family": "atomic", "entries": [], "run": 2}')
+    assert (data / "f").read_text() == "newer" and manifest.read_bytes() == b'{"family": "atomic", "entries": [], "run": 2}'
+    assert _names(tmp_path) == ["data", "m.json"]
 
 
 def test_an_open_transaction_holds_its_outputs_lock(tmp_path):

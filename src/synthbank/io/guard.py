@@ -70,25 +70,45 @@ def project_root(start: Path) -> Path | None:
     return None
 
 
+def _existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _protected_roots(target: Path) -> set[Path]:
+    """Repositories an output must never be, contain, or be ``data/`` of: the one we run
+    in, the one the target lies in, and the synthbank checkout this code runs from."""
+    roots = {project_root(Path.cwd().resolve()), project_root(_existing(target)), project_root(Path(__file__).resolve().parent)}
+    return {r for r in roots if r is not None}
+
+
 def refuse_dangerous(final: Path, option: str = "--output-dir") -> None:
-    """Raise UsageError if replacing ``final`` could destroy a home, a repository or ``data/``."""
+    """Raise UsageError if replacing ``final`` could destroy a home, a repository or ``data/``.
+
+    Refused whatever ``--overwrite`` says: ``''``, ``/``, the home directory or one of its
+    parents, the current directory or one of its parents, a repository root (``.git`` or
+    ``.dvc``) or one of its parents, and a repository's ``data/`` itself. Symbolic links
+    are resolved first, so a link to one of these is refused too.
+    """
     if str(final) == "":
         raise UsageError(f"{option}='' is invalid: allowed a directory path below the current directory or elsewhere")
-    target = Path(os.path.abspath(final))
-    cwd = Path.cwd()
+    target = Path(os.path.realpath(final))
+
+    def covers(protected: Path) -> bool:  # replacing target would replace protected
+        return target == protected or target in protected.parents
+
     why = None
     if target == Path(target.anchor):
         why = "the file-system root"
-    elif target == Path.home().absolute():
-        why = "the home directory"
-    elif cwd == target or target in cwd.parents:
+    elif covers(Path.home().resolve()):
+        why = "the home directory or one of its parents"
+    elif covers(Path.cwd().resolve()):
         why = "the current directory or one of its parents"
-    else:
-        root = project_root(cwd)
-        if root is not None and (target == root or target in root.parents):
-            why = "the repository root or one of its parents"
-        elif root is not None and target == root / "data":
-            why = "data/ itself (each family writes below it)"
+    elif (target / ".git").exists() or (target / ".dvc").is_dir() or any(covers(r) for r in _protected_roots(target)):
+        why = "a repository or one of its parents"
+    elif any(target == r / "data" for r in _protected_roots(target)):
+        why = "data/ itself (each family writes below it)"
     if why is not None:
         raise UsageError(f"{option}={str(final)!r} is {why}: allowed a directory of its own, such as data/<family> or datasets/<name>")
 
@@ -126,9 +146,9 @@ def check_owned(final: Path, family: str | None, overwrite: bool, manifest: Path
 
 
 def _listed_by(manifest: Path | None, final: Path, family: str | None) -> bool:
-    if manifest is None or manifest_family(manifest) is None or family not in (None, manifest_family(manifest)):
+    data = None if manifest is None else _read_json(manifest)
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list) or family not in (None, data.get("family")):
         return False
-    data = _read_json(manifest)
     base = (manifest.absolute().parent / str(data.get("base", "."))).resolve()
     outputs = data.get("outputs", [])
     return isinstance(outputs, list) and any(isinstance(o, str) and (base / o).resolve() == final.resolve() for o in outputs)

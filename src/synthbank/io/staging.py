@@ -1,20 +1,20 @@
 """All-or-nothing outputs: data and manifest become visible together or not at all.
 
 A run writes inside a :class:`Transaction`. Each output directory is built in a hidden
-sibling ``.<name>.<random>.tmp`` (with the :data:`~synthbank.io.guard.MARKER` that says
+sibling ``.<name>.synthbank-stage.<random>.tmp`` (with the :data:`~synthbank.io.guard.MARKER` that says
 synthbank wrote it); a file such as a manifest is written inside a staged directory when
 it belongs there, or beside its final path otherwise. Nothing at a final path changes
 until :meth:`Transaction.commit`:
 
 1. every staged file is flushed to disk;
 2. a journal ``.<name>.commit.json`` listing every rename is written beside each final
-   path: from here on the new state is decided;
+   path: once all of them stand, the new state is decided;
 3. the renames (an old directory moves aside first), then the old copies and the
-   journals are removed.
+   journals are removed. SIGINT and SIGTERM wait until this step is over.
 
-A run killed before step 2 leaves the old state (and hidden leftovers); killed after it,
-the next run on any of those outputs finishes the renames from the journal before doing
-anything else (:func:`recover`). Either way the outputs end complete and consistent.
+A run killed before every journal stands leaves the old state (and hidden leftovers);
+killed after, the next run on any of those outputs first finishes the renames from the
+journal (:func:`recover`). Either way the outputs end complete and consistent.
 ``synthbank verify`` reports a journal it finds as an interrupted commit.
 
 Every output is guarded first (:mod:`synthbank.io.guard`): never the home or repository
@@ -26,6 +26,7 @@ per output at a time. :data:`KILL_ENV` makes a run ``kill -9`` itself at step bo
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -34,17 +35,19 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthbank.errors import UsageError
+from synthbank.errors import Terminated, UsageError
 from synthbank.io import guard
 
 #: ``SYNTHBANK_KILL_AT_STEP=k``: SIGKILL this process at the k-th step boundary (tests).
 KILL_ENV = "SYNTHBANK_KILL_AT_STEP"
+#: ``SYNTHBANK_KILL_SIGNAL=SIGTERM`` (or SIGINT): send that signal instead of SIGKILL.
+KILL_SIGNAL_ENV = "SYNTHBANK_KILL_SIGNAL"
 #: ``SYNTHBANK_TRACE_STEPS=1``: name each step boundary on stderr (tests, debugging).
 TRACE_ENV = "SYNTHBANK_TRACE_STEPS"
 JOURNAL_FORMAT = "synthbank-commit/1"
@@ -60,7 +63,7 @@ def step(name: str) -> None:
     if os.environ.get(TRACE_ENV):
         print(f"synthbank: step {_steps}: {name}", file=sys.stderr, flush=True)
     if os.environ.get(KILL_ENV, "") == str(_steps):
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.Signals[os.environ.get(KILL_SIGNAL_ENV, "SIGKILL")])
 
 
 def _umask() -> int:
@@ -132,46 +135,78 @@ def check_output(
     final: str | Path, family: str | None, *, overwrite: bool = False, manifest: str | Path | None = None,
     option: str = "--output-dir",
 ) -> None:
-    """Raise UsageError now (nothing created) if a ``family`` run may not write ``final``:
-    a dangerous path, an existing output synthbank did not write (without ``overwrite``),
-    or a place where nothing can be created. The transaction checks again when it stages."""
+    """Raise UsageError (nothing created) if a ``family`` run may not write the directory ``final``.
+
+    Refused: a dangerous path (:func:`~synthbank.io.guard.refuse_dangerous`), the manifest
+    path itself, an existing directory synthbank did not write (unless ``overwrite``), a
+    place where nothing can be created. The transaction checks again when it stages.
+    """
     guard.refuse_dangerous(Path(final), option)
-    if option != "--manifest" and manifest is not None and _abs(manifest) == _abs(final):
+    if manifest is not None and _abs(manifest) == _abs(final):
         raise UsageError(f"--manifest={str(manifest)!r} is the output directory itself: allowed a JSON file path inside it or elsewhere")
-    if option == "--manifest" and Path(final).is_dir():
-        raise UsageError(f"--manifest={str(final)!r} is a directory: allowed a JSON file path")
     guard.check_owned(Path(final), family, overwrite, None if manifest is None else Path(manifest), option)
     check_writable(final)
+
+
+def check_manifest(manifest: str | Path, family: str | None, *, overwrite: bool = False) -> None:
+    """Raise UsageError (nothing created) if ``manifest`` may not be written: a directory,
+    or an existing file that is not a synthbank manifest (unless ``overwrite``)."""
+    if Path(manifest).is_dir():
+        raise UsageError(f"--manifest={str(manifest)!r} is a directory: allowed a JSON file path")
+    guard.check_owned(Path(manifest), family, overwrite, option="--manifest")
+    check_writable(manifest)
 
 
 def _journal_path(final: Path) -> Path:
     return final.parent / f".{final.name}.commit.json"
 
 
+def _hidden(final: Path, role: str) -> str:
+    """The prefix of the hidden siblings of ``final``: ``.<name>.synthbank-<role>.``"""
+    return f".{final.name}.synthbank-{role}."
+
+
 def _leftover_pattern(final: Path) -> re.Pattern[str]:
-    # mkdtemp/mkstemp names: .<name>.<8 random chars>.tmp; old copies: .<name>.old.<8>.tmp;
-    # a journal's own temporary file: .<name>.commit.json.<8>.tmp
-    return re.compile(rf"^\.{re.escape(final.name)}\.(old\.|commit\.json\.)?[a-z0-9_]{{8}}\.tmp$")
+    # mkdtemp/mkstemp add 8 characters from [a-z0-9_]; the role keeps them apart from the
+    # siblings of another output (say one named "<name>.old")
+    return re.compile(rf"^\.{re.escape(final.name)}\.synthbank-(stage|old|commit)\.[a-z0-9_]{{8}}\.tmp$")
 
 
-def recover(final: str | Path) -> bool:
-    """Finish a commit of ``final`` interrupted after its journal was written, then remove
-    the hidden leftovers of killed runs. Call with the output's lock held.
+def recover(final: str | Path, held: Iterable[Path] = ()) -> bool:
+    """Settle an interrupted commit of ``final``, then remove the leftovers of killed runs.
+
+    A commit is decided once a journal stands beside every output it lists: then the
+    renames are finished (roll forward). A run killed while writing those journals had
+    decided nothing: its staged copies and journals are removed (roll back). Call with
+    the lock of ``final`` held; the locks of the plan's other outputs are taken here
+    (``held``: those the caller holds already).
 
     Returns
     -------
     bool
-        True if an interrupted commit was completed.
+        True if an interrupted commit was finished.
+
+    Raises
+    ------
+    UsageError
+        If a journal cannot be read (then nothing is touched), or another run holds an
+        output of the plan.
     """
     final = _abs(final)
     journal = _journal_path(final)
     finished = False
-    plan = _read_journal(journal)
-    if plan is not None:
-        _roll_forward(plan)
-        finished = True
-    elif os.path.lexists(journal):
-        journal.unlink()  # written by write_file_atomic, so a present journal is complete
+    if os.path.lexists(journal):
+        plan = _read_journal(journal)
+        finals = [Path(item["final"]) for item in plan]
+        with contextlib.ExitStack() as locks:
+            for other in finals:
+                if other != final and other not in set(held):
+                    locks.enter_context(guard.OutputLock(other))
+            if all(os.path.lexists(_journal_path(f)) for f in finals):
+                _roll_forward(plan)
+                finished = True
+            else:
+                _roll_back(plan)
     pattern = _leftover_pattern(final)
     if final.parent.is_dir():
         for stale in final.parent.iterdir():
@@ -180,14 +215,22 @@ def recover(final: str | Path) -> bool:
     return finished
 
 
-def _read_journal(path: Path) -> list[dict[str, str]] | None:
+def _read_journal(path: Path) -> list[dict[str, str]]:
+    """The plan of a journal; UsageError if it is not one (the caller then touches nothing)."""
     try:
         data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
-        return None
-    return list(data["items"])
+        items = data["items"] if isinstance(data, dict) and data.get("format") == JOURNAL_FORMAT else None
+        if not isinstance(items, list) or not items or not all(
+            isinstance(i, dict) and i.get("kind") in ("dir", "file") and all(isinstance(i.get(k), str) for k in ("final", "tmp", "old"))
+            for i in items
+        ):
+            raise ValueError(f"not a {JOURNAL_FORMAT} journal")
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(
+            f"{path} is the journal of an interrupted commit but cannot be read ({exc}): nothing was touched; "
+            f"allowed: restore it, or move the outputs and their hidden .synthbank-* siblings aside by hand"
+        ) from None
+    return items
 
 
 def pending_commit(final: str | Path) -> Path | None:
@@ -197,7 +240,7 @@ def pending_commit(final: str | Path) -> Path | None:
 
 
 def _roll_forward(items: list[dict[str, str]]) -> None:
-    """Do every rename of a commit that has not happened yet, then clean up (idempotent)."""
+    """Do every rename of a decided commit not done yet, then clean up (idempotent)."""
     for item in items:
         tmp, final, old = Path(item["tmp"]), Path(item["final"]), Path(item["old"])
         if not os.path.lexists(tmp):
@@ -211,16 +254,38 @@ def _roll_forward(items: list[dict[str, str]]) -> None:
     for item in items:
         _remove(Path(item["old"]))
     step("removed old copies")
+    _remove_journals(items)
+    step("removed journals")
+
+
+def _roll_back(items: list[dict[str, str]]) -> None:
+    """Undo a commit that was not decided: no final path was touched yet."""
+    for item in items:
+        _remove(Path(item["tmp"]))
+        _remove(Path(item["old"]))
+    _remove_journals(items)
+
+
+def _remove_journals(items: list[dict[str, str]]) -> None:
     for item in items:
         _journal_path(Path(item["final"])).unlink(missing_ok=True)
-    step("removed journals")
 
 
 @dataclass
 class _Item:
+    """One output of a transaction: where it is staged, where it goes, where an old copy waits."""
+
     final: Path
     tmp: Path
     kind: str  # "dir" or "file"
+
+    @property
+    def old(self) -> Path:
+        random_part = self.tmp.name[len(_hidden(self.final, "stage")) : -len(".tmp")]
+        return self.final.parent / f"{_hidden(self.final, 'old')}{random_part}.tmp"
+
+    def plan(self) -> dict[str, str]:
+        return {"kind": self.kind, "final": str(self.final), "tmp": str(self.tmp), "old": str(self.old)}
 
 
 @dataclass
@@ -229,36 +294,45 @@ class Transaction:
 
     Parameters
     ----------
-    family : the family writing (its marker goes into every staged directory).
-    overwrite : replace outputs synthbank did not write (``--overwrite``).
-    manifest : the manifest path of this run, used to recognise older outputs.
+    family : str or None
+        The family writing; its marker goes into every staged directory.
+    overwrite : bool
+        Replace outputs synthbank did not write (``--overwrite``).
+    manifest : Path or None
+        This run's manifest: it recognises older outputs, and outside the outputs it is
+        locked as soon as the first output is staged.
     """
 
     family: str | None
     overwrite: bool = False
     manifest: Path | None = None
     items: list[_Item] = field(default_factory=list)
-    locks: list[guard.OutputLock] = field(default_factory=list)
+    locks: dict[Path, guard.OutputLock] = field(default_factory=dict)
+    #: A journal was written: from then on the run's outputs are never removed.
+    decided: bool = False
 
     def staged(self, path: str | Path) -> Path | None:
         """Where ``path`` (a final path, or one inside a staged directory) is being written."""
         path = _abs(path)
         for item in self.items:
-            if item.kind != "dir":
+            if item.kind == "file":
+                if path == item.final:
+                    return item.tmp
                 continue
-            for base, onto in ((item.final, item.tmp), (item.tmp, item.tmp)):
+            for base in (item.final, item.tmp):
                 if path == base or base in path.parents:
-                    return onto / path.relative_to(base)
+                    return item.tmp / path.relative_to(base)
         return None
 
-    def _claim(self, final: Path, check_owner: bool, given: str | Path) -> None:
-        if check_owner:
-            check_output(given, self.family, overwrite=self.overwrite, manifest=self.manifest)
+    def _claim(self, final: Path) -> None:
+        """Lock ``final`` (once) and settle what a killed run left there."""
+        if final in self.locks:
+            return
         _writable_parent(final)
         lock = guard.OutputLock(final)
         lock.acquire()
-        self.locks.append(lock)
-        recover(final)
+        self.locks[final] = lock
+        recover(final, held=self.locks)
 
     def stage_dir(self, final: str | Path) -> Path:
         """An empty staged directory (holding the marker) that becomes ``final`` at commit."""
@@ -267,12 +341,15 @@ class Transaction:
         if inner is not None:  # inside an output staged already: it is committed with it
             inner.mkdir(parents=True, exist_ok=True)
             return inner
-        self._claim(final, check_owner=True, given=given)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+        check_output(given, self.family, overwrite=self.overwrite, manifest=self.manifest)
+        self._claim(final)
+        tmp = Path(tempfile.mkdtemp(prefix=_hidden(final, "stage"), suffix=".tmp", dir=final.parent))
         self.items.append(_Item(final, tmp, "dir"))
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual mode
         if self.family is not None:
             (tmp / guard.MARKER).write_bytes(guard.marker_bytes(self.family))
+        if self.manifest is not None and self.staged(self.manifest) is None:
+            self._claim(self.manifest)  # a second run sharing the manifest stops now, not at the end
         step(f"staged {final.name}")
         return tmp
 
@@ -280,15 +357,14 @@ class Transaction:
         """Write ``data`` so that it appears at ``final`` at commit."""
         final = _abs(final)
         inner = self.staged(final)
-        if inner is not None:
+        if inner is not None and any(item.kind == "dir" for item in self.items if inner.is_relative_to(item.tmp)):
             inner.parent.mkdir(parents=True, exist_ok=True)
             inner.write_bytes(data)
             return
-        is_manifest = self.manifest is not None and final == _abs(self.manifest)
-        if is_manifest and not self.overwrite and os.path.lexists(final) and guard.manifest_family(final) is None:
-            guard.check_owned(final, self.family, False, option="--manifest")
-        self._claim(final, check_owner=False, given=final)  # a manifest was checked above
-        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+        if final == self.manifest:
+            check_manifest(final, self.family, overwrite=self.overwrite)
+        self._claim(final)
+        fd, name = tempfile.mkstemp(prefix=_hidden(final, "stage"), suffix=".tmp", dir=final.parent)
         self.items.append(_Item(final, Path(name), "file"))
         os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as f:
@@ -296,7 +372,11 @@ class Transaction:
         step(f"staged {final.name}")
 
     def commit(self) -> None:
-        """Flush, journal, rename: the outputs switch to the new state together."""
+        """Flush, journal, rename: the outputs switch to the new state together.
+
+        SIGINT and SIGTERM wait until the commit is over: an interrupt between two renames
+        would otherwise leave the outputs half switched until the next run.
+        """
         step("outputs complete")
         for item in self.items:
             if item.kind == "dir":
@@ -304,28 +384,54 @@ class Transaction:
             else:
                 _fsync(item.tmp)
         step("flushed")
-        plan = [
-            {"kind": it.kind, "final": str(it.final), "tmp": str(it.tmp),
-             "old": str(it.final.parent / f".{it.final.name}.old.{it.tmp.name[len(it.final.name) + 2:-4]}.tmp")}
-            for it in self.items
-        ]
+        plan = [item.plan() for item in self.items]
         journal = (json.dumps({"format": JOURNAL_FORMAT, "items": plan}, indent=1) + "\n").encode()
-        for item in self.items:
-            _write_file(_journal_path(item.final), journal)
-            step(f"journal beside {item.final.name}")
-        _roll_forward(plan)
+        with _signals_deferred():
+            for item in self.items:
+                _write_file(_journal_path(item.final), journal, prefix=_hidden(item.final, "commit"))
+                self.decided = True
+                step(f"journal beside {item.final.name}")
+            _roll_forward(plan)
         self.items = []
 
     def abort(self) -> None:
-        """Remove every staged output (final paths were never touched)."""
-        for item in self.items:
-            _remove(item.tmp)
+        """Remove every staged output, unless the commit was decided (then the next run
+        finishes it from the journal: nothing of it may be lost)."""
+        if not self.decided:
+            for item in self.items:
+                _remove(item.tmp)
         self.items = []
 
     def release(self) -> None:
-        for lock in reversed(self.locks):
+        """Drop every lock this transaction holds."""
+        for lock in reversed(self.locks.values()):
             lock.release()
-        self.locks = []
+        self.locks = {}
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends, then act on the first one.
+
+    Done with Python-level handlers, not a thread signal mask: CPython runs every handler
+    in the main thread, whichever thread the kernel delivered the signal to.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            handler = previous[signal.Signals(pending[0])]
+            if callable(handler):
+                handler(pending[0], None)  # Ctrl-C's KeyboardInterrupt, or our Terminated
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
 
 
 def current() -> Transaction | None:
@@ -335,13 +441,14 @@ def current() -> Transaction | None:
 
 @contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit while writing, so staged outputs and workers are cleaned up."""
+    """Turn SIGTERM into :class:`~synthbank.errors.Terminated` while writing, so staged
+    outputs and workers are cleaned up as after Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def _exit(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+        raise Terminated()
 
     previous = signal.signal(signal.SIGTERM, _exit)
     try:
@@ -383,9 +490,10 @@ def staged_dir(final: str | Path, family: str | None = None) -> Iterator[Path]:
         yield tx.stage_dir(final)
 
 
-def _write_file(final: Path, data: bytes) -> None:
+def _write_file(final: Path, data: bytes, prefix: str | None = None) -> None:
+    """Write a flushed temporary sibling (named ``prefix``...) and rename it onto ``final``."""
     parent = _writable_parent(final)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix or f".{final.name}.", suffix=".tmp", dir=parent)
     try:
         os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as f:
@@ -411,4 +519,5 @@ def write_file_atomic(final: str | Path, data: bytes) -> None:
 def is_disk_full(exc: BaseException) -> bool:
     """True for an error that means the file system is full (also h5py's wrapped errors)."""
     text = str(exc)
-    return getattr(exc, "errno", None) in (28, 122) or "No space left on device" in text or "errno = 28" in text
+    full = (errno.ENOSPC, errno.EDQUOT)
+    return getattr(exc, "errno", None) in full or "No space left on device" in text or f"errno = {errno.ENOSPC}" in text

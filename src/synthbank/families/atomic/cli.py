@@ -67,7 +67,7 @@ def generate_atomic(
     from synthbank import manifest as manifest_mod
     from synthbank.families.atomic import VERSION
     from synthbank.families.atomic.build import build, estimate
-    from synthbank.io.staging import check_output, transaction
+    from synthbank.io.staging import check_manifest, check_output, transaction
     from synthbank.parallel import check_workers
 
     n_workers = workers_option(workers)
@@ -78,7 +78,7 @@ def generate_atomic(
     out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-v1"
     manifest_path = manifest or out / "manifest.json"
     check_output(out, "atomic", overwrite=overwrite, manifest=manifest_path)
-    check_output(manifest_path, "atomic", overwrite=overwrite, option="--manifest")
+    check_manifest(manifest_path, "atomic", overwrite=overwrite)
     plan = estimate(cfg.num_images)
     info("\nDataset Generation Plan:")
     info(f"  Images: {plan['num_images']:,}")

@@ -70,7 +70,7 @@ def generate_chromatic(
     """Generate chromatic tensors, masks, spectral pairs, PNG previews and the manifest."""
     from synthbank.families.chromatic.build import build, estimate, write_manifest
     from synthbank.families.chromatic.layout import PREVIEW_DIR
-    from synthbank.io.staging import check_output, transaction
+    from synthbank.io.staging import check_manifest, check_output, transaction
     from synthbank.parallel import check_workers
 
     n_workers = workers_option(workers)
@@ -81,8 +81,9 @@ def generate_chromatic(
     out = output_dir or Path("datasets") / f"{_dt.date.today().isoformat()}-chromatic"
     previews = preview_dir or out / PREVIEW_DIR
     manifest_path = manifest or out / "manifest.json"
-    for path, option in ((out, "--output-dir"), (previews, "--preview-dir"), (manifest_path, "--manifest")):
+    for path, option in ((out, "--output-dir"), (previews, "--preview-dir")):
         check_output(path, "chromatic", overwrite=overwrite, manifest=manifest_path, option=option)
+    check_manifest(manifest_path, "chromatic", overwrite=overwrite)
     plan = estimate(cfg, n_workers)
     info(f"chromatic: {cfg.num_samples:,} samples, about {plan['disk_bytes']:,} bytes on disk, "
          f"{plan['memory_bytes']:,} bytes of memory, into {out}")

@@ -40,7 +40,7 @@ def generate_public(
     from synthbank.families.public.build import GENERATOR, PublicConfig, build
     from synthbank.cliutil import check_disk
     from synthbank.families.public.build import estimate_bytes
-    from synthbank.io.staging import check_output, transaction
+    from synthbank.io.staging import check_manifest, check_output, transaction
 
     p = params_mod.load(params_file)
     cfg = PublicConfig.from_params(p.family("public"))
@@ -48,7 +48,7 @@ def generate_public(
     if not sources.is_dir():
         raise UsageError(f"--sources={str(sources)!r} is not a directory: allowed the sources/public folder of the repository")
     check_output(output_dir, "public", overwrite=overwrite, manifest=manifest_path)
-    check_output(manifest_path, "public", overwrite=overwrite, option="--manifest")
+    check_manifest(manifest_path, "public", overwrite=overwrite)
     check_disk(output_dir, estimate_bytes(cfg, sources))
     with transaction("public", overwrite=overwrite, manifest=manifest_path):
         written = build(cfg, sources, licenses, output_dir)

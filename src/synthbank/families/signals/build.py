@@ -50,7 +50,7 @@ def block_channels(spec: SignalSpec, workers: int = 1, memory_budget: int = DEFA
 
 
 def root_attrs(spec: SignalSpec, release_date: str) -> dict[str, Any]:
-    """Root attributes of the HDF5 file (DESIGN.md: every file describes itself)."""
+    """Root attributes of the HDF5 file (every file describes itself)."""
     return {
         "family": FAMILY,
         "family_version": VERSION,
