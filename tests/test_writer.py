@@ -113,6 +113,19 @@ def test_a_users_directory_is_never_replaced(workdir):
     tally.record("writer: outputs synthbank did not write", len(cases), refused, "refused: one line, exit 2, untouched")
 
 
+def test_a_users_file_is_never_replaced_by_a_catalog_or_manifest(workdir):
+    (workdir / "notes.txt").write_text("mine")
+    for option in ("--catalog", "--manifest"):
+        args = {"--catalog": "data/catalogs/catalog.json", "--manifest": "manifests/energy.json", option: "notes.txt"}
+        proc = subprocess.run([SYNTHBANK, "energy", "catalog", *(x for kv in args.items() for x in kv)], cwd=workdir,
+                              env=_env(), capture_output=True, text=True, timeout=120)
+        lines = _error_lines(proc)
+        assert proc.returncode == 2 and len(lines) == 1 and f"{option}='notes.txt'" in lines[0], proc.stderr
+    assert (workdir / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in workdir.iterdir()) == ["notes.txt", "params.yaml"]
+    tally.record("writer: outputs synthbank did not write", 2, 2, "refused: one line, exit 2, untouched")
+
+
 @pytest.mark.parametrize("target", ["", ".", "..", "~", "REPO", "REPO/data", "/"])
 def test_dangerous_output_directories_are_refused_even_with_overwrite(workdir, target):
     repo = workdir / "repo"

@@ -404,29 +404,22 @@ def expected_from(p: Params) -> dict[str, dict[str, Any]]:
     }
 
 
-def add_files(
-    record: dict[str, Any], paths: Sequence[Path], *, root: Path, exclude: Sequence[str] = (),
-    contents: Mapping[Path, bytes] | None = None,
-) -> dict[str, Any]:
+def add_files(record: dict[str, Any], paths: Sequence[Path], *, root: Path, exclude: Sequence[str] = ()) -> dict[str, Any]:
     """Add ``paths`` (files, or directories: every file below them) to the outputs and
     entries of ``record`` (a manifest from :func:`build`), leaving out files that match
-    ``exclude`` (recorded as the manifest's ``exclude`` rules). Files are read on disk,
-    except those in ``contents`` (path as given -> the bytes written in the open
-    transaction, not on disk yet). Returns ``record``."""
+    ``exclude`` (recorded as the manifest's ``exclude`` rules). A file written in the open
+    transaction is read where it is staged (it is not at its path yet). Returns ``record``."""
     if exclude:
         record["exclude"] = sorted({*record.get("exclude", []), *exclude})
-    contents = contents or {}
+    tx = staging.current()
     files: list[Path] = []
-    given: dict[str, checksums.FileDigest] = {}
     for path in paths:
         record["outputs"].append(relative_posix(path, root))
-        if path in contents:
-            digest = checksums.StreamDigest()
-            digest.update(contents[path])
-            given[relative_posix(path, root)] = digest.result()
-            continue
-        files += [p for p in scan(Path(path).absolute()).files if not any(glob_match(relative_posix(p, root), x) for x in exclude)]
-    given.update((relative_posix(p, root), d) for p, d in zip(files, digest_files(files), strict=True))
+        found = {*scan(Path(path).absolute()).files, *(tx.staged_files(path) if tx is not None else ())}
+        found -= tx.own_hidden() if tx is not None else set()
+        files += [p for p in sorted(found) if not any(glob_match(relative_posix(p, root), x) for x in exclude)]
+    on_disk = [(tx.staged(p) if tx is not None else None) or p for p in files]
+    given = {relative_posix(p, root): d for p, d in zip(files, digest_files(on_disk), strict=True)}
     for rel, d in given.items():
         record["entries"].append({"uid": f"{record['family']}:{rel}", "path": rel, "bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256})
     record["entries"].sort(key=lambda e: e["path"])

@@ -54,12 +54,18 @@ def marker_family(directory: Path) -> str | None:
     return None
 
 
-def manifest_family(path: Path) -> str | None:
-    """The family of the synthbank manifest at ``path``, or None if it is not one."""
+def json_family(path: Path, key: str | None = None) -> str | None:
+    """The ``family`` of the synthbank JSON record at ``path`` (one that also has the list
+    ``key``, if given), or None if it is not one."""
     data = _read_json(path)
-    if isinstance(data, dict) and isinstance(data.get("family"), str) and isinstance(data.get("entries"), list):
+    if isinstance(data, dict) and isinstance(data.get("family"), str) and (key is None or isinstance(data.get(key), list)):
         return data["family"]
     return None
+
+
+def manifest_family(path: Path) -> str | None:
+    """The family of the synthbank manifest at ``path``, or None if it is not one."""
+    return json_family(path, "entries")
 
 
 def project_root(start: Path) -> Path | None:

@@ -324,6 +324,15 @@ class Transaction:
                     return item.tmp / path.relative_to(base)
         return None
 
+    def own_hidden(self) -> set[Path]:
+        """This run's staged copies and lock files (hidden siblings, never outputs)."""
+        return {item.tmp for item in self.items} | {lock.path for lock in self.locks.values()}
+
+    def staged_files(self, under: str | Path) -> list[Path]:
+        """Final paths of the files staged at or below ``under`` (not visible there yet)."""
+        under = _abs(under)
+        return [it.final for it in self.items if it.kind == "file" and (it.final == under or under in it.final.parents)]
+
     def _claim(self, final: Path) -> None:
         """Lock ``final`` (once) and settle what a killed run left there."""
         if final in self.locks:

@@ -123,8 +123,10 @@ def validate_atomic(
     """Compute metrics/atomic.json and the validation report; exit 1 on a violated threshold."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.atomic.validate import validate
+    from synthbank.io.staging import transaction
 
     p = params_mod.load(params_file)
-    failures = validate(data_dir, metrics, report_dir, p.family("atomic")["thresholds"])
-    manifest_mod.write_reports(reports_manifest, "atomic", p, [report_dir, metrics])
+    with transaction("atomic", manifest=reports_manifest):  # metrics, reports and their manifest together
+        failures = validate(data_dir, metrics, report_dir, p.family("atomic")["thresholds"])
+        manifest_mod.write_reports(reports_manifest, "atomic", p, [report_dir, metrics])
     finish_validation(failures, f"atomic: all thresholds met; metrics in {metrics}")

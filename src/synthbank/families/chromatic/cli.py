@@ -121,10 +121,12 @@ def validate_chromatic(
     """Compute metrics/chromatic.json and the CSV; exit 1 on a violated threshold."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.chromatic.validate import PROFILE_CSV, validate
+    from synthbank.io.staging import transaction
 
     k = int_option("--reseed-samples", reseed_samples, *params_mod.key_limits("chromatic", "num_samples"))
     n_workers = workers_option(workers)
     p = params_mod.load(params_file)
-    failures = validate(data_dir, manifest, metrics, report_dir, p.family("chromatic")["thresholds"], reseed_samples=k, workers=n_workers)
-    manifest_mod.write_reports(reports_manifest, "chromatic", p, [report_dir / PROFILE_CSV, metrics])
+    with transaction("chromatic", manifest=reports_manifest):  # metrics, reports and their manifest together
+        failures = validate(data_dir, manifest, metrics, report_dir, p.family("chromatic")["thresholds"], reseed_samples=k, workers=n_workers)
+        manifest_mod.write_reports(reports_manifest, "chromatic", p, [report_dir / PROFILE_CSV, metrics])
     finish_validation(failures, f"chromatic: all thresholds met; metrics in {metrics}")

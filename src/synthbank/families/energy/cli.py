@@ -75,10 +75,12 @@ def validate_energy(
     """Compute metrics/energy.json and one montage per domain; exit 1 on a violated threshold."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.energy.validate import validate
+    from synthbank.io.staging import transaction
 
     p, section = _section(params_file)
-    failures = validate(data_dir, list(section["domains"]), metrics, report_dir, section["thresholds"])
-    manifest_mod.write_reports(reports_manifest, "energy", p, [report_dir, metrics])
+    with transaction("energy", manifest=reports_manifest):  # metrics, reports and their manifest together
+        failures = validate(data_dir, list(section["domains"]), metrics, report_dir, section["thresholds"])
+        manifest_mod.write_reports(reports_manifest, "energy", p, [report_dir, metrics])
     finish_validation(failures, f"energy: all thresholds met; metrics in {metrics}")
 
 
@@ -94,19 +96,23 @@ def catalog_energy(
     from synthbank import manifest as manifest_mod
     from synthbank.families.energy import VERSION
     from synthbank.families.energy.catalog import build_catalog, write_catalog
-    from synthbank.io.staging import transaction
+    from synthbank.io import guard
+    from synthbank.io.staging import check_manifest, transaction
 
     p, section = _section(params_file)
+    if catalog.exists() and guard.json_family(catalog, "files") != "energy":
+        raise UsageError(f"--catalog={str(catalog)!r} exists and is not an energy catalog synthbank wrote: allowed a new path or a previous catalog")
+    check_manifest(manifest, "energy")
     domains = sorted(section["domains"])
     record = build_catalog(Path("."), data_dir, domains, p.seed, p.release_date)
     with transaction("energy", manifest=manifest):  # the catalog and the manifest appear together
-        written = write_catalog(record, catalog)
+        write_catalog(record, catalog)
         m = manifest_mod.build(
             family="energy", generator="synthbank.families.energy", generator_version=VERSION, seed=p.seed,
             params=p.generation_params("energy"), release_date=p.release_date, root=Path("."),
             manifest_path=manifest, outputs=[data_dir / d for d in domains],
         )
-        manifest_mod.add_files(m, [catalog], root=Path("."), contents={catalog: written})  # staged, not on disk yet
+        manifest_mod.add_files(m, [catalog], root=Path("."))  # read where the transaction staged it
         manifest_mod.write(m, manifest)
     info(f"energy: catalogued {record['stats']['total_maps']} maps in {record['stats']['total_files']} files; manifest {manifest}")
 

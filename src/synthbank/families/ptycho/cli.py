@@ -182,7 +182,7 @@ def finalize_cmd(
     p, section = _section(params_file)
     with transaction("ptycho", manifest=manifest):  # the metrics and the manifest appear together
         met = _finalize(p, section, root, metrics, manifest, Path("."))
-    manifest_mod.write_reports(reports_manifest, "ptycho", p, [metrics])
+        manifest_mod.write_reports(reports_manifest, "ptycho", p, [metrics])
     if not met:
         raise _failed(metrics)
     info(f"ptycho: metrics of {len(section['doses'])} doses in {metrics}; manifest {manifest}")

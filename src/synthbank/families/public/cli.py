@@ -73,10 +73,12 @@ def validate_public(
     """Verify checksums, licences, pixels and no PHI; write metrics/public.json; exit 1 on failure."""
     from synthbank import manifest as manifest_mod
     from synthbank.families.public.validate import validate
+    from synthbank.io.staging import transaction
 
     p = params_mod.load(params_file)
-    failures = validate(data_dir, manifest, metrics, p.family("public")["thresholds"])
-    manifest_mod.write_reports(reports_manifest, "public", p, [metrics])
+    with transaction("public", manifest=reports_manifest):  # metrics and their manifest together
+        failures = validate(data_dir, manifest, metrics, p.family("public")["thresholds"])
+        manifest_mod.write_reports(reports_manifest, "public", p, [metrics])
     finish_validation(failures, f"public: all checks passed; metrics in {metrics}")
 
 

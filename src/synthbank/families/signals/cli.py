@@ -128,7 +128,7 @@ def finalize(
     specs = all_specs(p.family("signals"), p.seed, p.source)
     with transaction("signals", manifest=manifest):  # the manifest and metrics appear together
         merged = collect(specs, p.generation_params("signals"), p.seed, p.release_date, data_root, report_root, manifest, metrics)
-    manifest_mod.write_reports(reports_manifest, "signals", p, [*(report_root / name for name in specs), metrics])
+        manifest_mod.write_reports(reports_manifest, "signals", p, [*(report_root / name for name in specs), metrics])
     if not merged["thresholds_met"]:
         bad = [name for name in specs if not merged[name].get("thresholds_met")]
         raise ValidationFailed(f"signals: thresholds violated in {', '.join(bad)}; see {metrics}")
