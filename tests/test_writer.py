@@ -268,7 +268,7 @@ def test_workers_die_with_their_parent(workdir, sig):
     if sig != signal.SIGKILL:  # a catchable signal: one line, staging removed, exit 128 + n
         assert code in (128 + sig, -sig) and "Traceback" not in proc.stderr, proc.stderr
         assert [p.name for p in workdir.iterdir()] == ["params.yaml"]
-    tally.record("writer: workers outliving the parent", len(workers), len(workers), f"gone within 2 s of {sig.name}")
+    tally.record("writer: workers outliving the parent", len(workers), len(workers), "gone within 2 s of the parent's SIGKILL, SIGTERM or SIGINT")
 
 
 # --- 4. concurrent runs --------------------------------------------------------------------

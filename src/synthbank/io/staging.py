@@ -314,14 +314,16 @@ class Transaction:
     def staged(self, path: str | Path) -> Path | None:
         """Where ``path`` (a final path, or one inside a staged directory) is being written."""
         path = _abs(path)
+        staged_file = next((item.tmp for item in self.items if item.kind == "file" and item.final == path), None)
+        return staged_file or self._in_staged_dir(path)
+
+    def _in_staged_dir(self, path: Path) -> Path | None:
+        """``path`` inside the staged directory of an output it lies in, if there is one."""
         for item in self.items:
-            if item.kind == "file":
-                if path == item.final:
-                    return item.tmp
-                continue
-            for base in (item.final, item.tmp):
-                if path == base or base in path.parents:
-                    return item.tmp / path.relative_to(base)
+            if item.kind == "dir":
+                for base in (item.final, item.tmp):
+                    if path == base or base in path.parents:
+                        return item.tmp / path.relative_to(base)
         return None
 
     def own_hidden(self) -> set[Path]:
@@ -346,7 +348,7 @@ class Transaction:
     def stage_dir(self, final: str | Path) -> Path:
         """An empty staged directory (holding the marker) that becomes ``final`` at commit."""
         given, final = final, _abs(final)
-        inner = self.staged(final)
+        inner = self._in_staged_dir(final)
         if inner is not None:  # inside an output staged already: it is committed with it
             inner.mkdir(parents=True, exist_ok=True)
             return inner
@@ -357,7 +359,7 @@ class Transaction:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual mode
         if self.family is not None:
             (tmp / guard.MARKER).write_bytes(guard.marker_bytes(self.family))
-        if self.manifest is not None and self.staged(self.manifest) is None:
+        if self.manifest is not None and self._in_staged_dir(self.manifest) is None:
             self._claim(self.manifest)  # a second run sharing the manifest stops now, not at the end
         step(f"staged {final.name}")
         return tmp
@@ -365,8 +367,8 @@ class Transaction:
     def stage_file(self, final: str | Path, data: bytes) -> None:
         """Write ``data`` so that it appears at ``final`` at commit."""
         final = _abs(final)
-        inner = self.staged(final)
-        if inner is not None and any(item.kind == "dir" for item in self.items if inner.is_relative_to(item.tmp)):
+        inner = self._in_staged_dir(final)
+        if inner is not None:  # committed with the directory it lies in
             inner.parent.mkdir(parents=True, exist_ok=True)
             inner.write_bytes(data)
             return
