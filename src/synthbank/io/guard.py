@@ -104,6 +104,7 @@ def refuse_dangerous(final: Path, option: str = "--output-dir") -> None:
     def covers(protected: Path) -> bool:  # replacing target would replace protected
         return target == protected or target in protected.parents
 
+    roots = _protected_roots(target)
     why = None
     if target == Path(target.anchor):
         why = "the file-system root"
@@ -111,9 +112,9 @@ def refuse_dangerous(final: Path, option: str = "--output-dir") -> None:
         why = "the home directory or one of its parents"
     elif covers(Path.cwd().resolve()):
         why = "the current directory or one of its parents"
-    elif (target / ".git").exists() or (target / ".dvc").is_dir() or any(covers(r) for r in _protected_roots(target)):
+    elif (target / ".git").exists() or (target / ".dvc").is_dir() or any(covers(r) for r in roots):
         why = "a repository or one of its parents"
-    elif any(target == r / "data" for r in _protected_roots(target)):
+    elif any(target == r / "data" for r in roots):
         why = "data/ itself (each family writes below it)"
     if why is not None:
         raise UsageError(f"{option}={str(final)!r} is {why}: allowed a directory of its own, such as data/<family> or datasets/<name>")

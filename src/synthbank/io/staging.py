@@ -118,8 +118,6 @@ def check_writable(final: str | Path) -> None:
     (probed with a temporary directory removed at once: ``os.access`` says yes to root
     even where the kernel says no, as under /proc).
     """
-    if str(final) == "":
-        raise UsageError("an output path is '': allowed a file or directory path")
     ancestor = _abs(final).parent
     while not ancestor.exists():
         ancestor = ancestor.parent
