@@ -53,7 +53,7 @@ ESTIMATE = {f: ("estimate", f) for f in ("atomic", "chromatic", "ptycho")}
 GENERATE = {
     "atomic": ("generate", "atomic", "--output-dir", "out", "--yes"),
     "chromatic": ("generate", "chromatic", "--output-dir", "out", "--yes"),
-    "ptycho": ("generate", "ptycho", "--output-dir", "out"),
+    "ptycho": ("generate", "ptycho", "--dose", "1000", "--output-dir", "out"),
     "public": ("generate", "public", "--output-dir", "out", "--manifest", "out.json"),
     "signals": ("generate", "signals", "--dataset", "sine_64ch", "--output-dir", "out", "--yes"),
     "energy": ("generate", "energy", "--domain", "plasma_physics", "--output-dir", "out"),
@@ -215,8 +215,8 @@ CASES: list[Case] = [
     param("ptycho-amplitude-negative", "ptycho", "ptycho.object.amplitude", [-1.0, 1.0], ">= 0"),
     param("ptycho-phase-nan", "ptycho", "ptycho.object.phase_rad", [NAN, 1.0], "NaN"),
     param("ptycho-correlation-inf", "ptycho", "ptycho.object.correlation_px", INF, "Infinity"),
-    cli("ptycho-dose-0", ["ptycho", "simulate", "--dose", "0"], "--dose", "0"),
-    cli("ptycho-dose-10**13", ["ptycho", "simulate", "--dose", "10000000000000"], "--dose", "1000000000000"),
+    cli("ptycho-dose-0", ["generate", "ptycho", "--dose", "0"], "--dose", "0", "1000, 10000, 100000"),
+    cli("ptycho-dose-10**13", ["ptycho", "patch", "--dose", "10000000000000"], "--dose", "1000000000000"),
     # --- energy -----------------------------------------------------------------------------
     param("energy-vortices-reversed", "energy", "energy.patterns.vortices", [12, 4], "[12, 4]", "low <= high"),
     param("energy-core-reversed", "energy", "energy.patterns.vortex_core", [0.08, 0.02], "low <= high"),

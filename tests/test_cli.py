@@ -241,11 +241,12 @@ def test_not_enough_disk_creates_no_parent_dirs(run, workdir: Path) -> None:
 def test_estimate_prints_json(run, workdir: Path) -> None:
     proc = synthbank(run, workdir, "estimate", "atomic", "--num-images", "1000", check=True)
     est = json.loads(proc.stdout)
-    assert est["bytes"] == 256000
-    assert est["readable"] == "250.00 KB"
+    assert est["memory_bytes"] == 256000  # the source document's estimate: 16 x 16 bytes an image
+    assert est["memory_readable"] == "250.00 KB"
     assert est["bytes_per_image"] == 256
-    assert est["num_images"] == 1000
-    assert est["disk_bytes"] >= 2 * est["bytes"]  # HDF5 and npz both hold the images
+    assert (est["items"], est["unit"]) == (1000, "images")
+    assert est["disk_bytes"] >= 2 * est["memory_bytes"]  # HDF5 and npz both hold the images
+    assert 0 < est["seconds"] < 1
     assert listing(workdir) == {"params.yaml"}
 
 

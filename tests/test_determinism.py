@@ -82,7 +82,8 @@ def test_matrix_runs_every_stage_of_the_pipeline() -> None:
     import yaml
 
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text("utf-8"))["stages"]
-    in_pipeline = {_verbs(" ".join(str((s.get("do") or s)["cmd"]).split())) for s in stages.values()}
+    in_pipeline = {_verbs(" ".join(str((s.get("do") or s)["cmd"]).split())) for name, s in stages.items()
+                   if name != "sources"}  # the code bookkeeping stage writes no data
     p = determinism.small_params(REPO)
     in_matrix = {_verbs("synthbank " + " ".join(c)) for c in determinism.commands(p, 2)}
     assert in_pipeline == in_matrix

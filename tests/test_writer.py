@@ -117,7 +117,7 @@ def test_a_users_file_is_never_replaced_by_a_catalog_or_manifest(workdir):
     (workdir / "notes.txt").write_text("mine")
     for option in ("--catalog", "--manifest"):
         args = {"--catalog": "data/catalogs/catalog.json", "--manifest": "manifests/energy.json", option: "notes.txt"}
-        proc = subprocess.run([SYNTHBANK, "energy", "catalog", *(x for kv in args.items() for x in kv)], cwd=workdir,
+        proc = subprocess.run([SYNTHBANK, "finalize", "energy", *(x for kv in args.items() for x in kv)], cwd=workdir,
                               env=_env(), capture_output=True, text=True, timeout=120)
         lines = _error_lines(proc)
         assert proc.returncode == 2 and len(lines) == 1 and f"{option}='notes.txt'" in lines[0], proc.stderr

@@ -11,7 +11,6 @@ from synthbank.parallel import pin_blas_threads
 
 pin_blas_threads()  # before numpy is imported anywhere
 
-import importlib  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -22,10 +21,9 @@ import typer  # noqa: E402
 from synthbank import params as params_mod  # noqa: E402
 from synthbank.cliutil import ParamsOpt, app, info, int_option  # noqa: E402
 from synthbank.errors import SynthbankError, Terminated, UsageError, ValidationFailed  # noqa: E402
-from synthbank.families import AVAILABLE  # noqa: E402
+from synthbank import commands, registry  # noqa: E402
 
-for _family in AVAILABLE:  # each registers its commands on the shared apps
-    importlib.import_module(f"synthbank.families.{_family}.cli")
+commands.register_all()  # generate|validate|estimate|finalize FAMILY for every registered family
 
 
 @app.command("verify")
@@ -105,11 +103,26 @@ def pull(
         ) from None
 
 
+@app.command("sources")
+def sources(
+    out: Annotated[Path, typer.Option("--out", help="Directory of the lists (the sources stage's output).")] = Path("pipeline/sources"),
+) -> None:
+    """Write pipeline/sources/<verb>_<family>.txt: the source files each family command reads, with sha256 (the DVC `sources` stage).
+
+    Every family stage of dvc.yaml depends on its command's list, so it reruns exactly when code it imports changes.
+    """
+    from synthbank import depgraph
+
+    written = depgraph.write_sources(depgraph.Source(Path(".")), out)
+    info(f"sources: {len(written)} command source lists in {out}")
+
+
 @app.command("families")
 def families() -> None:
     """List the dataset families this version can generate."""
-    for name in AVAILABLE:
-        typer.echo(name)
+    for name in registry.names():
+        family = registry.get(name)
+        typer.echo(f"{name}\t{family.version}\t{family.summary}")
 
 
 def _interrupted(exc: BaseException) -> None:
@@ -132,8 +145,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(2)  # the help text was printed already
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
-        if message.startswith("No such command") and ctx is not None and ctx.info_name in ("generate", "validate", "estimate"):
-            message = f"unknown family {message.split('No such command ')[-1].rstrip('.')}: allowed {', '.join(AVAILABLE)}"
+        if message.startswith("No such command") and ctx is not None and ctx.info_name in ("generate", "validate", "estimate", "finalize"):
+            message = f"unknown family {message.split('No such command ')[-1].rstrip('.')}: allowed {', '.join(registry.names())}"
         info(f"synthbank: error: {message}")
         sys.exit(getattr(exc, "exit_code", 2))
     except SynthbankError as exc:

@@ -30,10 +30,12 @@ app = typer.Typer(
 )
 generate_app = typer.Typer(help="Generate a dataset family (values from params.yaml unless given here).", no_args_is_help=True)
 validate_app = typer.Typer(help="Compute a family's metrics and report; exit 1 if a threshold is violated.", no_args_is_help=True)
-estimate_app = typer.Typer(help="Print the memory and disk a generation would need, and write nothing.", no_args_is_help=True)
+estimate_app = typer.Typer(help="Print the memory, disk and time a generation would need, and write nothing.", no_args_is_help=True)
+finalize_app = typer.Typer(help="Write a family's manifest over every item and its merged metrics.", no_args_is_help=True)
 app.add_typer(generate_app, name="generate")
 app.add_typer(validate_app, name="validate")
 app.add_typer(estimate_app, name="estimate")
+app.add_typer(finalize_app, name="finalize")
 
 #: Ask before writing more than this on an interactive terminal (bytes).
 CONFIRM_ABOVE = 1_000_000_000

@@ -46,9 +46,15 @@ def lock_outs(root: Path) -> list[tuple[str, dict[str, Any]]]:
     return [(stage, out) for stage, s in data["stages"].items() for out in (s or {}).get("outs", [])]
 
 
+#: Outputs that are the pipeline's own bookkeeping, not data: the ``sources`` stage's lists
+#: of the code each stage imports (in git; the test suite checks them, see synthbank.depgraph).
+BOOKKEEPING = ("pipeline/sources",)
+
+
 def dvc_outputs(root: Path) -> dict[str, str]:
-    """Output path (relative POSIX) -> the stage that writes it, from ``root/dvc.lock``."""
-    return {out["path"]: stage for stage, out in lock_outs(root)}
+    """Data output path (relative POSIX) -> the stage that writes it, from ``root/dvc.lock``
+    (the :data:`BOOKKEEPING` outputs aside)."""
+    return {out["path"]: stage for stage, out in lock_outs(root) if out["path"] not in BOOKKEEPING}
 
 
 def default_manifests(root: Path) -> list[Path]:

@@ -147,18 +147,20 @@ def commands(p: Mapping[str, Any], workers: int) -> list[list[str]]:
         cmds.append(["generate", "signals", "--dataset", name, "--output-dir", f"data/signals/{name}", *w, "--yes"])
         cmds.append(["validate", "signals", "--dataset", name, "--data-dir", f"data/signals/{name}",
                      "--report-dir", f"reports/signals/{name}"])
-    cmds.append(["signals", "finalize", "--data-root", "data/signals", "--report-root", "reports/signals",
+    cmds.append(["finalize", "signals", "--data-dir", "data/signals", "--report-dir", "reports/signals",
                  "--manifest", "manifests/signals.json", "--metrics", "metrics/signals.json",
                  "--reports-manifest", "manifests/signals.reports.json"])
     for dose in p["ptycho"]["doses"]:
-        for stage in ("simulate", "canonicalise", "patch", "split", "views", "validate"):
+        cmds.append(["generate", "ptycho", "--dose", str(dose)])
+        for stage in ("canonicalise", "patch", "split", "views"):
             cmds.append(["ptycho", stage, "--dose", str(dose)])
-    cmds.append(["ptycho", "finalize", "--reports-manifest", "manifests/ptycho.reports.json"])
+        cmds.append(["validate", "ptycho", "--dose", str(dose)])
+    cmds.append(["finalize", "ptycho", "--reports-manifest", "manifests/ptycho.reports.json"])
     for domain in sorted(p["energy"]["domains"]):
         cmds.append(["generate", "energy", "--domain", domain, "--output-dir", f"data/energy/{domain}"])
     cmds.append(["validate", "energy", "--data-dir", "data/energy", "--metrics", "metrics/energy.json",
                  "--report-dir", "reports/energy", "--reports-manifest", "manifests/energy.reports.json"])
-    cmds.append(["energy", "catalog", "--data-dir", "data/energy", "--catalog", "data/catalogs/catalog.json",
+    cmds.append(["finalize", "energy", "--data-dir", "data/energy", "--catalog", "data/catalogs/catalog.json",
                  "--manifest", "manifests/energy.json"])
     return cmds
 
@@ -174,7 +176,7 @@ def _cwd(path: Path) -> Iterator[None]:
 
 
 def _family(cmd: list[str]) -> str:
-    return cmd[1] if cmd[0] in ("generate", "validate") else cmd[0]
+    return cmd[1] if cmd[0] in ("generate", "validate", "finalize") else cmd[0]
 
 
 def checksums(root: Path) -> dict[str, str]:

@@ -433,9 +433,12 @@ def write_reports(manifest_path: Path | None, family: str, p: Params, paths: Seq
     ``paths``, after writing them and before exiting on a violated threshold."""
     if manifest_path is None:
         return
+    from synthbank import registry
+
+    package = registry.package(family)
     record = build(
-        family=family, generator=f"synthbank.families.{family}.validate",
-        generator_version=importlib.import_module(f"synthbank.families.{family}").VERSION,
+        family=family, generator=f"{package}.validate",
+        generator_version=importlib.import_module(package).VERSION,
         seed=p.seed, params=reports_params(p.family(family)), release_date=p.release_date, root=root,
         manifest_path=manifest_path, outputs=[],
     )

@@ -32,7 +32,6 @@ import jsonschema
 import yaml
 
 from synthbank.errors import UsageError
-from synthbank.families import AVAILABLE
 
 DEFAULT_PATH = Path("params.yaml")
 #: Integers are stored as int64 in HDF5 attributes and manifests.
@@ -61,15 +60,16 @@ def load_schema(name: str) -> dict[str, Any]:
 def params_schema() -> dict[str, Any]:
     """The params.yaml schema: the core keys plus one section per available family.
 
-    Each family ships ``schemas/params/<family>.schema.json`` beside the core schema, so
-    adding a family never edits a shared file. A family's ``$defs`` join the root ``$defs``
+    Each family ships ``families/<family>/params.schema.json`` in its own folder, so
+    adding a family never edits a shared file (:mod:`synthbank.registry` finds it). A family's ``$defs`` join the root ``$defs``
     (their names start with the family name) and may use the shared ``#/$defs/range`` and
     ``#/$defs/fraction``.
     """
     root = json.loads(json.dumps(load_schema("params.schema.json")))  # a private deep copy
-    folder = resources.files("synthbank.schemas").joinpath("params")
-    for family in AVAILABLE:
-        source = folder.joinpath(f"{family}.schema.json")
+    from synthbank import registry
+
+    for family in registry.names():
+        source = resources.files(registry.package(family)).joinpath("params.schema.json")
         if not source.is_file():
             continue
         section = json.loads(source.read_text("utf-8"))
@@ -254,6 +254,35 @@ def key_limits(*keys: str) -> tuple[Any, Any]:
     for key in keys:
         node = node["items"] if key == "items" else node["properties"][key]
     return node.get("minimum"), node.get("maximum")
+
+
+def check_value(value: Any, *keys: str) -> None:
+    """Check one value against the schema of its params key: the code's single source of bounds.
+
+    Library code that takes a value outside params.yaml (an API call with a config built in
+    Python) checks it here rather than repeating the schema's bounds.
+
+    Parameters
+    ----------
+    value : Any
+        Plain JSON-like data (lists, not tuples).
+    *keys : str
+        Its key path in params.yaml, for example ``("atomic", "lattice")``.
+
+    Raises
+    ------
+    ValueError
+        One line naming the key, the value and what is allowed (the params file's wording).
+    """
+    root = params_schema()
+    node: Mapping[str, Any] = root
+    for key in keys:
+        node = node["properties"][key]
+    validator = Validator({**node, "$defs": root["$defs"]}, format_checker=_FORMATS)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is not None:
+        error.path.extendleft(reversed(keys))  # name the full key, as for params.yaml
+        raise ValueError(describe(error, "")[2:])
 
 
 def _semantic_checks(data: Mapping[str, Any], source: str) -> None:

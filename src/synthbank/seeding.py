@@ -43,6 +43,21 @@ def name_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+def family_stream_id(family: str) -> int:
+    """The family's number in the spawn key: :data:`FAMILY_IDS`, else its ``Family.stream_id``."""
+    if family in FAMILY_IDS:
+        return FAMILY_IDS[family]
+    from synthbank import registry  # a family outside the six (registered through the environment)
+
+    try:
+        stream_id = registry.get(family).stream_id
+    except Exception:  # noqa: BLE001 - an unknown name, whatever the registry's reason
+        stream_id = 0
+    if stream_id <= max(FAMILY_IDS.values()):
+        raise ValueError(f"family={family!r} is unknown: allowed {sorted(FAMILY_IDS)} or a registered family with stream_id > {max(FAMILY_IDS.values())}")
+    return stream_id
+
+
 def seed_sequence(seed: int, family: str, *key: int) -> np.random.SeedSequence:
     """The SeedSequence of one item of one family.
 
@@ -55,14 +70,13 @@ def seed_sequence(seed: int, family: str, *key: int) -> np.random.SeedSequence:
     *key : int
         Non-negative integers naming the item (for example the block index).
     """
-    if family not in FAMILY_IDS:
-        raise ValueError(f"family={family!r} is unknown: allowed {sorted(FAMILY_IDS)}")
+    family_id = family_stream_id(family)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed={seed!r} is invalid: allowed a non-negative integer")
     for k in key:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 0:
             raise ValueError(f"item key {key!r} is invalid: allowed non-negative integers")
-    return np.random.SeedSequence(int(seed), spawn_key=(FAMILY_IDS[family], *map(int, key)))
+    return np.random.SeedSequence(int(seed), spawn_key=(family_id, *map(int, key)))
 
 
 def stream(seed: int, family: str, *key: int) -> np.random.Generator:

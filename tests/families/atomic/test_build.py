@@ -14,7 +14,7 @@ SPLITS = {"train": 0.8, "val": 0.1, "test": 0.1}
 
 
 def _cfg(n, seed=42):
-    return AtomicConfig(seed=seed, num_images=n, splits=SPLITS, lattice=LatticeParams(), release_date="2026-11-22")
+    return AtomicConfig(seed=seed, num_images=n, splits=SPLITS, lattice=LatticeParams.default(), release_date="2026-11-22")
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def site_xy(g, idx: np.ndarray, sites: np.ndarray, size: int) -> tuple[np.ndarra
 
 
 def test_shapes_dtypes_and_truth_ranges():
-    lat = LatticeParams()
+    lat = LatticeParams.default()
     block = generate_block(rng(0), 500, lat)
     assert isinstance(block, AtomicBlock)
     assert block.images.shape == (500, GRID_SIZE, GRID_SIZE) and block.images.dtype == np.uint8
@@ -67,7 +67,7 @@ def test_shapes_dtypes_and_truth_ranges():
 
 
 def test_same_seed_same_bytes_different_seed_differs():
-    lat = LatticeParams()
+    lat = LatticeParams.default()
     a = generate_block(rng(123), 1000, lat)
     b = generate_block(rng(123), 1000, lat)
     c = generate_block(rng(124), 1000, lat)
@@ -83,7 +83,7 @@ def test_draw_count_depends_only_on_n_and_params():
     # generate_block = sample_geometry + one (n, 16, 16) float32 normal array (its tail
     # draws replaced portably), whatever the labels and vacancies turned out to be: the
     # generator ends in the same state.
-    for seed, lat in [(1, LatticeParams()), (2, LatticeParams(vacancy_rate=0.5, noise_std=0.0))]:
+    for seed, lat in [(1, LatticeParams.default()), (2, LatticeParams.default(vacancy_rate=0.5, noise_std=0.0))]:
         used = rng(seed)
         generate_block(used, 300, lat)
         replay = rng(seed)
@@ -93,7 +93,7 @@ def test_draw_count_depends_only_on_n_and_params():
 
 
 def test_cell_shapes_stay_clear_of_higher_symmetry():
-    g = sample_geometry(rng(3), 5000, LatticeParams())
+    g = sample_geometry(rng(3), 5000, LatticeParams.default())
     rho, gam, lab = g.cell_ratio, np.degrees(g.cell_angle_rad), g.labels
     # reduced cell (|e1| <= |e2| <= |e1 - e2|) so the nearest-neighbour distance is a
     assert np.all(rho >= 1) and np.all(2 * rho * np.cos(np.radians(gam)) <= 1 + 1e-12)
@@ -108,7 +108,7 @@ def test_cell_shapes_stay_clear_of_higher_symmetry():
 
 
 def test_zero_images():
-    block = generate_block(rng(0), 0, LatticeParams())
+    block = generate_block(rng(0), 0, LatticeParams.default())
     assert block.images.shape == (0, GRID_SIZE, GRID_SIZE) and block.labels.shape == (0,)
     assert all(v.shape == (0,) for v in block.truth.values())
 
@@ -117,13 +117,13 @@ def test_zero_images():
 
 
 def test_labels_uniform():
-    block = generate_block(rng(11), 20000, LatticeParams())
+    block = generate_block(rng(11), 20000, LatticeParams.default())
     counts = np.bincount(block.labels, minlength=len(LATTICE_NAMES))
     assert stats.chisquare(counts).pvalue > 1e-3
 
 
 def test_orientation_uniform():
-    g = sample_geometry(rng(12), 20000, LatticeParams())
+    g = sample_geometry(rng(12), 20000, LatticeParams.default())
     assert stats.kstest(g.orientation_rad / (2 * np.pi), "uniform").pvalue > 1e-3
     # The translation is uniform over the unit cell too.
     for k in range(2):
@@ -134,7 +134,7 @@ def test_spacing_recovered_from_render():
     # Find the atom columns of a larger noise-free render (local maxima, sub-pixel by a
     # parabola through log(intensity - background): exact for one Gaussian) and take the
     # median nearest-neighbour distance.
-    g = sample_geometry(rng(7), 300, LatticeParams(vacancy_rate=0.0))
+    g = sample_geometry(rng(7), 300, LatticeParams.default(vacancy_rate=0.0))
     size = 40
     img = render_clean(g, size=size, vacancies=False)
     bg, ct = g.background[:, None, None], g.contrast[:, None, None]
@@ -160,7 +160,7 @@ def test_spacing_recovered_from_render():
 
 def test_large_render_matches_standard_window():
     # The lattice stays centred: the middle of a 48 px render is the 16 px render.
-    g = sample_geometry(rng(8), 200, LatticeParams())
+    g = sample_geometry(rng(8), 200, LatticeParams.default())
     small = render_clean(g, vacancies=False)
     big = render_clean(g, size=48, vacancies=False)
     assert np.abs(big[:, 16:32, 16:32] - small).max() < 1e-3
@@ -194,7 +194,7 @@ def direct_render(g, size: int = GRID_SIZE) -> np.ndarray:
 )
 def test_render_matches_direct_gaussian_sum(spacing, width):
     """The recurrence of the portable profiles equals the plain formula to float32 rounding."""
-    g = sample_geometry(rng(7), 1500, LatticeParams(spacing_px=spacing, width_fraction=width))
+    g = sample_geometry(rng(7), 1500, LatticeParams.default(spacing_px=spacing, width_fraction=width))
     err = np.abs(render_clean(g, vacancies=False).astype(np.float64) - direct_render(g))
     assert err.max() < 1e-6, f"max abs error {err.max():.3g} of full scale"
 
@@ -209,7 +209,7 @@ def test_render_matches_direct_gaussian_sum(spacing, width):
     ],
 )
 def test_noise_std_recovered(noise_std, levels):
-    lat = LatticeParams(noise_std=noise_std, **levels)
+    lat = LatticeParams.default(noise_std=noise_std, **levels)
     n = 2000
     block = generate_block(rng(21), n, lat)
     g = sample_geometry(rng(21), n, lat)  # the same draws, minus the noise
@@ -230,16 +230,16 @@ def test_noise_std_recovered(noise_std, levels):
 
 @pytest.mark.parametrize("rate", [0.05, 0.3])
 def test_vacancy_fraction_matches_rate(rate):
-    block = generate_block(rng(31), 4000, LatticeParams(vacancy_rate=rate))
+    block = generate_block(rng(31), 4000, LatticeParams.default(vacancy_rate=rate))
     frac = block.truth["vacancy_fraction"].astype(np.float64)
     se = frac.std() / math.sqrt(frac.size)
     assert abs(frac.mean() - rate) < 5 * se
-    assert generate_block(rng(31), 500, LatticeParams(vacancy_rate=0.0)).truth["vacancy_fraction"].max() == 0
+    assert generate_block(rng(31), 500, LatticeParams.default(vacancy_rate=0.0)).truth["vacancy_fraction"].max() == 0
 
 
 def test_vacancies_remove_intensity():
-    full = sample_geometry(rng(41), 3000, LatticeParams(vacancy_rate=0.0))
-    holes = sample_geometry(rng(41), 3000, LatticeParams(vacancy_rate=0.5))
+    full = sample_geometry(rng(41), 3000, LatticeParams.default(vacancy_rate=0.0))
+    holes = sample_geometry(rng(41), 3000, LatticeParams.default(vacancy_rate=0.5))
     # Only the occupancy threshold differs: the geometry is the same.
     assert np.array_equal(full.spacing_px, holes.spacing_px) and full.occupancy.all()
     bg = full.background[:, None, None]
@@ -275,7 +275,7 @@ def _spectral_features(g, size: int = 32) -> np.ndarray:
 
 
 def test_classes_distinguishable():
-    lat = LatticeParams()
+    lat = LatticeParams.default()
     train, test = sample_geometry(rng(51), 1500, lat), sample_geometry(rng(52), 1000, lat)
     x_train, x_test = _spectral_features(train), _spectral_features(test)
     mu, sd = x_train.mean(axis=0), x_train.std(axis=0) + 1e-12
@@ -291,10 +291,10 @@ def test_classes_distinguishable():
 # --- candidate-site coverage -----------------------------------------------------------
 
 # The candidate set is sized for the smallest spacing and widest columns; these draw only those.
-WORST = LatticeParams(
+WORST = LatticeParams.default(
     spacing_px=(2.0, 2.0), width_fraction=(0.5, 0.5), contrast=(1.0, 1.0), background=(0.0, 0.0), vacancy_rate=0.0
 )
-DEFAULT_WORST = LatticeParams(spacing_px=(3.5, 3.5), width_fraction=(0.24, 0.24), contrast=(1.0, 1.0), vacancy_rate=0.0)
+DEFAULT_WORST = LatticeParams.default(spacing_px=(3.5, 3.5), width_fraction=(0.24, 0.24), contrast=(1.0, 1.0), vacancy_rate=0.0)
 
 
 @pytest.mark.parametrize("lat", [WORST, DEFAULT_WORST], ids=["limits", "defaults"])
@@ -341,12 +341,22 @@ def test_from_mapping_accepts_lists():
         "vacancy_rate": 0.05,
         "noise_std": 0.03,
     }
-    assert LatticeParams.from_mapping(d) == LatticeParams()
-    assert LatticeParams.from_mapping({"noise_std": 0}).noise_std == 0.0
+    assert LatticeParams.from_mapping(d) == LatticeParams.default()
+    assert LatticeParams.default(noise_std=0).noise_std == 0.0
     with pytest.raises(ValueError, match="spacing"):
-        LatticeParams.from_mapping({"spacing": [3, 4]})
+        LatticeParams.from_mapping({**d, "spacing": [3, 4]})
+    with pytest.raises(ValueError, match=r"lattice lacks keys \['noise_std'\]"):
+        LatticeParams.from_mapping({k: v for k, v in d.items() if k != "noise_std"})
     with pytest.raises(ValueError, match="lattice.contrast"):
-        LatticeParams.from_mapping({"contrast": [0.5]})
+        LatticeParams.from_mapping({**d, "contrast": [0.5]})
+
+
+def test_defaults_are_the_schema_defaults_and_round_trip():
+    from synthbank import params as params_mod
+
+    schema = params_mod.params_schema()["properties"]["atomic"]["properties"]["lattice"]["properties"]
+    assert LatticeParams.default().as_mapping() == {k: node["default"] for k, node in schema.items()}
+    assert LatticeParams.from_mapping(LatticeParams.default().as_mapping()) == LatticeParams.default()
 
 
 @pytest.mark.parametrize(
@@ -369,21 +379,22 @@ def test_from_mapping_accepts_lists():
     ],
 )
 def test_bad_parameters_raise(name, value, fragment):
-    lat = LatticeParams(**{name: value})
+    lat = LatticeParams.default(**{name: value})
     with pytest.raises(ValueError) as err:
         generate_block(rng(0), 10, lat)
     message = str(err.value)
-    assert f"lattice.{name}=" in message and fragment in message and "allowed" in message
+    # the schema's wording, as for params.yaml: atomic.lattice.<key>[.<index>]=<value> is invalid: allowed ...
+    assert message.startswith(f"atomic.lattice.{name}") and " is invalid: allowed " in message, message
     assert "\n" not in message
 
 
 @pytest.mark.parametrize("n", [-1, 2.5, True])
 def test_bad_n_raises(n):
     with pytest.raises(ValueError, match=r"n=.*allowed"):
-        generate_block(rng(0), n, LatticeParams())
+        generate_block(rng(0), n, LatticeParams.default())
 
 
 def test_vacancy_rate_message_example():
-    expected = r"^lattice\.vacancy_rate=1\.5 is out of range: allowed 0 <= vacancy_rate < 1$"
+    expected = r"^atomic\.lattice\.vacancy_rate=1\.5 is invalid: allowed < 1$"
     with pytest.raises(ValueError, match=expected):
-        generate_block(rng(0), 1, LatticeParams(vacancy_rate=1.5))
+        generate_block(rng(0), 1, LatticeParams.default(vacancy_rate=1.5))

@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from synthbank import params
-from synthbank.families.chromatic.build import ChromaticConfig, build, write_manifest
+from synthbank import manifest, params
+from synthbank.families.chromatic.build import ChromaticConfig, SampleRecord, build, manifest_entry_fields
 
 MAIN = Path(__file__).resolve().parents[3]
 #: The repository's own section: its thresholds are the stage's pass/fail rules under test.
@@ -41,8 +41,21 @@ def make_dataset(root: Path, cfg: ChromaticConfig, workers: int = 1, shard_block
     """Build ``root/data`` with previews and ``manifest.json`` inside; return (data, manifest)."""
     out = root / "data"
     records = build(cfg, out, workers=workers, shard_blocks=shard_blocks)
-    write_manifest(cfg, records, out, out / "previews", out / "manifest.json")
-    return out, out / "manifest.json"
+    return out, write_manifest(cfg, records, out)
+
+
+def write_manifest(cfg: ChromaticConfig, records: list[SampleRecord], out: Path) -> Path:
+    """``out/manifest.json`` as ``synthbank generate chromatic`` writes it for a standalone dataset."""
+    from synthbank.families.chromatic import FAMILY
+
+    path = out / "manifest.json"
+    record = manifest.build(
+        family="chromatic", generator="synthbank.families.chromatic", generator_version=FAMILY.version, seed=cfg.seed,
+        params=cfg.section, release_date=cfg.release_date, root=out, manifest_path=path, outputs=[out],
+        extra_entry_fields=manifest_entry_fields(cfg, records, out, out / "previews", out),
+    )
+    manifest.write(record, path)
+    return path
 
 
 def rewrite_manifest(out: Path, cfg: ChromaticConfig) -> Path:
@@ -54,12 +67,10 @@ def rewrite_manifest(out: Path, cfg: ChromaticConfig) -> Path:
     """
     import h5py
 
-    from synthbank.families.chromatic.build import SampleRecord
     from synthbank.families.chromatic.layout import chromatic_file, spectral_file
 
     records = []
     for i in range(cfg.num_samples):
         with h5py.File(out / chromatic_file(cfg.seed, i)) as c, h5py.File(out / spectral_file(cfg.seed, i)) as s:
             records.append(SampleRecord(i, str(c.attrs["content_crc64"]), str(s.attrs["content_crc64"])))
-    write_manifest(cfg, records, out, out / "previews", out / "manifest.json")
-    return out / "manifest.json"
+    return write_manifest(cfg, records, out)

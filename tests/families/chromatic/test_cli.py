@@ -32,7 +32,32 @@ def test_generate_validate_verify_the_dvc_layout(run, tmp_path):
     verified = run(["synthbank", "verify", "manifests/chromatic.json"], cwd).stdout
     assert "OK manifests/chromatic.json: 20 files" in verified
     estimate = json.loads(run(["synthbank", "estimate", "chromatic", "--num-samples", "100"], cwd).stdout)
-    assert estimate["num_samples"] == 100 and estimate["bytes_per_sample"] == 64 * 64 * 137 + 64 * 12
+    assert (estimate["items"], estimate["unit"]) == (100, "samples")
+    assert estimate["bytes_per_sample"] == 64 * 64 * 137 + 64 * 12
+
+
+def test_estimate_bounds_what_generate_writes(run, tmp_path):
+    cwd = _project(tmp_path)
+    estimate = json.loads(run(["synthbank", "estimate", "chromatic"], cwd).stdout)
+    assert listing(cwd) == {"params.yaml"}  # estimate writes nothing
+    run(GENERATE, cwd)
+    written = sum(p.stat().st_size for d in ("data/chromatic", "reports/chromatic/previews")
+                  for p in (cwd / d).rglob("*") if p.is_file())
+    assert estimate["items"] == 6 and estimate["disk_bytes"] >= written
+    assert estimate["memory_bytes"] > 0 and estimate["seconds"] > 0
+
+
+def test_help_lists_every_shared_and_own_option(run, tmp_path):
+    shared = {
+        "generate": ("--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--no-progress",
+                     "--yes", "--confirm-above", "--overwrite", "--manifest", "--num-samples", "--preview-dir", "--shard-blocks"),
+        "validate": ("--params", "--data-dir", "--metrics", "--report-dir", "--reports-manifest", "--workers",
+                     "--scheduler", "--progress", "--manifest", "--reseed-samples"),
+        "estimate": ("--params", "--seed", "--num-samples"),
+    }
+    for verb, options in shared.items():
+        out = run(["synthbank", verb, "chromatic", "--help"], tmp_path).stdout
+        assert all(option in out for option in options), (verb, [o for o in options if o not in out])
 
 
 def test_standalone_dataset_keeps_manifest_and_previews_inside(run, tmp_path):

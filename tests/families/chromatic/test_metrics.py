@@ -112,14 +112,32 @@ def test_roundtrip_error_small_for_distinct_kernels_large_for_identical_ones():
     assert m.roundtrip_error(b.chromatic, bad, bridge_kernel(P)) > 1e-3
 
 
-def test_threshold_failures_name_metric_value_and_limit():
-    thresholds = {
-        "roundtrip_error_max": 1e-3, "color_balance_drift_max": 0.02, "fft_energy_balance_db_max": 0.5, "phi_findings_max": 0,
-    }
-    good = {"roundtrip_error": 1e-6, "color_balance_drift": 0.003, "fft_energy_balance_db": 0.01, "phi_findings": 0,
-            "manifest_valid": True, "reseed_stability": True}
-    assert m.threshold_failures(good, thresholds) == []
-    bad = good | {"phi_findings": 2, "manifest_valid": False}
-    lines = m.threshold_failures(bad, thresholds)
-    assert lines == ["phi_findings = 2 is above the allowed 0 (phi_findings_max)", "manifest_valid is False: allowed true"]
-    assert "missing" in m.threshold_failures({k: v for k, v in good.items() if k != "roundtrip_error"}, thresholds)[0]
+THRESHOLDS = {"roundtrip_error_max": 1e-3, "color_balance_drift_max": 0.02, "fft_energy_balance_db_max": 0.5, "phi_findings_max": 0}
+GOOD = {"roundtrip_error": 1e-6, "color_balance_drift": 0.003, "fft_energy_balance_db": 0.01, "phi_findings": 0,
+        "manifest_valid": True, "reseed_stability": True}
+
+
+@pytest.mark.parametrize(("metric", "value", "bound"), [
+    ("roundtrip_error", 0.002, "<= 0.001 (thresholds.roundtrip_error_max)"),
+    ("color_balance_drift", 0.05, "<= 0.02 (thresholds.color_balance_drift_max)"),
+    ("fft_energy_balance_db", 0.7, "<= 0.5 (thresholds.fft_energy_balance_db_max)"),
+    ("phi_findings", 2, "<= 0 (thresholds.phi_findings_max)"),
+    ("manifest_valid", False, "true"),
+    ("reseed_stability", False, "true"),
+])
+def test_each_rule_gives_one_message_naming_metric_value_and_bound(metric, value, bound):
+    from synthbank.families.chromatic import FAMILY
+    from synthbank.thresholds import check
+
+    assert check(GOOD, FAMILY.rules, THRESHOLDS) == []
+    lines = check(GOOD | {metric: value}, FAMILY.rules, THRESHOLDS)
+    shown = str(value).lower() if isinstance(value, bool) else str(value)
+    assert len(lines) == 1 and lines[0].startswith(f"{metric} = {shown}: allowed {bound}"), lines
+
+
+def test_a_missing_metric_violates_its_rule():
+    from synthbank.families.chromatic import FAMILY
+    from synthbank.thresholds import check
+
+    lines = check({k: v for k, v in GOOD.items() if k != "roundtrip_error"}, FAMILY.rules, THRESHOLDS)
+    assert lines == ["roundtrip_error is missing: allowed <= 0.001 (thresholds.roundtrip_error_max); chromatic -> spectral -> chromatic"]

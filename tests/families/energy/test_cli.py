@@ -13,8 +13,8 @@ def test_unknown_domain_is_refused_with_the_allowed_names_and_nothing_written(ru
                 "--output-dir", tmp_path / "out"], tmp_path, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "synthbank: error: --domain='weather' is invalid: allowed one of ['active_matter', 'astrophysics', "
-        "'fluid_dynamics', 'plasma_physics', 'turbulent_radiative_layer']"]
+        "synthbank: error: --domain='weather' is invalid: allowed one of plasma_physics, fluid_dynamics, "
+        "astrophysics, turbulent_radiative_layer, active_matter"]
     assert not (tmp_path / "out").exists()
 
 
@@ -30,3 +30,30 @@ def test_check_command_names_the_hdf5_path_and_exits_1(run, tmp_path, atlas):
     assert proc.returncode == 1
     assert f"{bad}:/dimensions/x@time_varying: missing attribute" in proc.stdout
     assert "synthbank: error: 1 format problem(s)" in proc.stderr
+
+
+def test_generate_help_lists_every_shared_option(run, tmp_path):
+    text = run([SB, "generate", "energy", "--help"], tmp_path).stdout
+    for flag in ("--domain", "--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--no-progress",
+                 "--yes", "--confirm-above", "--overwrite"):
+        assert flag in text, flag
+    assert "--catalog" in run([SB, "finalize", "energy", "--help"], tmp_path).stdout
+
+
+def test_estimate_prints_json_that_bounds_what_generate_writes(run, tmp_path, make_section, raw_params):
+    import json
+
+    import yaml
+
+    data = raw_params()
+    data["energy"] = make_section(shape=[64, 64], n_sequences=1, n_steps=3, scales=[64])
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(data))
+    args = ["--domain", "fluid_dynamics", "--params", params_file]
+    plan = json.loads(run([SB, "estimate", "energy", *args], tmp_path).stdout)
+    assert (plan["items"], plan["unit"], plan["scales"]) == (3, "maps", [64])
+    run([SB, "generate", "energy", *args, "--output-dir", tmp_path / "fd"], tmp_path)
+    written = sum(p.stat().st_size for p in (tmp_path / "fd").iterdir())
+    assert written <= plan["disk_bytes"] and plan["memory_bytes"] > 0
+    every = json.loads(run([SB, "estimate", "energy", "--params", params_file], tmp_path).stdout)
+    assert every["items"] == 3 * len(data["energy"]["domains"]) and every["disk_bytes"] == plan["disk_bytes"] * len(data["energy"]["domains"])

@@ -26,10 +26,10 @@ def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
     shrink(project)
     project.commit("tiny energy params")
 
-    first = project.run("dvc", "repro", "catalog_energy")
+    first = project.run("dvc", "repro", "finalize_energy")
     for d in DOMAINS:
         assert f"Running stage 'generate_energy@{d}'" in first.stdout
-    assert "Running stage 'validate_energy'" in first.stdout and "Running stage 'catalog_energy'" in first.stdout
+    assert "Running stage 'validate_energy'" in first.stdout and "Running stage 'finalize_energy'" in first.stdout
     assert "generate_atomic" not in first.stdout
 
     metrics = json.loads((project.path / "metrics/energy.json").read_text())
@@ -45,11 +45,11 @@ def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
         assert (project.path / "reports/energy" / f"{d}.png").is_file()
 
     lock = (project.path / "dvc.lock").read_bytes()
-    second = project.run("dvc", "repro", "catalog_energy")
+    second = project.run("dvc", "repro", "finalize_energy")
     assert "Running stage" not in second.stdout, second.stdout
     assert (project.path / "dvc.lock").read_bytes() == lock
 
     verify = project.run("synthbank", "verify", "manifests/energy.json")
     assert verify.stdout.startswith("OK manifests/energy.json: 11 files"), verify.stdout  # 5 maps, 5 markers, the catalog
-    dag = project.run("dvc", "dag", "catalog_energy")
+    dag = project.run("dvc", "dag", "finalize_energy")
     assert "validate_energy" in dag.stdout and "generate_energy@plasma_physics" in dag.stdout

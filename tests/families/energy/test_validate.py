@@ -102,7 +102,7 @@ CASES = [
     (noise_ratio, 128, "conservation_error_max.noise"),
     (scaling_ratio, 128, "conservation_error_max.scaling"),
     (step_energy, 128, "conservation_error_max.step_from_maps"),
-    (blur_entropy, 128, "entropy_rise_fraction.blur="),
+    (blur_entropy, 128, "entropy_rise_fraction.blur ="),
     (blur_steps_sharpen, 128, "entropy_rise_fraction.blur_steps"),
     (pyramid, 64, "pyramid_conservation_error_max"),
     (format_problem, 64, "format_problems"),
@@ -115,8 +115,8 @@ def test_each_check_fails_on_data_built_to_violate_it(atlas, tmp_path, edit, sca
     shutil.copytree(atlas, data)
     _edit(data, "plasma_physics", scale, edit)
     failures, metrics = run(data, tmp_path)
-    assert any(f.startswith("plasma_physics.") and metric in f for f in failures), failures
-    assert not any(f.startswith(("astrophysics.", "fluid_dynamics.")) for f in failures)
+    assert any(f.startswith("energy: domains.plasma_physics.") and metric in f for f in failures), failures
+    assert not any(f.startswith(("energy: domains.astrophysics.", "energy: domains.fluid_dynamics.")) for f in failures)
     assert metrics["thresholds_met"] is False
 
 
@@ -142,5 +142,33 @@ def test_every_conserving_kind_is_checked_on_its_own_ratio(atlas, tmp_path):
     _edit(data, "fluid_dynamics", 128, break_all)
     failures, metrics = run(data, tmp_path)
     for kind in ("rotation", "noise", "blur", "translation"):
-        assert f"fluid_dynamics.conservation_error_max.{kind}=0.07 (allowed < 0.05)" in failures, failures
+        assert (f"energy: domains.fluid_dynamics.conservation_error_max.{kind} = 0.07: allowed < 0.05 "
+                "(thresholds.conservation_tolerance)") in failures, failures
     assert metrics["domains"]["fluid_dynamics"]["conservation_error_max"]["scaling"] < 1e-6
+
+
+RULE_CASES = [
+    ("format_problems", 2, "format_problems = 2: allowed 0"),
+    ("negative_cells", 7, "negative_cells = 7: allowed 0"),
+    ("nonfinite_cells", 1, "nonfinite_cells = 1: allowed 0"),
+    ("conservation_error_max", {"blur": 0.05}, "conservation_error_max.blur = 0.05: allowed < 0.05 (thresholds.conservation_tolerance)"),
+    ("pyramid_conservation_error_max", 0.2, "pyramid_conservation_error_max = 0.2: allowed < 0.05 (thresholds.pyramid_tolerance)"),
+    ("entropy_rise_fraction", {"blur": 0.5, "blur_steps": 1.0},
+     "entropy_rise_fraction.blur = 0.5: allowed >= 0.99 (thresholds.blur_entropy_rise_fraction_min)"),
+    ("entropy_rise_fraction", {"blur": 1.0, "blur_steps": 0.9},
+     "entropy_rise_fraction.blur_steps = 0.9: allowed >= 0.96 (thresholds.step_entropy_rise_fraction_min)"),
+]
+
+
+@pytest.mark.parametrize("key, value, words", RULE_CASES, ids=[c[2].split(" ")[0] for c in RULE_CASES])
+def test_each_rule_gives_one_line_naming_metric_value_and_bound(key, value, words):
+    from synthbank import thresholds
+    from synthbank.families.energy import FAMILY
+
+    good = {"format_problems": 0, "negative_cells": 0, "nonfinite_cells": 0, "conservation_error_max": {"blur": 0.0, "noise": 0.01},
+            "pyramid_conservation_error_max": 0.001, "entropy_rise_fraction": {"blur": 1.0, "blur_steps": 1.0}}
+    metrics = {"domains": {"active_matter": good, "plasma_physics": good | {key: value}}, "maps_total": 100}
+    assert thresholds.check({"domains": {"active_matter": good}}, FAMILY.rules, _thresholds(), where="energy: ") == []
+    lines = thresholds.check(metrics, FAMILY.rules, _thresholds(), where="energy: ")
+    assert lines == [f"energy: domains.plasma_physics.{words}" + ("; The Well's HDF5 format" if key == "format_problems" else "")
+                     + ("; blur is doubly stochastic: the entropy cannot fall" if words.startswith("entropy_rise_fraction.blur =") else "")]

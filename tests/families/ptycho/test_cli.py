@@ -1,73 +1,125 @@
-"""The stage commands in subprocesses: same bytes as in-process, clear errors, exit codes."""
+"""The commands in subprocesses: same bytes as in-process, clear errors, exit codes.
+
+``synthbank generate ptycho --dose D`` is the simulate stage, ``synthbank ptycho
+canonicalise|patch|split|views`` the family's own stages, ``synthbank validate ptycho``
+and ``synthbank finalize ptycho`` the last ones; ``synthbank ptycho sweep`` runs them all
+in one process.
+"""
 
 import json
+import shutil
 
 import pytest
 from conftest import VENV_BIN, tree_bytes
 from families.ptycho.helpers import TINY_DOSES, tiny_section, write_params
 
-STAGES = ("simulate", "canonicalise", "patch", "split", "views", "validate")
+OWN_STAGES = ("canonicalise", "patch", "split", "views")
+SYNTHBANK = VENV_BIN / "synthbank"
 
 
-def _stage(run, tmp_path, params, stage, dose, root, check=True):
-    cmd = [VENV_BIN / "synthbank", "ptycho", stage, "--dose", str(dose), "--root", root]
-    if stage != "canonicalise" and stage != "split":
-        cmd += ["--params", params]
-    return run(cmd, tmp_path, check=check)
+def _dose(run, tmp_path, params, dose, root, check=True):
+    """Every stage of one dose, as dvc.yaml runs them (paths under ``root``)."""
+    d = root / f"dose_{dose}"
+    procs = [run([SYNTHBANK, "generate", "ptycho", "--dose", str(dose), "--output-dir", d / "simulate", "--params", params],
+                 tmp_path, check=check)]
+    for stage in OWN_STAGES:
+        extra = [] if stage in ("canonicalise", "split") else ["--params", params]
+        procs.append(run([SYNTHBANK, "ptycho", stage, "--dose", str(dose), "--root", root, *extra], tmp_path, check=check))
+    procs.append(run([SYNTHBANK, "validate", "ptycho", "--dose", str(dose), "--data-dir", d,
+                      "--metrics", d / "validate" / "metrics.json", "--params", params], tmp_path, check=check))
+    return procs
 
 
 def test_stage_commands_write_the_same_bytes_as_the_in_process_chain(run, tmp_path, tiny_root):
     params = write_params(tmp_path / "params.yaml", tiny_section())
     root = tmp_path / "data" / "ptycho"
-    dose = TINY_DOSES[0]
-    for stage in STAGES:
-        _stage(run, tmp_path, params, stage, dose, root)
-    assert tree_bytes(root / f"dose_{dose}") == tree_bytes(tiny_root / f"dose_{dose}")
-    _ = [_stage(run, tmp_path, params, s, TINY_DOSES[1], root) for s in STAGES]
-    run([VENV_BIN / "synthbank", "ptycho", "finalize", "--root", root, "--params", params,
+    _dose(run, tmp_path, params, TINY_DOSES[0], root)
+    assert tree_bytes(root / f"dose_{TINY_DOSES[0]}") == tree_bytes(tiny_root / f"dose_{TINY_DOSES[0]}")
+    _dose(run, tmp_path, params, TINY_DOSES[1], root)
+    run([SYNTHBANK, "finalize", "ptycho", "--data-dir", root, "--params", params,
          "--metrics", "metrics/ptycho.json", "--manifest", "manifests/ptycho.json"], tmp_path)
     metrics = json.loads((tmp_path / "metrics" / "ptycho.json").read_text())
     assert sorted(metrics) == ["dose_1000", "dose_100000", "thresholds_met"] and metrics["thresholds_met"] is True
-    verify = run([VENV_BIN / "synthbank", "verify", "manifests/ptycho.json", "--params", params], tmp_path)
+    verify = run([SYNTHBANK, "verify", "manifests/ptycho.json", "--params", params], tmp_path)
     assert verify.stdout.startswith("OK manifests/ptycho.json: 32 files"), verify.stdout
+
+
+def test_sweep_writes_every_dose_the_metrics_and_a_manifest_in_one_directory(run, tmp_path, tiny_root):
+    params = write_params(tmp_path / "params.yaml", tiny_section())
+    run([SYNTHBANK, "ptycho", "sweep", "--output-dir", "sweep", "--params", params], tmp_path)
+    out = tmp_path / "sweep"
+    for dose in TINY_DOSES:  # the stage directories inside the staged sweep carry no marker of their own
+        written = {k: v for k, v in tree_bytes(out / f"dose_{dose}").items() if not k.endswith(".synthbank-output.json")}
+        assert written == {k: v for k, v in tree_bytes(tiny_root / f"dose_{dose}").items() if not k.endswith(".synthbank-output.json")}
+    assert json.loads((out / "metrics.json").read_text())["thresholds_met"] is True
+    verify = run([SYNTHBANK, "verify", out / "manifest.json", "--params", params], tmp_path)
+    assert verify.stdout.startswith("OK"), verify.stdout
 
 
 def test_k_below_c_is_a_usage_error_and_writes_nothing(run, tmp_path):
     params = write_params(tmp_path / "params.yaml", tiny_section(patch={"neighbours": 3, "gridsize": 2}))
-    proc = _stage(run, tmp_path, params, "patch", 1000, tmp_path / "data", check=False)
-    assert proc.returncode == 2
-    assert "ptycho.patch.neighbours=3 is invalid: allowed K >= C = gridsize**2 = 4" in proc.stderr
-    assert not (tmp_path / "data").exists()
+    for cmd in (["ptycho", "patch", "--dose", "1000", "--root", tmp_path / "data"],
+                ["generate", "ptycho", "--dose", "1000", "--output-dir", tmp_path / "data"]):
+        proc = run([SYNTHBANK, *cmd, "--params", params], tmp_path, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert "ptycho.patch.neighbours=3 is invalid: allowed K >= C = gridsize**2 = 4" in proc.stderr
+        assert not (tmp_path / "data").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["simulate", "--dose", "0"], "--dose='0' is invalid: allowed an integer from 1 to 1000000000000"),
-    (["simulate", "--dose", "1e3"], "--dose='1e3' is invalid"),
-    (["canonicalise"], "--dose is missing"),
-    (["canonicalise", "--dose", "5", "--axes", "WHN"], "--axes='WHN' is invalid"),
+    (["generate", "ptycho", "--dose", "0"], "--dose='0' is invalid: allowed one of 1000, 10000, 100000"),
+    (["generate", "ptycho", "--dose", "1e3"], "--dose='1e3' is invalid"),
+    (["validate", "ptycho", "--dose", "500"], "--dose='500' is invalid"),
+    (["estimate", "ptycho", "--dose", "x"], "--dose='x' is invalid"),
+    (["ptycho", "patch", "--dose", "0"], "--dose='0' is invalid: allowed an integer from 1 to 1000000000000"),
+    (["ptycho", "canonicalise"], "--dose is missing"),
+    (["ptycho", "canonicalise", "--dose", "5", "--axes", "WHN"], "--axes='WHN' is invalid"),
 ])
 def test_bad_options_exit_2_with_one_line(run, tmp_path, args, message):
-    proc = run([VENV_BIN / "synthbank", "ptycho", *args, "--root", tmp_path / "d"], tmp_path, check=False)
+    write_params(tmp_path / "params.yaml", dict(tiny_section(), doses=[1000, 10000, 100000]))
+    proc = run([SYNTHBANK, *args], tmp_path, check=False)
     assert proc.returncode == 2 and message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["params.yaml"]
 
 
 def test_a_violated_threshold_exits_1_after_writing_metrics(run, tmp_path, tiny_root):
     section = tiny_section()
     section["thresholds"]["view_groups_min"] = 1000
     params = write_params(tmp_path / "params.yaml", section)
-    proc = run([VENV_BIN / "synthbank", "ptycho", "validate", "--dose", "1000", "--root", tiny_root.parent / "copy",
-                "--params", params], tmp_path, check=False)
+    validate = [SYNTHBANK, "validate", "ptycho", "--dose", "1000", "--params", params]
+    proc = run([*validate, "--data-dir", tmp_path / "none", "--metrics", tmp_path / "m" / "metrics.json"], tmp_path, check=False)
     assert proc.returncode == 2 and "does not exist" in proc.stderr  # no data: a usage error
-    import shutil
-
     shutil.copytree(tiny_root, tmp_path / "ptycho")
-    proc = _stage(run, tmp_path, params, "validate", 1000, tmp_path / "ptycho", check=False)
-    assert proc.returncode == 1 and "groups (allowed >= 1000)" in proc.stderr
-    metrics = json.loads((tmp_path / "ptycho" / "dose_1000" / "validate" / "metrics.json").read_text())
+    d = tmp_path / "ptycho" / "dose_1000"
+    proc = run([*validate, "--data-dir", d, "--metrics", d / "validate" / "metrics.json"], tmp_path, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "ptycho: dose_1000: views.dense_test.groups = " in proc.stderr
+    assert ": allowed >= 1000 (thresholds.view_groups_min)" in proc.stderr
+    metrics = json.loads((d / "validate" / "metrics.json").read_text())
     assert metrics["thresholds_met"] is False and metrics["structure_ok"] is True
+    proc = run([SYNTHBANK, "finalize", "ptycho", "--data-dir", tmp_path / "ptycho", "--params", params,
+                "--metrics", "metrics/ptycho.json", "--manifest", "manifests/ptycho.json"], tmp_path, check=False)
+    assert proc.returncode == 1 and "ptycho: dose_1000.thresholds_met = false: allowed true" in proc.stderr, proc.stderr
+    assert json.loads((tmp_path / "metrics" / "ptycho.json").read_text())["thresholds_met"] is False
+    assert (tmp_path / "manifests" / "ptycho.json").is_file()  # written, then exit 1
 
 
-def test_estimate_prints_json(run, tmp_path):
+def test_generate_help_lists_every_shared_option(run, tmp_path):
+    out = run([SYNTHBANK, "generate", "ptycho", "--help"], tmp_path, env={"COLUMNS": "200"}).stdout
+    for flag in ("--dose", "--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--yes",
+                 "--confirm-above", "--overwrite"):
+        assert flag in out, flag
+    assert "--manifest" not in out  # finalize writes the family's manifest
+
+
+def test_estimate_prints_json_that_bounds_what_the_stages_write(run, tmp_path, tiny_root):
     params = write_params(tmp_path / "params.yaml", tiny_section())
-    out = json.loads(run([VENV_BIN / "synthbank", "estimate", "ptycho", "--params", params], tmp_path).stdout)
-    assert out["doses"] == TINY_DOSES and out["patterns_per_dose"] == 196 and out["disk_bytes"] > 0
+    estimate = [SYNTHBANK, "estimate", "ptycho", "--params", params]
+    total = json.loads(run(estimate, tmp_path).stdout)
+    assert total["unit"] == "patterns" and total["items"] == 196 * len(TINY_DOSES)
+    written = sum(p.stat().st_size for p in tiny_root.rglob("*") if p.is_file())
+    assert written <= total["disk_bytes"] < 20 * written and total["memory_bytes"] > 0 and total["seconds"] > 0
+    one = json.loads(run([*estimate, "--dose", "1000"], tmp_path).stdout)
+    assert one["dose"] == 1000 and one["items"] == 196 and 2 * one["disk_bytes"] == total["disk_bytes"]
+    run([SYNTHBANK, "generate", "ptycho", "--dose", "1000", "--output-dir", "sim", "--params", params], tmp_path)
+    assert sum(p.stat().st_size for p in (tmp_path / "sim").rglob("*")) <= one["disk_bytes"]

@@ -19,7 +19,7 @@ def test_dose_sweep_under_dvc(run, tmp_path, tiny_root):
     project.commit("tiny ptycho params")
 
     first = project.run("dvc", "repro", "finalize_ptycho")
-    per_dose = ("simulate", "canonicalise", "patch", "split", "views", "validate")
+    per_dose = ("generate", "canonicalise", "patch", "split", "views", "validate")
     assert _ran(first.stdout) == sorted([f"{s}_ptycho@{d}" for s in per_dose for d in TINY_DOSES] + ["finalize_ptycho"])
     for dose in TINY_DOSES:  # the same bytes as the in-process chain
         written = tree_bytes(project.path / f"data/ptycho/dose_{dose}")

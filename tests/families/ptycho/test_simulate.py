@@ -136,11 +136,13 @@ def test_inconsistent_parameters_are_refused_with_the_key_and_value(section, mes
 
 
 def test_disk_estimate_counts_the_positions_and_bounds_the_bytes(tiny_root):
-    from synthbank.families.ptycho.pipeline import estimate_disk, n_positions
+    from synthbank.families.ptycho.layout import dose_bytes
 
     for scan in ({"pattern": "raster", "step_px": 6, "jitter_px": 1.0, "n_positions": 5},
                  {"pattern": "random", "step_px": 6, "jitter_px": 1.0, "n_positions": 57}):
-        section = tiny_section(scan=scan)
-        assert n_positions(section) == len(design(SimulationConfig.from_params(42, 1000, section))[2])
-    written = sum(p.stat().st_size for p in tiny_root.rglob("*") if p.is_file())
-    assert written <= estimate_disk(tiny_section()) < 20 * written
+        cfg = SimulationConfig.from_params(42, 1000, tiny_section(scan=scan))
+        assert cfg.n_positions == len(design(cfg)[2])
+    cfg = _cfg()
+    for dose in ("dose_1000", "dose_100000"):
+        written = sum(p.stat().st_size for p in (tiny_root / dose).rglob("*") if p.is_file())
+        assert written <= dose_bytes(cfg.n_positions, cfg.probe.size_px, cfg.object.size_px) < 20 * written

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from families.ptycho.helpers import THRESHOLDS
 
-from synthbank.families.ptycho.validate import (
-    aggregate, check_contract, compute, photon_statistics, read_dose, threshold_failures, validate_dose,
-)
+from synthbank import thresholds
+from synthbank.families.ptycho import FAMILY
+from synthbank.families.ptycho.validate import aggregate, check_contract, compute, photon_statistics, read_dose, validate_dose
 
 SPACINGS = {"dense": 12.0, "sparse": 30.0}
 
@@ -19,13 +19,14 @@ def data(tiny_root):
     return read_dose(tiny_root / "dose_1000")
 
 
-def _failures(data, dose=1000, group_size=4, spacings=SPACINGS, thresholds=THRESHOLDS):
+def _failures(data, dose=1000, group_size=4, spacings=SPACINGS, bounds=THRESHOLDS):
     metrics, problems = compute(data, dose, group_size, spacings)
-    return metrics, problems + threshold_failures(metrics, thresholds)
+    return metrics, problems + thresholds.check(metrics, FAMILY.rules, bounds)
 
 
 def test_real_output_passes_and_metrics_are_written(tiny_root, tmp_path):
-    metrics, failures = validate_dose(tiny_root / "dose_100000", tmp_path / "v", 100000, 4, SPACINGS, THRESHOLDS)
+    metrics, failures = validate_dose(tiny_root / "dose_100000", tmp_path / "v" / "metrics.json", 100000, 4, SPACINGS,
+                                      THRESHOLDS)
     assert failures == [] and metrics["thresholds_met"] and metrics["structure_ok"]
     written = json.loads((tmp_path / "v" / "metrics.json").read_text())
     assert written["photons"]["mean_total"] == pytest.approx(metrics["photons"]["mean_total"], abs=1e-6)
@@ -82,8 +83,8 @@ def test_amplitudes_that_are_not_sqrt_counts_fail(data):
 
 def test_wrong_dose_fails_the_mean_count_check(data):
     _, failures = _failures(data, dose=1100)
-    assert any("standard errors from the dose" in f for f in failures)
-    assert any("noise-free totals differ" in f for f in failures)
+    assert any(f.startswith("photons.mean_total_z = ") and "(thresholds.count_z_max)" in f for f in failures)
+    assert any(f.startswith("photons.expected_total_rel_error = ") for f in failures)
 
 
 def test_photon_statistics_reject_non_poisson_noise():
@@ -97,7 +98,7 @@ def test_photon_statistics_reject_non_poisson_noise():
     over = photon_statistics(np.maximum(0, np.rint(lam + rng.normal(0, np.sqrt(2 * lam)))), lam, 1000)
     for stats in (none, over):
         m = {"dose": 1000, "photons": stats, "views": {}}
-        assert any("dispersion index" in f for f in threshold_failures(m, THRESHOLDS)), stats
+        assert any(f.startswith("photons.dispersion_z = ") for f in thresholds.check(m, FAMILY.rules, THRESHOLDS)), stats
     assert none["dispersion_index"] < 0.2 and 1.8 < over["dispersion_index"] < 2.2
 
 
@@ -105,7 +106,7 @@ def test_poisson_noise_on_the_wrong_intensity_fails_dispersion(data):
     d = copy.deepcopy(data)
     lam = d["raw"]["intensity_expected"]
     d["raw"]["intensity_expected"] = np.roll(lam, 1, axis=0)  # noise-free pattern of a neighbouring pixel row
-    assert any("dispersion index" in f for f in _failures(d)[1])
+    assert any(f.startswith("photons.dispersion_z = ") for f in _failures(d)[1])
 
 
 def test_views_closer_than_the_spacing_fail(data):
@@ -116,7 +117,8 @@ def test_views_closer_than_the_spacing_fail(data):
 
 
 def test_empty_views_and_malformed_groups_fail(data):
-    assert any("groups (allowed >= 1000)" in f for f in _failures(data, thresholds=dict(THRESHOLDS, view_groups_min=1000))[1])
+    failures = _failures(data, bounds=dict(THRESHOLDS, view_groups_min=1000))[1]
+    assert any(": allowed >= 1000 (thresholds.view_groups_min)" in f for f in failures)
     assert any("is not (g, C=9)" in f for f in _failures(data, group_size=9)[1])
     d = copy.deepcopy(data)
     d["splits"]["train"]["h5"]["groups"][0, 0] = 10_000
@@ -128,3 +130,24 @@ def test_patterns_missing_from_the_splits_fail(data):
     for key in ("scan_index", "diffraction"):
         d["splits"]["train"]["h5"][key] = d["splits"]["train"]["h5"][key][1:]
     assert any("splits cover" in f for f in _failures(d)[1])
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "message"),
+    [
+        (("photons", "mean_total_z"), -5.5, "photons.mean_total_z = -5.5: allowed |value| <= 5 (thresholds.count_z_max)"),
+        (("photons", "dispersion_z"), 7.25, "photons.dispersion_z = 7.25: allowed |value| <= 5 (thresholds.dispersion_z_max)"),
+        (("photons", "expected_total_rel_error"), 0.001,
+         "photons.expected_total_rel_error = 0.001: allowed <= 1e-05 (thresholds.expected_total_rel_error_max)"),
+        (("views", "sparse_test", "groups"), 0, "views.sparse_test.groups = 0: allowed >= 1 (thresholds.view_groups_min)"),
+    ],
+)
+def test_each_rule_violated_gives_one_message_naming_metric_value_and_bound(data, metric, value, message):
+    metrics, _ = compute(data, 1000, 4, SPACINGS)
+    assert thresholds.check(metrics, FAMILY.rules, THRESHOLDS) == []
+    node = metrics
+    for key in metric[:-1]:
+        node = node[key]
+    node[metric[-1]] = value
+    lines = thresholds.check(metrics, FAMILY.rules, THRESHOLDS)
+    assert len(lines) == 1 and lines[0].startswith(message), lines

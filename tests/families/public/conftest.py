@@ -38,7 +38,7 @@ def write_manifest(root: Path, section: dict) -> Path:
 def build_dataset(root: Path, section: dict) -> tuple[Path, Path]:
     """Build data/public and its manifest below ``root``; return (data dir, manifest)."""
     out = root / "data" / "public"
-    build(PublicConfig.from_params(section), SOURCES, LICENSES, out)
+    build(PublicConfig.from_params(42, "2026-11-22", section), SOURCES, LICENSES, out)
     return out, write_manifest(root, section)
 
 

@@ -19,7 +19,8 @@ from synthbank.families.public.build import SPDX_LICENSE_TAG, PublicConfig, buil
 from synthbank.families.public.convert import decode_rgb, window_to_uint8
 from synthbank.families.public.dicom import read_pixels
 from synthbank.families.public.nifti import read_nifti
-from synthbank.phi import parse_dicom, png_text_chunks
+from synthbank.io.dicom import parse_dicom
+from synthbank.phi.png import png_text_chunks
 
 MAIN = Path(__file__).resolve().parents[3]
 SOURCES = MAIN / "sources" / "public"
@@ -121,7 +122,7 @@ def test_licence_and_provenance_per_demo(built: Path) -> None:
 
 def test_same_bytes_on_rebuild(built: Path, section: dict, tmp_path: Path) -> None:
     out = tmp_path / "again"
-    build(PublicConfig.from_params(section), SOURCES, LICENSES, out)
+    build(PublicConfig.from_params(0, "2026-11-22", section), SOURCES, LICENSES, out)
     first = {p.relative_to(built / "data/public"): p.read_bytes() for p in (built / "data/public").rglob("*") if p.is_file()}
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert first == second
@@ -132,7 +133,7 @@ def test_params_change_the_bytes_they_should(section: dict, tmp_path: Path) -> N
     changed["demos"] = ["xray_chest_demo"]
     changed["xray_chest_demo"]["window_hu"] = [-1000, 1000]
     out = tmp_path / "narrow"
-    build(PublicConfig.from_params(changed), SOURCES, LICENSES, out)
+    build(PublicConfig.from_params(0, "2026-11-22", changed), SOURCES, LICENSES, out)
     assert sorted(p.name for p in out.iterdir()) == [".synthbank-output.json", "xray_chest_demo"]
     img = png(out / "xray_chest_demo/xray_chest_demo_001.png")
     px = read_pixels((SOURCES / "xray_chest_demo/CT_small.dcm").read_bytes())
@@ -140,8 +141,8 @@ def test_params_change_the_bytes_they_should(section: dict, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
-    ("demos", ["brain"], "public.demos"),
-    ("demos", [], "public.demos"),
+    ("demos", ["brain"], "demos"),
+    ("demos", [], "demos"),
     ("window_hu", [300, 100], "window_hu"),
 ])
 def test_bad_params_are_refused(section: dict, key: str, value, message: str) -> None:
@@ -150,8 +151,8 @@ def test_bad_params_are_refused(section: dict, key: str, value, message: str) ->
         bad["xray_chest_demo"]["window_hu"] = value
     else:
         bad[key] = value
-    with pytest.raises(UsageError, match=message):
-        PublicConfig.from_params(bad)
+    with pytest.raises(ValueError, match=message):
+        PublicConfig.from_params(0, "2026-11-22", bad)
 
 
 def test_tampered_source_is_refused_and_nothing_written(section: dict, tmp_path: Path) -> None:
@@ -161,7 +162,7 @@ def test_tampered_source_is_refused_and_nothing_written(section: dict, tmp_path:
     target.write_bytes(target.read_bytes()[:-1] + b"\x00")
     out = tmp_path / "out"
     with pytest.raises(UsageError, match="sha256"):
-        build(PublicConfig.from_params(section), sources, LICENSES, out)
+        build(PublicConfig.from_params(0, "2026-11-22", section), sources, LICENSES, out)
     assert not out.exists()
 
 
@@ -170,7 +171,14 @@ def test_missing_licence_text_is_refused(section: dict, tmp_path: Path) -> None:
     shutil.copytree(LICENSES, licenses)
     (licenses / "MIT.txt").unlink()
     with pytest.raises(UsageError, match="MIT.txt"):
-        build(PublicConfig.from_params(section), SOURCES, licenses, tmp_path / "out")
+        build(PublicConfig.from_params(0, "2026-11-22", section), SOURCES, licenses, tmp_path / "out")
+
+
+def test_source_bytes_are_the_source_folders() -> None:
+    from synthbank.families.public.build import SOURCE_BYTES
+
+    measured = {demo: sum(f.stat().st_size for f in (SOURCES / demo).rglob("*") if f.is_file()) for demo in DEMOS}
+    assert measured == SOURCE_BYTES
 
 
 def test_every_demo_is_built_by_default(section: dict) -> None:

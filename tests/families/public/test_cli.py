@@ -49,6 +49,33 @@ def test_generate_validate_verify(run, workdir: Path) -> None:
     assert sources.returncode == 1 and "PatientName: person_name" in sources.stdout
 
 
+def test_estimate_bounds_what_generate_writes(run, workdir: Path) -> None:
+    proc = synthbank(run, workdir, "estimate", "public")
+    assert proc.returncode == 0, proc.stderr
+    estimate = json.loads(proc.stdout)
+    assert not (workdir / "data").exists()  # estimate writes nothing
+    assert synthbank(run, workdir, "generate", "public").returncode == 0
+    written = sum(p.stat().st_size for p in (workdir / "data/public").rglob("*") if p.is_file())
+    assert (estimate["items"], estimate["unit"]) == (3, "demos") and estimate["disk_bytes"] >= written
+    assert estimate["memory_bytes"] > estimate["source_bytes"] > 0 and estimate["seconds"] > 0
+    missing = synthbank(run, workdir, "generate", "public", "--sources", "nowhere", "--output-dir", "elsewhere")
+    assert missing.returncode == 2 and missing.stderr == (
+        "synthbank: error: --sources='nowhere' is not a directory: allowed the sources/public folder of the repository\n")
+    assert not (workdir / "elsewhere").exists()
+
+
+def test_help_lists_every_shared_and_own_option(run, workdir: Path) -> None:
+    options = {
+        "generate": ("--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--no-progress",
+                     "--yes", "--confirm-above", "--overwrite", "--manifest", "--sources", "--licenses"),
+        "validate": ("--params", "--data-dir", "--metrics", "--report-dir", "--reports-manifest", "--workers", "--manifest"),
+        "estimate": ("--params", "--seed"),
+    }
+    for verb, names in options.items():
+        proc = synthbank(run, workdir, verb, "public", "--help")
+        assert proc.returncode == 0 and all(n in proc.stdout for n in names), (verb, [n for n in names if n not in proc.stdout])
+
+
 def test_bad_param_is_one_line_exit_2_nothing_written(run, workdir: Path) -> None:
     edit_params(workdir, "demos: [mri_brain_demo, retina_example, xray_chest_demo]", "demos: [brain_demo]")
     proc = synthbank(run, workdir, "generate", "public")

@@ -12,12 +12,12 @@ import pytest
 
 from synthbank.families.public.convert import array_sha256
 from synthbank.families.public.dicom import read_pixels
-from synthbank.phi import DicomError
+from synthbank.io.dicom import DicomError
 
 MAIN = Path(__file__).resolve().parents[3]
 CT = MAIN / "sources/public/xray_chest_demo/CT_small.dcm"
 sys.path.insert(0, str(MAIN / "tests"))
-from test_phi import dicom_element, dicom_file
+from phi.helpers import dicom_element, dicom_file
 
 
 def pixel_elements(rows: int, cols: int, allocated: int, stored: int, signed: int, pixels: bytes, **extra: bytes) -> bytes:

@@ -122,7 +122,7 @@ def test_blank_image_threshold(built_copy: Path, section: dict) -> None:
     with Image.open(path) as im:
         std = float(np.asarray(im).std())
     failures, m = run_validation(built_copy, {**section["thresholds"], "image_std_min": std + 1})
-    assert any("xray_chest_demo_001.png: pixel std" in f for f in failures)
+    assert any(f.startswith("images.xray_chest_demo/xray_chest_demo_001.png.std = ") for f in failures), failures
     assert m["thresholds_met"] is False
 
 
@@ -131,6 +131,29 @@ def test_phi_threshold_is_the_limit(built_copy: Path, section: dict, rewrite_man
     rewrite_manifest(built_copy)
     failures, m = run_validation(built_copy, {**section["thresholds"], "phi_findings_max": 5})
     assert m["phi_findings"] >= 1 and failures == []
+
+
+GOOD = {"phi_findings": 0, "checksums_verified": True, "demos_complete": True, "licenses_present": True,
+        "pixels_verified": True, "images": {"a/a_001.png": {"std": 40.0}, "b/b_001.png": {"std": 30.0}}}
+
+
+@pytest.mark.parametrize(("metric", "change", "message"), [
+    ("phi_findings", {"phi_findings": 1}, "phi_findings = 1: allowed <= 0 (thresholds.phi_findings_max)"),
+    ("checksums_verified", {"checksums_verified": False}, "checksums_verified = false: allowed true"),
+    ("demos_complete", {"demos_complete": False}, "demos_complete = false: allowed true"),
+    ("licenses_present", {"licenses_present": False}, "licenses_present = false: allowed true"),
+    ("pixels_verified", {"pixels_verified": False}, "pixels_verified = false: allowed true"),
+    ("image std", {"images": {"a/a_001.png": {"std": 40.0}, "b/b_001.png": {"std": 2.5}}},
+     "images.b/b_001.png.std = 2.5: allowed >= 5 (thresholds.image_std_min)"),
+])
+def test_each_rule_gives_one_message_naming_metric_value_and_bound(metric: str, change: dict, message: str) -> None:
+    from synthbank.families.public import FAMILY
+    from synthbank.thresholds import check
+
+    bounds = {"phi_findings_max": 0, "image_std_min": 5.0}
+    assert check(GOOD, FAMILY.rules, bounds) == []
+    lines = check(GOOD | change, FAMILY.rules, bounds)
+    assert len(lines) == 1 and lines[0].startswith(message), lines
 
 
 def test_missing_data_is_a_usage_error(tmp_path: Path, section: dict) -> None:

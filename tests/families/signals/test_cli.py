@@ -83,11 +83,11 @@ def test_pipeline_commands_read_params_and_refuse_a_channels_mismatch(run, tmp_p
     good = _params(tmp_path, lambda d: None)
     sb(run, tmp_path, "generate", "signals", "--dataset", "tiny", "--params", str(good), "--output-dir", "data/signals/tiny")
     sb(run, tmp_path, "validate", "signals", "--dataset", "tiny", "--params", str(good))
-    sb(run, tmp_path, "signals", "finalize", "--params", str(good))
+    sb(run, tmp_path, "finalize", "signals", "--params", str(good))
     assert json.loads((tmp_path / "metrics" / "signals.json").read_text())["tiny"]["thresholds_met"] is True
     assert "OK" in sb(run, tmp_path, "verify", "manifests/signals.json", "--params", str(good)).stdout
     proc = sb(run, tmp_path, "generate", "signals", "--dataset", "nope", "--params", str(good), check=False)
-    assert proc.returncode == 2 and "--dataset='nope' is not in" in proc.stderr
+    assert proc.returncode == 2 and "--dataset='nope' is invalid: allowed one of tiny" in proc.stderr
     bad = _params(tmp_path, lambda d: d["params"].update(channels=1024))
     proc = sb(run, tmp_path, "generate", "signals", "--dataset", "tiny", "--params", str(bad), "--output-dir", "elsewhere", check=False)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
@@ -102,3 +102,34 @@ def test_validate_exits_1_on_a_violated_threshold(run, tmp_path):
     proc = sb(run, tmp_path, "validate", "signals", "--dataset", "tiny", "--params", str(louder), check=False)
     assert proc.returncode == 1 and "rms_rel_error" in proc.stderr
     assert json.loads((tmp_path / "reports/signals/tiny/metrics.json").read_text())["thresholds_met"] is False
+
+
+SHARED_GENERATE = ("--dataset", "--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--no-progress",
+                   "--yes", "--confirm-above", "--overwrite")
+
+
+def test_generate_help_lists_every_shared_option(run, tmp_path):
+    text = sb(run, tmp_path, "generate", "signals", "--help").stdout
+    assert all(flag in text for flag in SHARED_GENERATE), text
+    assert "--manifest" not in text  # the family manifest is written by finalize
+
+
+def test_estimate_prints_json_that_bounds_what_generate_writes(run, tmp_path):
+    good = _params(tmp_path, lambda d: None)
+    plan = json.loads(sb(run, tmp_path, "estimate", "signals", "--dataset", "tiny", "--params", str(good)).stdout)
+    assert (plan["items"], plan["unit"], plan["samples_per_channel"]) == (4, "channels", 400)
+    assert not (tmp_path / "data").exists()  # estimate writes nothing
+    sb(run, tmp_path, "generate", "signals", "--dataset", "tiny", "--params", str(good))
+    written = sum(p.stat().st_size for p in (tmp_path / "data/signals/tiny").iterdir())
+    assert written <= plan["disk_bytes"] and plan["memory_bytes"] > 0 and plan["seconds"] >= 0
+    every = json.loads(sb(run, tmp_path, "estimate", "signals", "--params", str(good)).stdout)
+    assert every["disk_bytes"] == plan["disk_bytes"]  # one dataset: the sum over every dataset is its own
+
+
+def test_finalize_refuses_one_dataset(run, tmp_path):
+    good = _params(tmp_path, lambda d: None)
+    proc = sb(run, tmp_path, "finalize", "signals", "--dataset", "tiny", "--params", str(good), check=False)
+    # finalize covers every dataset: it has no --dataset option (one line, exit 2, nothing written)
+    assert proc.returncode == 2 and proc.stderr.strip().startswith("synthbank: error: No such option: --dataset")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "manifests").exists() and not (tmp_path / "metrics").exists()

@@ -10,7 +10,7 @@ from families.signals.helpers import spec, write_dataset
 from synthbank import params
 from synthbank.families.signals import layout
 from synthbank.families.signals.generate import channel_block
-from synthbank.families.signals.validate import METRICS_NAME, PSD_NAME, validate
+from synthbank.families.signals.validate import METRICS_NAME, PSD_NAME, validate, violations
 
 # The repository's own thresholds: the stage's pass/fail rules are what is tested.
 THRESHOLDS = params.load(Path(__file__).resolve().parents[3] / "params.yaml").family("signals")["thresholds"]
@@ -25,7 +25,7 @@ CHIRP = dict(name="chirp", version="v2", channels=16, rate=500, signal_type="chi
 def run(tmp_path, s, data=None):
     data = channel_block(s, 0, s.channels) if data is None else data
     write_dataset(tmp_path / "data", s, data)
-    failures = validate(tmp_path / "data", s, tmp_path / "report", THRESHOLDS)
+    failures = validate(tmp_path / "data", s, tmp_path / "report" / METRICS_NAME, tmp_path / "report", THRESHOLDS)
     return failures, json.loads((tmp_path / "report" / METRICS_NAME).read_text())
 
 
@@ -43,7 +43,7 @@ def test_generated_data_passes(tmp_path, kind):
 def _fails(tmp_path, s, data, key):
     failures, m = run(tmp_path, s, data)
     assert m["thresholds_met"] is False
-    assert any(f"{key}=" in f for f in failures), failures
+    assert any(f"signals: {s.name}: {key} = " in f for f in failures), failures
     return m
 
 
@@ -113,6 +113,44 @@ def test_a_float32_copy_that_differs_fails(tmp_path):
     raw = bytearray(path.read_bytes())
     raw[1000] ^= 0x01
     path.write_bytes(bytes(raw))
-    failures = validate(tmp_path / "data", s, tmp_path / "report", THRESHOLDS)
-    assert any("does not hold the samples" in f for f in failures)
+    failures = validate(tmp_path / "data", s, tmp_path / "report" / METRICS_NAME, tmp_path / "report", THRESHOLDS)
+    assert failures == ["signals: sine: float32_matches_hdf5 = false: allowed true; signal.float32 must hold the samples of signal.h5"]
     assert json.loads((tmp_path / "report" / METRICS_NAME).read_text())["float32_matches_hdf5"] is False
+
+
+# Each rule on its own: a metrics mapping violating it gives exactly one line naming the metric,
+# the value and the bound (the rules of one signal type are skipped on the others).
+GOOD = {"channels": 64, "samples": 5000, "nan_rate": 0.0, "rms_rel_error": 0.001, "dc_offset_rel_error": 0.0,
+        "nan_rate_z": 0.0, "float32_matches_hdf5": True, "psd_slope_error": 0.01, "corr_z_max": 2.0, "corr_abs_max": 0.01}
+RULE_CASES = [
+    (PINK, {"rms_rel_error": 0.5}, "rms_rel_error = 0.5: allowed <= 0.02 (thresholds.rms_rel_error_max)"),
+    (PINK, {"dc_offset_rel_error": 0.5}, "dc_offset_rel_error = 0.5: allowed <= 0.02 (thresholds.dc_offset_rel_error_max)"),
+    (PINK, {"nan_rate_z": 9.0}, "nan_rate_z = 9: allowed <= 5 (thresholds.nan_rate_z_max)"),
+    (PINK, {"float32_matches_hdf5": False}, "float32_matches_hdf5 = false: allowed true"),
+    (PINK, {"psd_slope_error": 0.2}, "psd_slope_error = 0.2: allowed <= 0.05 (thresholds.psd_slope_tolerance)"),
+    (PINK, {"psd_slope_error": None}, "psd_slope_error is missing: allowed <= 0.05 (thresholds.psd_slope_tolerance)"),
+    (PINK, {"corr_z_max": 7.0}, "corr_z_max = 7: allowed <= 6 (thresholds.corr_z_max)"),
+    (WHITE, {"spectral_flatness": 0.5}, "spectral_flatness = 0.5: allowed >= 0.9 (thresholds.spectral_flatness_min)"),
+    (SINE, {"peak_freq_error_hz": 0.5}, "peak_freq_error_hz = 0.5: allowed <= 0.05 (thresholds.peak_freq_error_hz_max)"),
+    (CHIRP, {"chirp_if_error_hz": 2.0}, "chirp_if_error_hz = 2: allowed <= 0.5 (thresholds.chirp_if_error_hz_max)"),
+]
+
+
+@pytest.mark.parametrize("kind, change, words", RULE_CASES, ids=[next(iter(c[1])) for c in RULE_CASES])
+def test_each_rule_gives_one_line_naming_metric_value_and_bound(kind, change, words):
+    s = spec(**kind)
+    metrics = {k: v for k, v in (GOOD | change).items() if v is not None}
+    lines = violations(metrics, s, THRESHOLDS)
+    assert len(lines) == 1 and lines[0].startswith(f"signals: {s.name}: {words}"), lines
+    assert violations(GOOD | {"spectral_flatness": 1.0}, s, THRESHOLDS) == []
+
+
+def test_sines_and_chirps_skip_the_noise_rules_and_the_dc_bound_grows_on_small_data():
+    correlated = GOOD | {"corr_z_max": 50.0}
+    del correlated["psd_slope_error"]
+    assert violations(correlated, spec(**SINE), THRESHOLDS) == []
+    # 64 x 5000 finite samples: 5 standard errors are 0.0088, below the threshold 0.02
+    assert violations(GOOD | {"dc_offset_rel_error": 0.019}, spec(**PINK), THRESHOLDS) == []
+    tiny = GOOD | {"channels": 1, "samples": 100, "dc_offset_rel_error": 0.4}  # 5 standard errors: 0.5
+    assert violations(tiny, spec(**PINK), THRESHOLDS) == []
+    assert "allowed <= 0.5" in violations(tiny | {"dc_offset_rel_error": 0.6}, spec(**PINK), THRESHOLDS)[0]

@@ -19,3 +19,38 @@ RELEASE_NOTES = {
     "1.0.0": "First release: five Bravais lattice classes, train/val/test HDF5 and npz, "
     "metadata.json, manifest and validation metrics.",
 }
+
+# The family contract (synthbank.family): what the core needs to run this family.
+from synthbank.family import Family, Option  # noqa: E402
+from synthbank.thresholds import Rule  # noqa: E402
+
+FAMILY = Family(
+    name="atomic",
+    version=VERSION,
+    release_notes=RELEASE_NOTES,
+    summary="16x16 uint8 lattice images in five Bravais classes, train/val/test",
+    config="synthbank.families.atomic.build:AtomicConfig",
+    output="datasets/{today}-v1",  # the source document's dated default; the pipeline passes data/atomic
+    manifest="{output}/manifest.json",
+    stream_id=1,
+    hooks={
+        "estimate": "synthbank.families.atomic.hooks:estimate",
+        "generate": "synthbank.families.atomic.hooks:generate",
+        "validate": "synthbank.families.atomic.hooks:validate",
+    },
+    options={
+        "generate": (
+            Option("--num-images", "Total number of images, a positive integer (default: atomic.num_images in params).",
+                   kind="int", key="num_images", metavar="N"),
+            Option("--shard-blocks", "Blocks (of 5,000 images) per worker task (>= 1). Output bytes do not depend on it.",
+                   kind="int", bounds=(1, 1_000_000), default=1, metavar="K"),
+        ),
+    },
+    rules=(
+        Rule("labels.chi2_p", "min", key="label_chi2_p_min", note="uniform labels"),
+        Rule("duplicate_rate", "max", key="duplicate_rate_max"),
+        Rule("pixels.mean", "range", key="pixel_mean_range"),
+        Rule("pixels.std", "min", key="pixel_std_min"),
+        Rule("baseline.accuracy", "min", key="baseline_accuracy_min", note="chance is 0.2"),
+    ),
+)

@@ -145,7 +145,8 @@ def plan_shards(cfg: AtomicConfig, shard_blocks: int = 1) -> list[Shard]:
 
 
 def estimate(num_images: int, grid_size: int = GRID_SIZE) -> dict[str, Any]:
-    """Seed 001's ``estimate_memory`` plus an upper bound of the bytes on disk.
+    """The atomic source document's ``estimate_memory`` (docs/families/atomic.md) plus an upper
+    bound of the bytes on disk.
 
     Returns
     -------
@@ -169,7 +170,7 @@ def estimate(num_images: int, grid_size: int = GRID_SIZE) -> dict[str, Any]:
 
 
 def readable_bytes(n: int) -> str:
-    """Seed 001's human-readable size: bytes, KB, MB or GB (powers of 1024)."""
+    """The atomic source document's human-readable size: bytes, KB, MB or GB (powers of 1024)."""
     if n < 1024:
         return f"{n} bytes"
     power = 1 if n < 1024**2 else 2 if n < 1024**3 else 3
@@ -177,7 +178,8 @@ def readable_bytes(n: int) -> str:
 
 
 def metadata(cfg: AtomicConfig, sizes: np.ndarray) -> dict[str, Any]:
-    """metadata.json: every field of seed 001 section 6, dated by release.date."""
+    """metadata.json: every field the atomic source document lists (docs/families/atomic.md),
+    dated by release.date."""
     info = {f"{s}_count": int(n) for s, n in zip(SPLIT_NAMES, sizes, strict=True)}
     info["total_count"] = int(sizes.sum())
     mem = estimate(cfg.num_images)

@@ -81,8 +81,6 @@ OBLIQUE_RATIO: tuple[float, float] = (1.2, 1.4)
 #: Angle between a1 and a2 of the oblique cell, degrees; away from 60 and 90.
 OBLIQUE_ANGLE_DEG: tuple[float, float] = (74.0, 82.0)
 
-#: Hard limits on the parameters (checked by :func:`validate_lattice`).
-SPACING_LIMITS_PX: tuple[float, float] = (2.0, 8.0)
 #: Sites farther than this many sigma from every pixel centre are not rendered; each
 #: such site would add < exp(-4^2 / 2) = 3.4e-4 of full scale (0.09 of one uint8 step).
 CUTOFF_SIGMAS: float = 4.0
@@ -116,34 +114,54 @@ class LatticeParams:
         Standard deviation of the additive Gaussian noise, full scale = 1, ``>= 0``.
     """
 
-    spacing_px: tuple[float, float] = (3.5, 6.0)
-    width_fraction: tuple[float, float] = (0.16, 0.24)
-    contrast: tuple[float, float] = (0.5, 1.0)
-    background: tuple[float, float] = (0.0, 0.2)
-    vacancy_rate: float = 0.05
-    noise_std: float = 0.03
+    spacing_px: tuple[float, float]
+    width_fraction: tuple[float, float]
+    contrast: tuple[float, float]
+    background: tuple[float, float]
+    vacancy_rate: float
+    noise_std: float
+
+    @classmethod
+    def default(cls, **changes: Any) -> LatticeParams:
+        """The source document's defaults, read from the ``default`` keywords of the family's
+        params schema (the one place they are written), with ``changes`` applied."""
+        from synthbank import params as params_mod
+
+        schema = params_mod.params_schema()["properties"]["atomic"]["properties"]["lattice"]["properties"]
+        return cls.from_mapping({**{name: node["default"] for name, node in schema.items()}, **changes})
+
+    def as_mapping(self) -> dict[str, Any]:
+        """As in params.yaml: ranges as ``[low, high]`` lists."""
+        return {f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple) else getattr(self, f.name)
+                for f in fields(self)}
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]) -> LatticeParams:
         """Build from a mapping such as the parsed ``atomic.lattice`` of params.yaml.
 
-        Ranges may be given as lists or tuples of two numbers; missing keys take the
-        defaults. Unknown keys or malformed values raise ``ValueError``. Values are not
+        Ranges may be given as lists or tuples of two numbers; every key is required.
+        Unknown or missing keys and malformed values raise ``ValueError``. Values are not
         range-checked here (see :func:`validate_lattice`).
         """
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(d) - set(known))
         if unknown:
             raise ValueError(f"lattice has unknown keys {unknown}: allowed {sorted(known)}")
+        missing = sorted(set(known) - set(d))
+        if missing:
+            raise ValueError(f"lattice lacks keys {missing}: required {sorted(known)}")
         kwargs: dict[str, Any] = {}
         for name, value in d.items():
-            if isinstance(known[name].default, tuple):
+            if name in _RANGES:
                 if not isinstance(value, (list, tuple)) or len(value) != 2:
                     raise ValueError(f"lattice.{name}={value!r} is invalid: allowed a [low, high] pair of numbers")
                 kwargs[name] = (_as_float(name, value[0], value), _as_float(name, value[1], value))
             else:
                 kwargs[name] = _as_float(name, value, value)
         return cls(**kwargs)
+
+
+_RANGES = ("spacing_px", "width_fraction", "contrast", "background")
 
 
 def _as_float(name: str, v: Any, shown: Any) -> float:
@@ -210,39 +228,16 @@ class LatticeGeometry:
 
 
 def validate_lattice(lattice: LatticeParams) -> None:
-    """Raise ``ValueError`` (one line: name, value, what is allowed) for bad parameters."""
+    """Raise ``ValueError`` (one line: key, value, what is allowed) for bad parameters.
+
+    The bounds are the family's params schema's (``atomic.lattice``): a lattice built in
+    Python is checked exactly as params.yaml is.
+    """
     if not isinstance(lattice, LatticeParams):
         raise ValueError(f"lattice={lattice!r} is invalid: allowed a LatticeParams")
-    limits = {
-        "spacing_px": (SPACING_LIMITS_PX[0], SPACING_LIMITS_PX[1], "<="),
-        "width_fraction": (0.0, 0.5, "<"),
-        "contrast": (0.0, 1.0, "<="),
-        "background": (0.0, 1.0, "<="),
-    }
-    for name, (lo_lim, hi_lim, lo_op) in limits.items():
-        value = getattr(lattice, name)
-        if (
-            not isinstance(value, tuple)
-            or len(value) != 2
-            or not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in value)
-        ):
-            raise ValueError(f"lattice.{name}={value!r} is invalid: allowed a (low, high) pair of numbers")
-        lo, hi = value
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
-            raise ValueError(f"lattice.{name}={value!r} is invalid: allowed finite low <= high")
-        lo_ok = lo_lim < lo if lo_op == "<" else lo_lim <= lo
-        if not (lo_ok and hi <= hi_lim):
-            raise ValueError(
-                f"lattice.{name}={value!r} is out of range: allowed {lo_lim} {lo_op} low <= high <= {hi_lim}"
-            )
-    rate = lattice.vacancy_rate
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) or not 0 <= rate < 1:
-        raise ValueError(f"lattice.vacancy_rate={rate!r} is out of range: allowed 0 <= vacancy_rate < 1")
-    std = lattice.noise_std
-    if isinstance(std, bool) or not isinstance(std, (int, float, np.integer, np.floating)) or not (
-        math.isfinite(std) and std >= 0
-    ):
-        raise ValueError(f"lattice.noise_std={std!r} is out of range: allowed finite noise_std >= 0")
+    from synthbank import params as params_mod
+
+    params_mod.check_value(lattice.as_mapping(), "atomic", "lattice")
 
 
 def _validate_n(n: Any) -> int:

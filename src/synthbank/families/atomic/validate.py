@@ -19,7 +19,7 @@ from synthbank import jsonio
 from synthbank.errors import UsageError
 from synthbank.families.atomic.generate import LATTICE_NAMES
 from synthbank.families.atomic.layout import SPLIT_NAMES
-from synthbank.families.atomic.metrics import compute_metrics, threshold_failures
+from synthbank.families.atomic.metrics import compute_metrics, violations
 from synthbank.families.atomic.report import histogram_csv_rows, render_report, sample_indices
 from synthbank.io.png import encode_png
 from synthbank.io.staging import write_file_atomic
@@ -51,7 +51,7 @@ def validate(data_dir: Path, metrics_path: Path, report_dir: Path, thresholds: M
     """Write metrics, report and CSV; return the violated thresholds (empty when all pass)."""
     splits = {s: read_split(data_dir / f"{s}.h5") for s in SPLIT_NAMES}
     metrics = compute_metrics(splits, n_classes=len(LATTICE_NAMES), class_names=LATTICE_NAMES)
-    failures = threshold_failures(metrics, thresholds)
+    failures = violations(metrics, thresholds)
     metrics["thresholds_met"] = not failures
     write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())
 

@@ -19,3 +19,48 @@ RELEASE_NOTES = {
     "paired_with and content CRC-64, validation metrics (roundtrip, colour balance, FFT kernel "
     "energy, manifest, reseed stability, no PHI).",
 }
+
+# The family contract (synthbank.family): what the core needs to run this family.
+from synthbank.family import Family, Option  # noqa: E402
+from synthbank.thresholds import Rule  # noqa: E402
+
+FAMILY = Family(
+    name="chromatic",
+    version=VERSION,
+    release_notes=RELEASE_NOTES,
+    summary="RGB Voronoi-cell tensors, their masks and spectral pairs, one HDF5 file per sample and kind",
+    config="synthbank.families.chromatic.build:ChromaticConfig",
+    output="datasets/{today}-chromatic",  # a standalone dataset; the pipeline passes data/chromatic
+    reported=("{reports}/spectral_profile.csv", "{metrics}"),  # reports/chromatic/previews is generate's
+    manifest="{output}/manifest.json",
+    stream_id=2,
+    hooks={
+        "estimate": "synthbank.families.chromatic.hooks:estimate",
+        "generate": "synthbank.families.chromatic.hooks:generate",
+        "validate": "synthbank.families.chromatic.hooks:validate",
+    },
+    options={
+        "generate": (
+            Option("--num-samples", "Number of samples, a positive integer (default: chromatic.num_samples in params).",
+                   kind="int", key="num_samples", metavar="N"),
+            Option("--preview-dir", "Directory of the PNG previews (default: OUTPUT_DIR/previews).", kind="path"),
+            Option("--shard-blocks", "Blocks (of 4 samples) per worker task (>= 1). Output bytes do not depend on it.",
+                   kind="int", bounds=(1, 1_000_000), default=1, metavar="K"),
+        ),
+        "validate": (
+            Option("--manifest", "The dataset's manifest (default: manifests/chromatic.json).", kind="path",
+                   default="manifests/chromatic.json"),
+            # the bounds of chromatic.num_samples in the params schema: at most every sample
+            Option("--reseed-samples", "Samples regenerated to check reseed stability (>= 1).", kind="int",
+                   bounds=(1, 100_000_000), default=2, metavar="K"),
+        ),
+    },
+    rules=(
+        Rule("roundtrip_error", "max", key="roundtrip_error_max", note="chromatic -> spectral -> chromatic"),
+        Rule("color_balance_drift", "max", key="color_balance_drift_max"),
+        Rule("fft_energy_balance_db", "max", key="fft_energy_balance_db_max"),
+        Rule("phi_findings", "max", key="phi_findings_max"),
+        Rule("manifest_valid", "equals", bound=True),
+        Rule("reseed_stability", "equals", bound=True),
+    ),
+)

@@ -294,7 +294,7 @@ def manifest_entry_fields(
 ) -> dict[str, dict[str, Any]]:
     """Per-file manifest fields (keys: paths relative to ``root``), for ``manifest.build``.
 
-    Sample files get the seed-000 uid ``synthetic_<kind>_<seed>_<index>``, ``paired_with``
+    Sample files get the source document's uid ``synthetic_<kind>_<seed>_<index>``, ``paired_with``
     (chromatic <-> spectral, the partner's path), ``index`` and ``content_crc64``, the
     CRC-64 of the file's canonical array bytes (:func:`synthbank.checksums.crc64_arrays`).
     Previews get ``paired_with`` = the HDF5 file they show.
@@ -321,25 +321,3 @@ def manifest_entry_fields(
                 fields[rel(preview_dir / f"{sample_name(kind, cfg.seed, r.index)}.png")] = {"paired_with": target}
     return fields
 
-
-def write_manifest(
-    cfg: ChromaticConfig, records: Sequence[SampleRecord], output_dir: Path, preview_dir: Path, manifest_path: Path
-) -> dict[str, Any]:
-    """Digest every output file and write the family manifest (see :func:`manifest_entry_fields`).
-
-    Entry paths are relative to ``output_dir`` when the manifest and the previews live
-    inside it (a standalone dataset), else to the current directory (the DVC layout).
-    """
-    from synthbank import manifest as manifest_mod
-
-    out, previews = Path(output_dir), Path(preview_dir)
-    inside = _inside(previews, out) is not None
-    root = out if inside and _inside(Path(manifest_path), out) is not None else Path(".")
-    record = manifest_mod.build(
-        family=FAMILY, generator="synthbank.families.chromatic", generator_version=VERSION,
-        seed=cfg.seed, params=cfg.section, release_date=cfg.release_date,
-        root=root, manifest_path=Path(manifest_path), outputs=[out] if inside else [out, previews],
-        extra_entry_fields=manifest_entry_fields(cfg, records, out, previews, root),
-    )
-    manifest_mod.write(record, Path(manifest_path))
-    return record

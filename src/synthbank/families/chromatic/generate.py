@@ -53,7 +53,8 @@ from synthbank import numerics
 
 CHANNELS: tuple[str, ...] = ("R", "G", "B")
 SAMPLINGS: tuple[str, ...] = ("latin_hypercube", "independent")
-#: The quantum of every stored float (seed 000, section VIII "quantization control").
+#: The quantum of every stored float (the chromatic source document's quantisation rule,
+#: docs/families/chromatic.md).
 QUANTUM = 1e-6
 #: Largest region count: labels are uint8.
 MAX_REGIONS = 256

@@ -16,7 +16,8 @@ CHROMATIC_DIR = "chromatic"
 SPECTRAL_DIR = "spectral"
 #: Default preview directory inside the data directory (the DVC stage puts it elsewhere).
 PREVIEW_DIR = "previews"
-#: Kinds in names ``synthetic_<kind>_<seed>_<index>`` (seed 000, "Output Naming Convention").
+#: Kinds in names ``synthetic_<kind>_<seed>_<index>`` (the chromatic source document's
+#: naming convention, docs/families/chromatic.md).
 KINDS = ("chromatic", "spectral", "mask")
 
 

@@ -1,4 +1,5 @@
-"""Quality metrics of the chromatic family (seed 000, section V). Pure functions, no I/O.
+"""Quality metrics of the chromatic family (those of its source document, docs/families/chromatic.md).
+Pure functions, no I/O.
 
 * :func:`roundtrip_error`: chromatic -> spectral -> chromatic, the way back by least
   squares through the kernel matrix; the largest absolute difference.
@@ -209,36 +210,3 @@ def kernel_energy_db(
     out["max_abs"] = float(np.max(np.abs(db)))
     return out
 
-
-# ---------------------------------------------------------------------------------------
-# Thresholds
-# ---------------------------------------------------------------------------------------
-#: (threshold key, metric key) of every numeric threshold, each an upper bound.
-RULES = (
-    ("roundtrip_error_max", "roundtrip_error"),
-    ("color_balance_drift_max", "color_balance_drift"),
-    ("fft_energy_balance_db_max", "fft_energy_balance_db"),
-    ("phi_findings_max", "phi_findings"),
-)
-#: Boolean metrics that must be true.
-REQUIRED_TRUE = ("manifest_valid", "reseed_stability")
-
-
-def threshold_failures(metrics: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[str]:
-    """One line per violated threshold (empty when all hold).
-
-    A missing or non-finite metric violates its threshold; ``manifest_valid`` and
-    ``reseed_stability`` must be true.
-    """
-    lines = []
-    for key, name in RULES:
-        limit = float(thresholds[key])
-        value = metrics.get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            lines.append(f"{name} is missing or not finite (threshold {key}: allowed <= {limit:g})")
-        elif value > limit:
-            lines.append(f"{name} = {value:.6g} is above the allowed {limit:g} ({key})")
-    for name in REQUIRED_TRUE:
-        if metrics.get(name) is not True:
-            lines.append(f"{name} is {metrics.get(name)!r}: allowed true")
-    return lines

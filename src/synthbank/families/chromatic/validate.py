@@ -24,11 +24,13 @@ import numpy as np
 from synthbank import checksums, jsonio, parallel
 from synthbank import manifest as manifest_mod
 from synthbank.errors import UsageError
+from synthbank.families.chromatic import FAMILY
 from synthbank.families.chromatic import metrics as m
 from synthbank.families.chromatic.build import ChromaticConfig, block_samples, write_sample
 from synthbank.families.chromatic.generate import quantised_kernel
 from synthbank.families.chromatic.layout import BLOCK_SIZE, CHROMATIC_DIR, chromatic_file, sample_name, spectral_file
 from synthbank.io.staging import write_file_atomic
+from synthbank.thresholds import check
 
 PROFILE_CSV = "spectral_profile.csv"
 #: Files per PHI-scan task (small enough that the scan spreads over the workers).
@@ -52,7 +54,8 @@ def manifest_problems(manifest_path: Path, manifest: Mapping[str, Any], cfg: Chr
     """Schema, presence and digests (:func:`synthbank.manifest.verify`), then the sample pairs.
 
     Every sample 0 .. num_samples - 1 must have a chromatic and a spectral entry named by
-    seed 000's convention, each ``paired_with`` the other's path.
+    the chromatic source document's convention (docs/families/chromatic.md), each
+    ``paired_with`` the other's path.
     """
     problems = list(manifest_mod.verify(manifest_path, None).problems)
     if problems:
@@ -322,7 +325,7 @@ def validate(
     metrics["reseed_stability"] = not unstable and bool(indices)
     metrics["reseed_samples_checked"] = len(indices)
     metrics = _finite(metrics)
-    failures = m.threshold_failures(metrics, thresholds)
+    failures = check(metrics, FAMILY.rules, thresholds)
     failures += [f"manifest: {p}" for p in problems[:5]] + [f"reseed: {p}" for p in unstable[:5]]
     failures += [f"data: {e}" for e in unreadable[:5]]
     metrics["thresholds_met"] = not failures

@@ -1,4 +1,4 @@
-"""``energy``: an atlas of physics-style energy density maps (seed 004), with its loader.
+"""``energy``: an atlas of physics-style energy density maps (docs/families/energy.md), with its loader.
 
 Five domains of perturbed sequences of non-negative maps, stored in The Well's HDF5 format
 with multiscale pyramids and gradients; validated for energy conservation and entropy.
@@ -27,3 +27,47 @@ RELEASE_NOTES = {
     "thermal blur, translation and scaling; five domains in The Well's HDF5 format with pyramids "
     "(256/128/64) and gradients; metrics, catalog, manifest and EnergyAtlasLoader.",
 }
+
+# The family contract (synthbank.family): what the core needs to run this family.
+from pathlib import Path  # noqa: E402
+
+from synthbank.family import Family, Option  # noqa: E402
+from synthbank.thresholds import Rule  # noqa: E402
+
+FAMILY = Family(
+    name="energy",
+    version=VERSION,
+    release_notes=RELEASE_NOTES,
+    summary="energy density map sequences in The Well's HDF5 format with pyramids, one output per domain",
+    config="synthbank.families.energy.build:DomainConfig",
+    items="domains",
+    item_flag="--domain",
+    item_verbs=("generate",),
+    output="data/energy/{item}",
+    data="data/energy",  # validate and finalize read every domain's folder below it
+    stream_id=6,
+    cli="synthbank.families.energy.cli",
+    hooks={
+        "estimate": "synthbank.families.energy.hooks:estimate",
+        "generate": "synthbank.families.energy.hooks:generate",
+        "validate": "synthbank.families.energy.hooks:validate",
+        "finalize": "synthbank.families.energy.hooks:finalize",
+    },
+    options={
+        "finalize": (
+            Option("--catalog", "Catalog JSON to write (every map file, sha256, energy statistics); listed in the manifest.",
+                   kind="path", default=Path("data/catalogs/catalog.json")),
+        ),
+    },
+    # metrics/energy.json nests each domain's metrics under "domains".
+    rules=(
+        Rule("domains.*.format_problems", "equals", bound=0, note="The Well's HDF5 format"),
+        Rule("domains.*.negative_cells", "equals", bound=0),
+        Rule("domains.*.nonfinite_cells", "equals", bound=0),
+        Rule("domains.*.conservation_error_max.*", "below", key="conservation_tolerance"),
+        Rule("domains.*.pyramid_conservation_error_max", "below", key="pyramid_tolerance"),
+        Rule("domains.*.entropy_rise_fraction.blur", "min", key="blur_entropy_rise_fraction_min",
+             note="blur is doubly stochastic: the entropy cannot fall"),
+        Rule("domains.*.entropy_rise_fraction.blur_steps", "min", key="step_entropy_rise_fraction_min"),
+    ),
+)

@@ -61,6 +61,13 @@ class DomainConfig:
         )
 
 
+def estimate_bytes(cfg: DomainConfig) -> int:
+    """Upper bound of one domain's files: energy + 2 gradient components, float32, every scale."""
+    aspect = cfg.shape[1] / cfg.shape[0]
+    cells = sum(int(s * s * aspect) for s in cfg.scales)
+    return cfg.n_sequences * cfg.n_steps * cells * 4 * 3 + 1_000_000
+
+
 def file_name(domain: str, scale: int) -> str:
     return f"{domain}_{scale}.h5"
 

@@ -1,4 +1,5 @@
-"""The catalog audit (seed 004's ``audit_data.py``): every map file with its sha256,
+"""The catalog audit (the energy source document's ``audit_data.py``, docs/families/energy.md):
+every map file with its sha256,
 energy statistics per map and per file, and per-domain aggregates; JSON Schema validated.
 
 No time, host or absolute path: paths are relative to the repository root and the date

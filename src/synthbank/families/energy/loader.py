@@ -1,19 +1,25 @@
-"""``EnergyAtlasLoader``: seed 004's loader API over the Well-format files of the atlas.
+"""``EnergyAtlasLoader``: the energy source document's loader API over the Well-format files of the atlas.
 
 Lazy: nothing is read when the loader is made; :meth:`EnergyAtlasLoader.load_map` opens one
 file, reads one chunk (one map) and a few per-step scalars, and closes it. Pyramids and
-gradients are read from the stored scales, never recomputed on read. Maps the user saves go
-to ``user_dir`` (never into the DVC-tracked ``data_dir``).
+gradients are read from the stored scales, never recomputed on read; the gradient magnitude
+|grad E| = hypot(grad_x, grad_y) is offered beside every gradient. Maps the user saves go to
+``user_dir`` (never into the DVC-tracked ``data_dir``). A map's metadata is an
+:class:`EnergyMapMetadata`.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import h5py
 import numpy as np
@@ -33,6 +39,142 @@ def atlas_map_id(sequence: int, step: int) -> str:
     return f"s{sequence:03d}_t{step:02d}"
 
 
+#: Root attribute of the atlas files whose date stamps their maps (params.yaml release.date).
+_RELEASE_DATE = "release_date"
+#: Parameter of each perturbation kind in the per-step scalars (translation: dy, dx).
+_KIND_PARAM = {"rotation": "rotation_angle_deg", "noise": "noise_level", "blur": "blur_length_px", "scaling": "scaling_factor"}
+
+
+@dataclass
+class EnergyMapMetadata(Mapping):
+    """Metadata of one energy map: what :meth:`EnergyAtlasLoader.load_map` returns.
+
+    The fields the energy source document names for a map's metadata (energy
+    mean/variance, entropy, timestamp, perturbations applied) plus where the map is.
+    Also a read-only mapping of field name -> value (``meta["energy"]``, ``dict(meta)``);
+    :meth:`to_dict` gives JSON-ready values.
+
+    Attributes
+    ----------
+    domain : str
+    map_id : str
+        Atlas id ``'sSSS_tTT'`` or the id given to :meth:`EnergyAtlasLoader.save_map`.
+    scale : int or None
+        Map height in cells (the pyramid level read).
+    shape : tuple of int or None
+        (h, w) in cells.
+    sequence, step : int or None
+        Position in the atlas; None for user maps.
+    energy : float or None
+        Total energy of the map, energy units.
+    energy_mean : float or None
+        Mean energy per cell (``energy / (h w)``), energy units.
+    energy_variance : float or None
+        Variance of the energy per cell, energy units squared.
+    entropy : float or None
+        Shannon entropy of the map normalised to sum 1, nats.
+    timestamp : str or None
+        ISO 8601. Atlas maps: the release date (params.yaml ``release.date``), never the
+        wall clock; user maps: the one given when saving, else None.
+    perturbations : dict
+        Kind applied at this step -> its parameter: rotation angle (degrees), noise level
+        (std / mean energy per cell), blur length (cells), scaling factor, translation
+        ``[dy, dx]`` (cells). Empty for a base map.
+    user_metadata : dict
+        Free-form JSON metadata given to :meth:`EnergyAtlasLoader.save_map`.
+    """
+
+    domain: str
+    map_id: str
+    scale: int | None = None
+    shape: tuple[int, int] | None = None
+    sequence: int | None = None
+    step: int | None = None
+    energy: float | None = None
+    energy_mean: float | None = None
+    energy_variance: float | None = None
+    entropy: float | None = None
+    timestamp: str | None = None
+    perturbations: dict[str, Any] = field(default_factory=dict)
+    user_metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("domain", "map_id"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"{name}={getattr(self, name)!r} is invalid: allowed a non-empty string")
+        for name in ("energy", "energy_mean", "energy_variance", "entropy"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v)):
+                raise ValueError(f"{name}={v!r} is invalid: allowed a finite number or None")
+        if self.timestamp is not None:
+            try:
+                datetime.fromisoformat(self.timestamp)
+            except (TypeError, ValueError):
+                raise ValueError(f"timestamp={self.timestamp!r} is invalid: allowed an ISO 8601 date-time or None") from None
+        if not isinstance(self.perturbations, Mapping) or not set(self.perturbations) <= set(KINDS):
+            raise ValueError(f"perturbations={self.perturbations!r} is invalid: allowed a mapping with keys among {KINDS}")
+        if not isinstance(self.user_metadata, Mapping):
+            raise ValueError(f"user_metadata={self.user_metadata!r} is invalid: allowed a mapping")
+        if self.shape is not None:
+            self.shape = tuple(int(n) for n in self.shape)
+
+    # Mapping access keeps ``meta["energy"]`` working for code written for the former dict.
+    def __getitem__(self, key: str) -> Any:
+        if key not in _METADATA_FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_METADATA_FIELDS)
+
+    def __len__(self) -> int:
+        return len(_METADATA_FIELDS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy: every field, shape as a list."""
+        out = {name: getattr(self, name) for name in _METADATA_FIELDS}
+        out["shape"] = None if self.shape is None else list(self.shape)
+        out["perturbations"], out["user_metadata"] = dict(self.perturbations), dict(self.user_metadata)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EnergyMapMetadata:
+        """Inverse of :meth:`to_dict`; unknown keys are refused (ValueError)."""
+        unknown = sorted(set(d) - set(_METADATA_FIELDS))
+        if unknown:
+            raise ValueError(f"metadata keys {unknown} are invalid: allowed {list(_METADATA_FIELDS)}")
+        return cls(**dict(d))
+
+    @classmethod
+    def from_map(cls, energy_map: np.ndarray, domain: str, map_id: str, **kwargs: Any) -> EnergyMapMetadata:
+        """Metadata of a map held in memory: shape, scale and energy statistics computed from it.
+
+        Parameters
+        ----------
+        energy_map : ndarray, shape (h, w), energy units per cell.
+        domain, map_id : str
+        **kwargs : the other fields (timestamp, perturbations, user_metadata, ...).
+        """
+        m = np.asarray(energy_map, dtype=np.float64)
+        if m.ndim != 2 or m.size == 0:
+            raise ValueError(f"energy_map has shape {m.shape}: allowed a non-empty 2-D (h, w) map")
+        total = float(m.sum())
+        stats = {"scale": m.shape[0], "shape": m.shape, "energy": total, "energy_mean": total / m.size,
+                 "energy_variance": float(m.var()), "entropy": float(thermo.entropy(m)) if total > 0 else None}
+        return cls(domain=domain, map_id=map_id, **(stats | kwargs))
+
+
+_METADATA_FIELDS = tuple(f.name for f in fields(EnergyMapMetadata))
+
+
+class GradientField(NamedTuple):
+    """The gradient of one map and its magnitude, each (h, w) float64, energy per cell per unit length."""
+
+    grad_x: np.ndarray
+    grad_y: np.ndarray
+    magnitude: np.ndarray  # |grad E| = hypot(grad_x, grad_y)
+
+
 class EnergyAtlasLoader:
     """Read maps, batches, pyramids and gradients of the energy atlas; save user maps.
 
@@ -41,7 +183,7 @@ class EnergyAtlasLoader:
     data_dir : directory holding one folder per domain (``data/energy``), read only.
     user_dir : where :meth:`save_map` writes (``<user_dir>/<domain>/<map_id>_<scale>.h5``);
         must not lie inside ``data_dir``. None: saving is refused.
-    tolerance : relative energy error allowed between pyramid scales (seed: 0.05).
+    tolerance : relative energy error allowed between pyramid scales (the document: 0.05).
     """
 
     def __init__(self, data_dir: str | Path = "data/energy", user_dir: str | Path | None = None, tolerance: float = thermo.CONSERVATION_TOLERANCE) -> None:
@@ -100,7 +242,7 @@ class EnergyAtlasLoader:
         return isinstance(map_id, str) and _ATLAS_ID.match(map_id) is None
 
     # -- reading ------------------------------------------------------------------------
-    def load_map(self, domain: str, map_id: int | str, scale: int = 256) -> tuple[np.ndarray, dict[str, Any]]:
+    def load_map(self, domain: str, map_id: int | str, scale: int = 256) -> tuple[np.ndarray, EnergyMapMetadata]:
         """One map and its metadata.
 
         Parameters
@@ -113,30 +255,43 @@ class EnergyAtlasLoader:
         Returns
         -------
         energy_map : ndarray (h, w) float32, energy units per cell.
-        metadata : dict with domain, map_id, sequence, step, scale, energy, entropy and
-            ``perturbations`` (kind -> parameter, for the kinds applied at that step).
+        metadata : EnergyMapMetadata
+            domain, map_id, scale, shape, sequence and step (None for user maps), energy
+            (total), energy_mean, energy_variance, entropy (from the stored per-step
+            scalars), timestamp and ``perturbations`` (kind -> parameter, for the kinds
+            applied at that step); user maps also ``user_metadata``.
         """
-        path = self._user_path(domain, map_id, scale) if self._is_user(map_id) else self._atlas_path(domain, scale)
+        user = self._is_user(map_id)
+        path = self._user_path(domain, map_id, scale) if user else self._atlas_path(domain, scale)
         if not path.is_file():
             raise FileNotFoundError(f"map_id={map_id!r} of domain {domain!r} at scale {scale} does not exist ({path})")
         with self._open(path) as f:
             ds = f["t0_fields/energy"]
-            seq, step = (0, 0) if self._is_user(map_id) else self._locate(map_id, ds.shape[1], ds.shape[0])
+            seq, step = (0, 0) if user else self._locate(map_id, ds.shape[1], ds.shape[0])
             energy_map = ds[seq, step]
             sc = f["scalars"]
-            meta = {
-                "domain": domain, "map_id": map_id if self._is_user(map_id) else atlas_map_id(seq, step),
-                "sequence": seq, "step": step, "scale": scale, "shape": list(energy_map.shape),
-                "energy": float(sc["total_energy"][seq, step]), "entropy": float(sc["entropy"][seq, step]),
-            }
+            energy = float(sc["total_energy"][seq, step])
+            perturbations: dict[str, Any] = {}
             if "rotation_applied" in sc:
                 applied = {k: bool(sc[f"{k}_applied"][seq, step]) for k in KINDS}
-                param = {"rotation": "rotation_angle_deg", "noise": "noise_level", "blur": "blur_length_px", "scaling": "scaling_factor"}
-                meta["perturbations"] = {k: (float(sc[param[k]][seq, step]) if k in param else
-                                             [int(sc["translation_dy_px"][seq, step]), int(sc["translation_dx_px"][seq, step])])
-                                         for k in KINDS if applied[k]}
-            if "user_metadata" in f.attrs:
-                meta["user_metadata"] = f.attrs["user_metadata"]
+                perturbations = {k: (float(sc[_KIND_PARAM[k]][seq, step]) if k in _KIND_PARAM else
+                                     [int(sc["translation_dy_px"][seq, step]), int(sc["translation_dx_px"][seq, step])])
+                                 for k in KINDS if applied[k]}
+            elif "perturbations" in f.attrs:
+                perturbations = json.loads(f.attrs["perturbations"])
+            if _RELEASE_DATE in f.attrs:
+                timestamp = f"{f.attrs[_RELEASE_DATE]}T00:00:00"
+            else:
+                timestamp = f.attrs.get("timestamp")
+            meta = EnergyMapMetadata(
+                domain=domain, map_id=map_id if user else atlas_map_id(seq, step), scale=scale,
+                shape=energy_map.shape, sequence=None if user else seq, step=None if user else step,
+                energy=energy, energy_mean=energy / energy_map.size,
+                energy_variance=float(energy_map.astype(np.float64).var()),
+                entropy=float(sc["entropy"][seq, step]), timestamp=None if timestamp is None else str(timestamp),
+                perturbations=perturbations,
+                user_metadata=json.loads(f.attrs["user_metadata"]) if "user_metadata" in f.attrs else {},
+            )
         return energy_map, meta
 
     def load_gradients(self, domain: str, map_id: int | str, scale: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +302,14 @@ class EnergyAtlasLoader:
             seq, step = (0, 0) if self._is_user(map_id) else self._locate(map_id, ds.shape[1], ds.shape[0])
             g = ds[seq, step]
         return g[..., 1], g[..., 0]
+
+    def load_gradient_magnitude(self, domain: str, map_id: int | str, scale: int = 256) -> np.ndarray:
+        """|grad E| = hypot(grad_x, grad_y) of one map's stored gradient, (h, w) float32.
+
+        Computed from the stored components (the files hold the components only).
+        """
+        gx, gy = self.load_gradients(domain, map_id, scale)
+        return np.hypot(gx, gy)
 
     def load_batch(self, domain: str, window: int, scale: int = 256, stride: int = 1) -> tuple[np.ndarray, list[dict[str, Any]]]:
         """Every window of ``window`` consecutive steps, starting every ``stride`` steps, of every sequence.
@@ -206,6 +369,17 @@ class EnergyAtlasLoader:
         h = np.shape(energy_map)[-2]
         return pyramid.compute_gradients(energy_map, 1.0 / h if spacing is None else spacing)
 
+    @staticmethod
+    def compute_gradient_magnitude(energy_map: np.ndarray, spacing: float | None = None) -> np.ndarray:
+        """|grad E| = sqrt(grad_x^2 + grad_y^2) of :meth:`compute_gradients`, float64, the map's shape.
+
+        Energy units per cell per unit length (default unit: the map height, as stored).
+        """
+        if spacing is not None and not (isinstance(spacing, (int, float, np.integer, np.floating)) and 0 < spacing < math.inf):
+            raise ValueError(f"spacing={spacing!r} is invalid: allowed a finite number > 0 or None")
+        gx, gy = EnergyAtlasLoader.compute_gradients(energy_map, spacing)
+        return np.hypot(gx, gy)  # hypot: no overflow or underflow in the squares
+
     def precompute_pyramids(self, energy_map: np.ndarray, target_scales: Sequence[int] | None = None) -> dict[int, np.ndarray]:
         """Bicubic pyramid of one map, energy renormalised per scale.
 
@@ -225,12 +399,35 @@ class EnergyAtlasLoader:
             thermo.validate_energy_conservation(energy_map, m, self.tolerance)
         return {s: m for s, m in levels.items() if target_scales is None or s in target_scales}
 
+    def precompute_gradients(self, energy_map: np.ndarray, target_scales: Sequence[int] | None = None) -> dict[int, GradientField]:
+        """The pyramid's gradients: ``{scale: GradientField(grad_x, grad_y, magnitude)}``.
+
+        Each level of :meth:`precompute_pyramids` (same arguments, same checks), its
+        gradient per unit length of the map height (as stored in the atlas) and
+        |grad E| = hypot(grad_x, grad_y); arrays (scale, w * scale / h) float64.
+        """
+        out = {}
+        for scale, m in self.precompute_pyramids(energy_map, target_scales).items():
+            gx, gy = self.compute_gradients(m)
+            out[scale] = GradientField(gx, gy, np.hypot(gx, gy))
+        return out
+
     # -- writing ------------------------------------------------------------------------
-    def save_map(self, energy_map: np.ndarray, domain: str, map_id: str, metadata: Mapping[str, Any] | None = None) -> str:
+    def save_map(self, energy_map: np.ndarray, domain: str, map_id: str,
+                 metadata: EnergyMapMetadata | Mapping[str, Any] | None = None) -> str:
         """Save a map (and its pyramid and gradients) under ``user_dir``; returns ``map_id``.
 
         Saving the same id again replaces it (each file is written to a temporary sibling
         and renamed). Atlas ids (``sSSS_tTT``) are refused: they name DVC-tracked maps.
+
+        Parameters
+        ----------
+        energy_map : ndarray (h, w), finite, non-negative, energy units per cell.
+        domain, map_id : where it goes; letters, digits, '_', '.', '-'.
+        metadata : EnergyMapMetadata or mapping, optional
+            An :class:`EnergyMapMetadata` keeps its ``timestamp``, ``perturbations`` and
+            ``user_metadata`` (the rest is recomputed from the map at each scale when
+            loaded); a plain mapping is kept as ``user_metadata`` (JSON values).
         """
         if self.user_dir is None:
             raise ValueError("user_dir is None: allowed a loader made with user_dir=... to save maps")
@@ -243,16 +440,24 @@ class EnergyAtlasLoader:
             raise ValueError(f"energy_map shape {arr.shape} is invalid: allowed (h, w), h in {patterns.SCALES}, w = h or 1.5 h")
         if not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
             raise ValueError("energy_map is invalid: allowed finite, non-negative values with a positive total")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ValueError(f"metadata={metadata!r} is invalid: allowed an EnergyMapMetadata, a mapping or None")
+        if isinstance(metadata, EnergyMapMetadata):
+            extra = {"timestamp": metadata.timestamp, "perturbations": dict(metadata.perturbations),
+                     "user_metadata": dict(metadata.user_metadata)}
+        else:
+            extra = {"timestamp": None, "perturbations": {}, "user_metadata": dict(metadata or {})}
         levels = self.precompute_pyramids(arr)
         folder = self.user_dir / domain
         self._refuse_data_dir(folder, "user_dir/domain")  # e.g. user_dir='data', domain='energy'
         folder.mkdir(parents=True, exist_ok=True)
         for scale, m in levels.items():
-            _write_user_map(folder / f"{map_id}_{scale}.h5", domain, scale, m, dict(metadata or {}), sorted(levels, reverse=True))
+            _write_user_map(folder / f"{map_id}_{scale}.h5", domain, scale, m, extra, sorted(levels, reverse=True))
         return map_id
 
 
-def _write_user_map(path: Path, domain: str, scale: int, m: np.ndarray, metadata: dict[str, Any], scales: list[int]) -> None:
+def _write_user_map(path: Path, domain: str, scale: int, m: np.ndarray, extra: dict[str, Any], scales: list[int]) -> None:
+    """One scale of a user map; ``extra``: timestamp (or None), perturbations, user_metadata."""
     from synthbank import jsonio
 
     h, w = m.shape
@@ -264,7 +469,9 @@ def _write_user_map(path: Path, domain: str, scale: int, m: np.ndarray, metadata
         scalars={"total_energy": (np.array([[m.sum()]]), True, True), "entropy": (np.array([[thermo.entropy(m)]]), True, True)},
         boundary={"y_periodic": ("y", "periodic"), "x_periodic": ("x", "periodic")},
         root_attrs={"family": "energy", "domain": domain, "scale": np.int64(scale), "scales": np.array(scales, np.int64),
-                    "user_metadata": jsonio.dumps(metadata).strip()},
+                    "user_metadata": jsonio.dumps(extra["user_metadata"]).strip(),
+                    "perturbations": jsonio.dumps(extra["perturbations"]).strip(),
+                    **({} if extra["timestamp"] is None else {"timestamp": extra["timestamp"]})},
     )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -276,4 +483,4 @@ def _write_user_map(path: Path, domain: str, scale: int, m: np.ndarray, metadata
         raise
 
 
-__all__ = ["EnergyAtlasLoader", "ThermodynamicViolation", "atlas_map_id"]
+__all__ = ["EnergyAtlasLoader", "EnergyMapMetadata", "GradientField", "ThermodynamicViolation", "atlas_map_id"]

@@ -231,8 +231,9 @@ def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfi
     Raises
     ------
     ThermodynamicViolation
-        If any applied perturbation changes a map's energy by 5% or more (seed 004's
-        tolerance; scaling is measured against its factor).
+        If any applied perturbation changes a map's energy by 5% or more (the tolerance of
+        the energy source document, docs/families/energy.md; scaling is measured against its
+        factor).
     """
     if not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
         raise ValueError(f"n_steps={n_steps!r} is invalid: allowed an integer >= 1")

@@ -7,7 +7,8 @@ import numpy as np
 from synthbank import numerics
 from synthbank.errors import ValidationFailed
 
-#: The seed's tolerance: |sum E_after - sum E_before| / sum E_before < 0.05.
+#: The energy source document's tolerance (docs/families/energy.md):
+#: |sum E_after - sum E_before| / sum E_before < 0.05.
 CONSERVATION_TOLERANCE = 0.05
 #: Entropy changes smaller than this (nats) count as "no change", not a decrease.
 ENTROPY_ATOL = 1e-9

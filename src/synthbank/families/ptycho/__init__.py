@@ -1,4 +1,4 @@
-"""``ptycho``: a simulated ptychography dose sweep (seed 003, issue 5).
+"""``ptycho``: a simulated ptychography dose sweep (docs/families/ptycho.md, issue 5).
 
 Per dose: simulate (detector-native counts) -> canonicalise (DATA-001 contract) ->
 patch (K-nearest-neighbour groups) -> split (spatial halves along y) -> views (dense and
@@ -21,3 +21,36 @@ RELEASE_NOTES = {
     "1.0.0": "First release: dose sweep with simulate, canonicalise, patch, split, dense/sparse "
     "views and validation per dose; HDF5 + NPZ exports, aggregated metrics and one manifest.",
 }
+
+# The family contract (synthbank.family): what the core needs to run this family.
+from synthbank.family import Family  # noqa: E402
+from synthbank.thresholds import Rule  # noqa: E402
+
+FAMILY = Family(
+    name="ptycho",
+    version=VERSION,
+    release_notes=RELEASE_NOTES,
+    summary="simulated ptychography dose sweep: diffraction, probe, object, groups, train/test split, views",
+    config="synthbank.families.ptycho.config:SweepConfig",
+    items="doses",
+    item_flag="--dose",
+    item_verbs=("generate", "validate"),
+    output="data/{family}/dose_{item}/simulate",  # generate is the simulate stage
+    data="data/{family}/dose_{item}",  # finalize reads data/ptycho, every dose below it
+    metrics="data/{family}/dose_{item}/validate/metrics.json",  # finalize nests them in metrics/ptycho.json
+    stream_id=5,
+    cli="synthbank.families.ptycho.cli",  # the stages after simulate, and the whole sweep in one process
+    hooks={
+        "estimate": "synthbank.families.ptycho.hooks:estimate",
+        "generate": "synthbank.families.ptycho.hooks:generate",
+        "validate": "synthbank.families.ptycho.hooks:validate",
+        "finalize": "synthbank.families.ptycho.hooks:finalize",
+    },
+    rules=(
+        Rule("photons.mean_total_z", "abs_max", key="count_z_max", note="standard errors sqrt(dose / n) from the dose"),
+        Rule("photons.dispersion_z", "abs_max", key="dispersion_z_max", note="standard errors from Poisson's 1"),
+        Rule("photons.expected_total_rel_error", "max", key="expected_total_rel_error_max",
+             note="noise-free totals vs the dose, relative"),
+        Rule("views.*.groups", "min", key="view_groups_min"),
+    ),
+)

@@ -1,4 +1,5 @@
-"""Convert diffraction data to the canonical contract (seed 003's DATA-001).
+"""Convert diffraction data to the canonical contract (DATA-001 of the ptycho source document,
+docs/families/ptycho.md).
 
 Canonical: ``diffraction`` amplitude = sqrt(counts), float32, NHW; ``objectGuess`` and
 ``probeGuess`` complex64; ``xcoords`` and ``ycoords`` float64 of length n. The input is

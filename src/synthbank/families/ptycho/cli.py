@@ -1,29 +1,23 @@
-"""``synthbank ptycho <stage>`` (one DVC stage each), ``synthbank generate|validate ptycho``.
+"""``synthbank ptycho <stage>``: the ptycho stages no other family has (one DVC stage each).
 
-Numpy, h5py and scipy are imported inside the commands only, so the root command starts
-quickly. Parameters come from params.yaml (``--params``); the dose of a per-dose stage is
-``--dose`` (the DVC matrix item).
+``synthbank generate ptycho --dose D`` (the simulate stage), ``validate``, ``estimate`` and
+``finalize`` come from the family contract (:mod:`synthbank.commands`); here are the
+stages between simulate and validate, and ``sweep``, every stage of every dose in one
+process. Numpy, h5py and scipy are imported inside the commands only, so the root command
+starts quickly. Parameters come from params.yaml (``--params``); the dose of a per-dose
+stage is ``--dose`` (the DVC matrix item).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional, TypeVar
 
 import typer
 
 from synthbank import params as params_mod
-from synthbank.cliutil import (
-    OverwriteOpt,
-    ParamsOpt,
-    ReportsManifestOpt,
-    app,
-    checked,
-    estimate_app,
-    generate_app,
-    info,
-    int_option,
-)
+from synthbank.cliutil import OverwriteOpt, ParamsOpt, app, checked, info, int_option
 from synthbank.errors import UsageError, ValidationFailed
 
 ptycho_app = typer.Typer(help="The ptycho dose-sweep stages (one DVC stage each, per dose).", no_args_is_help=True)
@@ -32,11 +26,13 @@ app.add_typer(ptycho_app, name="ptycho")
 DoseOpt = Annotated[str, typer.Option("--dose", metavar="D", help="Dose: expected photons per pattern, an integer >= 1.")]
 RootOpt = Annotated[Path, typer.Option("--root", help="Directory holding dose_<D>/ (default data/ptycho).")]
 DEFAULT_ROOT = Path("data/ptycho")
+T = TypeVar("T")
 
 
-def _section(params_file: Path) -> tuple[Any, dict[str, Any]]:
+def _config(params_file: Path, factory: Callable[..., T]) -> T:
+    """A stage's config from the params file; a bad value is one line naming the file and the key."""
     p = params_mod.load(params_file)
-    return p, params_mod.thaw(p.family("ptycho"))
+    return checked(factory, p.seed, p.family("ptycho"), where=f"{p.source}: ptycho.")
 
 
 def _dose(raw: str) -> int:
@@ -45,31 +41,10 @@ def _dose(raw: str) -> int:
     return value
 
 
-def _sweep(params_file: Path) -> tuple[Any, dict[str, Any], Any]:
-    """Params, section and :class:`SweepConfig`: generate's and estimate's one validation."""
-    from synthbank.families.ptycho.config import SweepConfig
-
-    p, section = _section(params_file)
-    return p, section, checked(SweepConfig.from_params, p.seed, section)
-
-
 def _dir(root: Path, dose: int) -> Path:
     from synthbank.families.ptycho.layout import dose_dir
 
     return dose_dir(root, dose)
-
-
-@ptycho_app.command("simulate")
-def simulate_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOpt = params_mod.DEFAULT_PATH) -> None:
-    """Stage 1: object, probe, positions and Poisson counts in the detector's native form."""
-    from synthbank.families.ptycho.config import SimulationConfig
-    from synthbank.families.ptycho.stages import run_simulate
-
-    d = _dose(dose)
-    p, section = _section(params_file)
-    cfg = checked(SimulationConfig.from_params, p.seed, d, section)
-    out = run_simulate(cfg, _dir(root, d) / "simulate")
-    info(f"ptycho simulate: {out['patterns']:,} patterns at dose {d:,}")
 
 
 @ptycho_app.command("canonicalise")
@@ -105,8 +80,7 @@ def patch_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOp
     from synthbank.families.ptycho.stages import run_patch
 
     d = _dose(dose)
-    p, section = _section(params_file)
-    cfg = checked(PatchConfig.from_params, p.seed, section)
+    cfg = _config(params_file, PatchConfig.from_params)
     base = _dir(root, d)
     out = run_patch(cfg, base / "canonical" / "canonical.h5", base / "patch")
     info(f"ptycho patch: {out['groups']:,} groups of {cfg.group_size}")
@@ -128,103 +102,44 @@ def views_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOp
     from synthbank.families.ptycho.config import ViewsConfig
     from synthbank.families.ptycho.stages import run_views
 
-    p, section = _section(params_file)
-    cfg = checked(ViewsConfig.from_params, p.seed, section)
+    cfg = _config(params_file, ViewsConfig.from_params)
     base = _dir(root, _dose(dose))
     info(f"ptycho views: {run_views(cfg, base / 'split', base / 'views')}")
 
 
-@ptycho_app.command("validate")
-def validate_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOpt = params_mod.DEFAULT_PATH) -> None:
-    """Stage 5: contract, separation, photon statistics, spacing; metrics.json; exit 1 on failure."""
-    from synthbank.families.ptycho.config import PatchConfig, ViewsConfig
-    from synthbank.families.ptycho.pipeline import spacings
-    from synthbank.families.ptycho.validate import validate_dose
-
-    d = _dose(dose)
-    p, section = _section(params_file)
-    pcfg = checked(PatchConfig.from_params, p.seed, section)
-    vcfg = checked(ViewsConfig.from_params, p.seed, section)
-    base = _dir(root, d)
-    _, failures = validate_dose(base, base / "validate", d, pcfg.group_size, spacings(vcfg), section["thresholds"])
-    if failures:
-        raise ValidationFailed(f"ptycho dose {d}: " + "; ".join(failures))
-    info(f"ptycho validate: dose {d:,} meets every check")
-
-
-def _finalize(p: Any, section: dict[str, Any], root: Path, metrics: Path, manifest: Path, repo_root: Path) -> bool:
-    """Write the metrics and the manifest; return whether every dose met its thresholds."""
-    from synthbank.families.ptycho.pipeline import finalize
-
-    result = finalize(
-        root=root, doses=section["doses"], seed=p.seed, params=p.generation_params("ptycho"),
-        release_date=p.release_date, metrics_path=metrics, manifest_path=manifest, repo_root=repo_root,
-    )
-    return bool(result["thresholds_met"])
-
-
-def _failed(metrics: Path) -> ValidationFailed:
-    return ValidationFailed(f"ptycho: a dose failed validation; see {metrics}")
-
-
-@ptycho_app.command("finalize")
-def finalize_cmd(
-    root: RootOpt = DEFAULT_ROOT,
-    metrics: Annotated[Path, typer.Option("--metrics", help="Aggregated metrics JSON.")] = Path("metrics/ptycho.json"),
-    manifest: Annotated[Path, typer.Option("--manifest", help="Family manifest JSON.")] = Path("manifests/ptycho.json"),
-    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    reports_manifest: ReportsManifestOpt = None,
-) -> None:
-    """Final stage: nest every dose's metrics in one file and write the manifest of all outputs."""
-    from synthbank import manifest as manifest_mod
-    from synthbank.io.staging import transaction
-
-    p, section = _section(params_file)
-    with transaction("ptycho", manifest=manifest):  # the metrics and the manifest appear together
-        met = _finalize(p, section, root, metrics, manifest, Path("."))
-        manifest_mod.write_reports(reports_manifest, "ptycho", p, [metrics])
-    if not met:
-        raise _failed(metrics)
-    info(f"ptycho: metrics of {len(section['doses'])} doses in {metrics}; manifest {manifest}")
-
-
-@generate_app.command("ptycho")
-def generate_ptycho(
+@ptycho_app.command("sweep")
+def sweep_cmd(
     output_dir: Annotated[
         Path, typer.Option("--output-dir", help="Output directory: dose_<D>/ below it, manifest.json and metrics.json in it.")
     ] = Path("datasets/ptycho"),
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """The whole sweep outside DVC: every stage of every dose, then metrics and manifest."""
+    """The whole sweep outside DVC: every stage of every dose, then metrics and manifest, in one process."""
     from synthbank.cliutil import check_disk
-    from synthbank.families.ptycho.pipeline import estimate_disk, run_dose
+    from synthbank.commands import write_manifest
+    from synthbank.families.ptycho import FAMILY
+    from synthbank.families.ptycho.hooks import estimate, failed_doses
+    from synthbank.families.ptycho.pipeline import run_dose, stage_dirs, write_metrics
+    from synthbank.family import Run
     from synthbank.io.staging import check_output, transaction
 
-    p, section, _ = _sweep(params_file)  # every parameter checked before anything is written
-    check_output(output_dir, "ptycho", overwrite=overwrite, manifest=output_dir / "manifest.json")
-    disk = estimate_disk(section)
-    info(f"ptycho: {len(section['doses'])} doses, at most {disk / 1e6:,.0f} MB in {output_dir}")
+    run = Run(FAMILY, "generate", {"params_file": params_file})
+    cfg = run.config()  # every parameter of every dose checked before anything is written
+    manifest = output_dir / "manifest.json"
+    check_output(output_dir, FAMILY.name, overwrite=overwrite, manifest=manifest)
+    disk = sum(estimate(Run(FAMILY, "estimate", run.options, str(d))).disk_bytes for d in cfg.doses)
+    info(f"ptycho: {len(cfg.doses)} doses, at most {disk / 1e6:,.0f} MB in {output_dir}")
     check_disk(output_dir, disk)
     # The whole directory is staged: every dose, the metrics and the manifest appear together.
-    with transaction("ptycho", overwrite=overwrite, manifest=output_dir / "manifest.json") as tx:
+    with transaction(FAMILY.name, overwrite=overwrite, manifest=manifest) as tx:
         staged = tx.stage_dir(output_dir)
-        for d in section["doses"]:
-            run_dose(p.seed, section, d, staged)
+        for d in cfg.doses:
+            run_dose(cfg, d, staged, run.thresholds)
             info(f"ptycho: dose {d:,} done")
-        met = _finalize(p, section, staged, staged / "metrics.json", staged / "manifest.json", staged)
-    if not met:
-        raise _failed(output_dir / "metrics.json")
-    info(f"ptycho: {len(section['doses'])} doses in {output_dir}")
-
-
-@estimate_app.command("ptycho")
-def estimate_ptycho(params_file: ParamsOpt = params_mod.DEFAULT_PATH) -> None:
-    """Print the sweep's size as JSON: doses, positions per dose, disk upper bound in bytes."""
-    _, section, _ = _sweep(params_file)  # refuses what generate refuses, before numpy and scipy load
-    from synthbank import jsonio
-    from synthbank.families.ptycho.pipeline import estimate_disk, n_positions
-
-    typer.echo(jsonio.dumps({
-        "doses": section["doses"], "patterns_per_dose": n_positions(section), "disk_bytes": estimate_disk(section),
-    }), nl=False)
+        metrics = write_metrics(staged, cfg.doses, staged / "metrics.json")
+        write_manifest(run, staged / "manifest.json", staged, stage_dirs(staged, cfg.doses), (), None, None)
+    failed = failed_doses(metrics, cfg.doses)
+    if failed:
+        raise ValidationFailed("; ".join(failed))
+    info(f"ptycho: {len(cfg.doses)} doses in {output_dir}")

@@ -86,20 +86,28 @@ class SimulationConfig:
         if self.dose < 1:
             raise ValueError(f"dose={self.dose} is invalid: allowed an integer >= 1 (photons per pattern)")
         if p.size_px < 4 or p.size_px % 2:
-            raise ValueError(f"ptycho.probe.size_px={p.size_px} is invalid: allowed an even integer >= 4")
+            raise ValueError(f"probe.size_px={p.size_px} is invalid: allowed an even integer >= 4")
         if o.size_px <= p.size_px:
-            raise ValueError(f"ptycho.object.size_px={o.size_px} is invalid: allowed > ptycho.probe.size_px={p.size_px}")
+            raise ValueError(f"object.size_px={o.size_px} is invalid: allowed > probe.size_px={p.size_px}")
         if not 0 < p.radius_px + p.edge_px / 2 <= p.size_px / 2:
             raise ValueError(
-                f"ptycho.probe.radius_px={p.radius_px} with edge_px={p.edge_px} is invalid: "
+                f"probe.radius_px={p.radius_px} with edge_px={p.edge_px} is invalid: "
                 f"allowed 0 < radius + edge/2 <= size_px/2 = {p.size_px / 2}"
             )
         if s.pattern not in SCAN_PATTERNS:
-            raise ValueError(f"ptycho.scan.pattern={s.pattern!r} is invalid: allowed one of {list(SCAN_PATTERNS)}")
+            raise ValueError(f"scan.pattern={s.pattern!r} is invalid: allowed one of {list(SCAN_PATTERNS)}")
         if s.step_px < 1:
-            raise ValueError(f"ptycho.scan.step_px={s.step_px} is invalid: allowed an integer >= 1")
+            raise ValueError(f"scan.step_px={s.step_px} is invalid: allowed an integer >= 1")
         if s.n_positions < 2:
-            raise ValueError(f"ptycho.scan.n_positions={s.n_positions} is invalid: allowed an integer >= 2")
+            raise ValueError(f"scan.n_positions={s.n_positions} is invalid: allowed an integer >= 2")
+
+    @property
+    def n_positions(self) -> int:
+        """Scan positions of the design, counted without drawing them (the jitter never moves one out)."""
+        if self.scan.pattern == "random":
+            return self.scan.n_positions
+        per_axis = len(range(self.probe.size_px // 2, self.object.size_px - self.probe.size_px // 2 + 1, self.scan.step_px))
+        return per_axis * per_axis
 
     def record(self) -> dict[str, Any]:
         """The parameters as recorded in the simulate output (JSON-ready)."""
@@ -131,10 +139,10 @@ class PatchConfig:
 
     def check(self) -> None:
         if self.gridsize < 1:
-            raise ValueError(f"ptycho.patch.gridsize={self.gridsize} is invalid: allowed an integer >= 1")
+            raise ValueError(f"patch.gridsize={self.gridsize} is invalid: allowed an integer >= 1")
         if self.neighbours < self.group_size:
             raise ValueError(
-                f"ptycho.patch.neighbours={self.neighbours} is invalid: allowed K >= C = gridsize**2 = "
+                f"patch.neighbours={self.neighbours} is invalid: allowed K >= C = gridsize**2 = "
                 f"{self.group_size} (gridsize={self.gridsize}), so a group can be drawn from the neighbours"
             )
 
@@ -163,7 +171,7 @@ class ViewsConfig:
     def check(self) -> None:
         for name in ("dense_spacing_px", "sparse_spacing_px"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"ptycho.views.{name}={getattr(self, name)} is invalid: allowed a number > 0")
+                raise ValueError(f"views.{name}={getattr(self, name)} is invalid: allowed a number > 0")
 
     def record(self) -> dict[str, Any]:
         return {"seed": self.seed, "dense_spacing_px": self.dense_spacing_px, "sparse_spacing_px": self.sparse_spacing_px}
@@ -173,9 +181,10 @@ class ViewsConfig:
 class SweepConfig:
     """The whole dose sweep: one :class:`SimulationConfig` per dose, the patch and views configs.
 
-    ``synthbank generate ptycho`` and ``synthbank estimate ptycho`` both build this, so an
-    estimate refuses exactly what a generation refuses (K < C, a probe not smaller than
-    the object, ...). The order of ``doses`` (strictly ascending) is the schema's rule.
+    The family's config (``FAMILY.config``): every ptycho command builds it, so estimate,
+    generate and validate refuse exactly the same params (K < C, a probe not smaller than
+    the object, ...) before anything is written. The order of ``doses`` (strictly
+    ascending) is the schema's rule.
     """
 
     simulations: tuple[SimulationConfig, ...]
@@ -183,13 +192,15 @@ class SweepConfig:
     views: ViewsConfig
 
     @classmethod
-    def from_params(cls, seed: int, section: Mapping[str, Any]) -> SweepConfig:
+    def from_params(cls, seed: int, release_date: str, section: Mapping[str, Any]) -> SweepConfig:
         """Check every stage's parameters for every dose; ValueError on the first problem.
 
         Parameters
         ----------
         seed : int
             The root seed.
+        release_date : str
+            The release date (no ptycho byte depends on it).
         section : Mapping
             The (schema-checked) ``ptycho`` section of params.yaml.
         """
@@ -202,3 +213,7 @@ class SweepConfig:
     @property
     def doses(self) -> tuple[int, ...]:
         return tuple(s.dose for s in self.simulations)
+
+    def simulation(self, dose: int) -> SimulationConfig:
+        """The simulation of one of the sweep's doses."""
+        return self.simulations[self.doses.index(dose)]

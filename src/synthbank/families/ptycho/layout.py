@@ -52,3 +52,14 @@ def dose_dir(root: str | Path, dose: int) -> Path:
 def dose_key(dose: int) -> str:
     """The key of one dose in the aggregated metrics (``dose_1000``)."""
     return f"dose_{int(dose)}"
+
+
+def dose_bytes(n_positions: int, probe_px: int, object_px: int) -> int:
+    """Upper bound of the bytes one dose's stage directories hold (nothing compressed).
+
+    Per pattern: counts and expected intensity (4 + 4 bytes a pixel), canonical amplitude
+    (4), and per split HDF5 + NPZ amplitude (2 x 4) and ground-truth patch (2 x 8); the
+    object is stored six times (raw, canonical, two splits in HDF5 and NPZ); 1 MB covers
+    groups, views, metrics and file headers.
+    """
+    return n_positions * probe_px**2 * (4 + 4 + 4 + 8 + 16) + 6 * 8 * object_px**2 + 1_000_000

@@ -60,7 +60,7 @@ def run_canonicalise(source: Path, out_dir: Path, axes: str = "auto", dose: int 
     ``xcoords``, ``ycoords``) records ``dose`` as given (0: unknown) and its file name.
     """
     if not source.is_file():
-        raise UsageError(f"{source} does not exist: allowed a raw.h5 from 'synthbank ptycho simulate' or a legacy .npz")
+        raise UsageError(f"{source} does not exist: allowed a raw.h5 from 'synthbank generate ptycho' or a legacy .npz")
     try:
         if source.suffix == ".npz":
             with np.load(source, allow_pickle=False) as npz:
@@ -184,5 +184,5 @@ def run_views(cfg: ViewsConfig, split_dir: Path, out_dir: Path) -> dict[str, Any
 
 def load_json(path: Path) -> Any:
     if not path.is_file():
-        raise UsageError(f"{path} does not exist: run 'synthbank ptycho validate' for that dose first")
+        raise UsageError(f"{path} does not exist: run 'synthbank validate ptycho' for that dose first")
     return json.loads(path.read_text("utf-8"))

@@ -1,8 +1,9 @@
 """Validate one dose: contract, split separation, photon statistics, group spacing.
 
 Each check is a function of arrays, so tests can feed it data built to violate it.
-:func:`validate_dose` reads the files of one dose, runs every check, writes the metrics
-JSON (before deciding) and returns the failures; :func:`aggregate` nests the per-dose
+:func:`validate_dose` reads the files of one dose, runs every check and the family's
+threshold rules (:data:`synthbank.families.ptycho.FAMILY`), writes the metrics JSON
+(before deciding) and returns the failures; :func:`aggregate` nests the per-dose
 metrics for ``metrics/ptycho.json``.
 """
 
@@ -15,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from synthbank import jsonio
+from synthbank import jsonio, thresholds
 from synthbank.errors import UsageError
+from synthbank.families.ptycho import FAMILY as PTYCHO
 from synthbank.families.ptycho.files import read_h5
 from synthbank.families.ptycho.layout import NPZ_KEYS, SPLITS, VIEWS, dose_key
 from synthbank.families.ptycho.views import min_pairwise_distance
@@ -115,24 +117,6 @@ def group_problems(groups: np.ndarray, n_rows: int, group_size: int, where: str)
     return []
 
 
-def threshold_failures(m: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[str]:
-    """The photon-statistics and view-size thresholds that one dose's metrics violate."""
-    p, out = m["photons"], []
-    if abs(p["mean_total_z"]) > thresholds["count_z_max"]:
-        out.append(f"mean total count {p['mean_total']:.6g} is {p['mean_total_z']:.2f} standard errors from the dose "
-                   f"{m['dose']} (allowed |z| <= {thresholds['count_z_max']})")
-    if abs(p["dispersion_z"]) > thresholds["dispersion_z_max"]:
-        out.append(f"dispersion index {p['dispersion_index']:.6g} is {p['dispersion_z']:.2f} standard errors from "
-                   f"Poisson's 1 (allowed |z| <= {thresholds['dispersion_z_max']})")
-    if p["expected_total_rel_error"] > thresholds["expected_total_rel_error_max"]:
-        out.append(f"noise-free totals differ from the dose by {p['expected_total_rel_error']:.3g} (relative; allowed "
-                   f"<= {thresholds['expected_total_rel_error_max']})")
-    for key, v in m["views"].items():
-        if v["groups"] < thresholds["view_groups_min"]:
-            out.append(f"view {key} has {v['groups']} groups (allowed >= {thresholds['view_groups_min']})")
-    return out
-
-
 def read_dose(dose_dir: Path) -> dict[str, Any]:
     """Every array the validator needs from one dose directory."""
     raw = read_h5(dose_dir / "simulate" / "raw.h5", ["counts", "intensity_expected"])
@@ -199,15 +183,19 @@ def compute(data: Mapping[str, Any], dose: int, group_size: int, spacings: Mappi
 
 
 def validate_dose(
-    dose_dir: Path, out_dir: Path, dose: int, group_size: int, spacings: Mapping[str, float], thresholds: Mapping[str, Any]
+    dose_dir: Path, metrics_path: Path, dose: int, group_size: int, spacings: Mapping[str, float], bounds: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    """Validate one dose; write ``out_dir/metrics.json``; return (metrics, failures)."""
+    """Validate one dose; write ``metrics_path`` (its directory staged whole); return (metrics, failures).
+
+    The failures are the structural problems, then the violated :data:`FAMILY.rules`
+    (``bounds``: the ``ptycho.thresholds`` params block).
+    """
     metrics, problems = compute(read_dose(dose_dir), dose, group_size, spacings)
-    failures = problems + threshold_failures(metrics, thresholds)
+    failures = problems + thresholds.check(metrics, PTYCHO.rules, bounds)
     metrics["structure_ok"] = not problems
     metrics["thresholds_met"] = not failures
-    with staged_dir(out_dir, "ptycho") as tmp:
-        (tmp / "metrics.json").write_text(jsonio.dumps(metrics), "utf-8")
+    with staged_dir(metrics_path.parent, "ptycho") as tmp:
+        (tmp / metrics_path.name).write_text(jsonio.dumps(metrics), "utf-8")
     return metrics, failures
 
 

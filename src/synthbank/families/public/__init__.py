@@ -1,4 +1,5 @@
-"""``public``: a few real, openly licensed medical example images (seed 000's public examples).
+"""``public``: a few real, openly licensed medical example images (the public examples of its
+source document, docs/families/public.md).
 
 Three demos, converted from raw files kept in ``sources/public/`` (extracted once from
 packages by ``scripts/extract_public_sources.py``): ``xray_chest_demo`` (a thoracic X-ray
@@ -19,3 +20,44 @@ RELEASE_NOTES = {
 
 #: Every demo this version can build, in output order.
 DEMOS = ("mri_brain_demo", "retina_example", "xray_chest_demo")
+
+# The family contract (synthbank.family): what the core needs to run this family.
+from synthbank.family import Family, Option  # noqa: E402
+from synthbank.thresholds import Rule  # noqa: E402
+
+FAMILY = Family(
+    name="public",
+    version=VERSION,
+    release_notes=RELEASE_NOTES,
+    summary="real, openly licensed medical example images as PNG and NIfTI, with licences and provenance",
+    config="synthbank.families.public.build:PublicConfig",
+    reported=("{metrics}",),  # no report of its own
+    manifest="manifests/{family}.json",
+    stream_id=3,
+    cli="synthbank.families.public.cli",  # the root command verify-no-phi
+    hooks={
+        "estimate": "synthbank.families.public.hooks:estimate",
+        "generate": "synthbank.families.public.hooks:generate",
+        "validate": "synthbank.families.public.hooks:validate",
+    },
+    options={
+        "generate": (
+            Option("--sources", "The raw source files and their provenance.json records (default: sources/public).",
+                   kind="path", default="sources/public"),
+            Option("--licenses", "Directory of SPDX licence texts, <id>.txt (default: LICENSES).", kind="path",
+                   default="LICENSES"),
+        ),
+        "validate": (
+            Option("--manifest", "The dataset's manifest (default: manifests/public.json).", kind="path",
+                   default="manifests/public.json"),
+        ),
+    },
+    rules=(
+        Rule("phi_findings", "max", key="phi_findings_max"),
+        Rule("checksums_verified", "equals", bound=True),
+        Rule("demos_complete", "equals", bound=True),
+        Rule("licenses_present", "equals", bound=True),
+        Rule("pixels_verified", "equals", bound=True),
+        Rule("images.*.std", "min", key="image_std_min", note="pixel std, 0..255 scale: no blank image"),
+    ),
+)

@@ -1,4 +1,4 @@
-"""``synthbank generate|validate public`` and the root ``synthbank verify-no-phi``."""
+"""The root command ``synthbank verify-no-phi`` (public's own verb; generate and validate are the core's)."""
 
 from __future__ import annotations
 
@@ -7,79 +7,11 @@ from typing import Annotated
 
 import typer
 
-from synthbank import params as params_mod
-from synthbank.cliutil import (
-    MetricsOpt,
-    OverwriteOpt,
-    ParamsOpt,
-    ReportsManifestOpt,
-    app,
-    finish_validation,
-    generate_app,
-    info,
-    validate_app,
-)
+from synthbank.cliutil import app
 from synthbank.errors import UsageError, ValidationFailed
 
 #: What ``verify-no-phi`` scans when given no paths (those that exist).
 DEFAULT_PHI_PATHS = (Path("data"), Path("manifests"), Path("metrics"), Path("reports"))  # every output
-
-
-@generate_app.command("public")
-def generate_public(
-    sources: Annotated[Path, typer.Option("--sources", help="The raw source files and their provenance.json records.")] = Path("sources/public"),
-    licenses: Annotated[Path, typer.Option("--licenses", help="Directory of SPDX licence texts (<id>.txt).")] = Path("LICENSES"),
-    output_dir: Annotated[Path, typer.Option("--output-dir", help="Output directory, one subdirectory per demo.")] = Path("data/public"),
-    manifest: Annotated[Path | None, typer.Option("--manifest", help="Manifest path (default: manifests/public.json).")] = None,
-    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    overwrite: OverwriteOpt = False,
-) -> None:
-    """Convert the public example sources into PNG/NIfTI with licences, provenance and a manifest."""
-    from synthbank import manifest as manifest_mod
-    from synthbank.families.public import VERSION
-    from synthbank.families.public.build import GENERATOR, PublicConfig, build
-    from synthbank.cliutil import check_disk
-    from synthbank.families.public.build import estimate_bytes
-    from synthbank.io.staging import check_manifest, check_output, transaction
-
-    p = params_mod.load(params_file)
-    cfg = PublicConfig.from_params(p.family("public"))
-    manifest_path = manifest or Path("manifests/public.json")
-    if not sources.is_dir():
-        raise UsageError(f"--sources={str(sources)!r} is not a directory: allowed the sources/public folder of the repository")
-    check_output(output_dir, "public", overwrite=overwrite, manifest=manifest_path)
-    check_manifest(manifest_path, "public", overwrite=overwrite)
-    check_disk(output_dir, estimate_bytes(cfg, sources))
-    with transaction("public", overwrite=overwrite, manifest=manifest_path):
-        written = build(cfg, sources, licenses, output_dir)
-        inside = manifest_path.absolute().is_relative_to(output_dir.absolute())
-        record = manifest_mod.build(
-            family="public", generator=GENERATOR, generator_version=VERSION, seed=p.seed,
-            params=p.generation_params("public"), release_date=p.release_date,
-            root=output_dir if inside else Path("."), manifest_path=manifest_path, outputs=[output_dir],
-        )
-        manifest_mod.write(record, manifest_path)
-    info(f"public: wrote {sum(map(len, written.values()))} files for {', '.join(written)} to {output_dir}")
-
-
-@validate_app.command("public")
-def validate_public(
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="The generated public directory.")] = Path("data/public"),
-    manifest: Annotated[Path, typer.Option("--manifest", help="Its manifest.")] = Path("manifests/public.json"),
-    metrics: MetricsOpt = Path("metrics/public.json"),
-    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    reports_manifest: ReportsManifestOpt = None,
-) -> None:
-    """Verify checksums, licences, pixels and no PHI; write metrics/public.json; exit 1 on failure."""
-    from synthbank import manifest as manifest_mod
-    from synthbank.families.public.validate import validate
-    from synthbank.io.staging import transaction
-
-    p = params_mod.load(params_file)
-    with transaction("public", manifest=reports_manifest):  # metrics and their manifest together
-        failures = validate(data_dir, manifest, metrics, p.family("public")["thresholds"])
-        manifest_mod.write_reports(reports_manifest, "public", p, [metrics])
-    finish_validation(failures, f"public: all checks passed; metrics in {metrics}")
 
 
 def _redact(text: str) -> str:

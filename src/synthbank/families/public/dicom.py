@@ -1,9 +1,12 @@
 """Pixels of an uncompressed little-endian DICOM file, without pydicom.
 
-The element walk is :func:`synthbank.phi.parse_dicom` (the no-PHI scanner reads DICOM
-the same way). Only the few elements that describe the pixel matrix are used; nothing
+The element walk is the core reader :func:`synthbank.io.dicom.parse_dicom` (the no-PHI
+scanner reads DICOM with it too; it holds no PHI rule, so editing one does not touch
+this). Only the few elements that describe the pixel matrix are used; nothing
 else of the header leaves this module. Checked against pydicom 3.0.2's ``pixel_array``
-by the sha256 stored in ``sources/public/xray_chest_demo/provenance.json``.
+by the sha256 stored in ``sources/public/xray_chest_demo/provenance.json``. Not pydicom
+itself: it gives the same array for that file, but reads a truncated file without an
+error and refuses a data set without PhotometricInterpretation, so it is no better here.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthbank.phi import EXPLICIT_LE, IMPLICIT_LE, PIXEL_DATA, DicomError, parse_dicom
+from synthbank.io.dicom import EXPLICIT_LE, IMPLICIT_LE, PIXEL_DATA, DicomError, parse_dicom
 
 UNCOMPRESSED = (EXPLICIT_LE, IMPLICIT_LE)
 

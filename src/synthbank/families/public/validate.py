@@ -22,11 +22,13 @@ import numpy as np
 from synthbank import jsonio, phi
 from synthbank import manifest as manifest_mod
 from synthbank.errors import UsageError
+from synthbank.families.public import FAMILY
 from synthbank.families.public.build import LICENSE_FILE, PROVENANCE_FILE, SOURCE_PIXELS, SPDX_LICENSE_TAG
 from synthbank.families.public.convert import array_sha256
 from synthbank.families.public.nifti import read_nifti
 from synthbank.families.public.sources import LICENSE_IDS
 from synthbank.io.staging import write_file_atomic
+from synthbank.thresholds import check
 
 
 def decode(path: Path) -> np.ndarray:
@@ -134,26 +136,12 @@ def compute_metrics(data_dir: Path, manifest_path: Path) -> tuple[dict[str, Any]
     return metrics, problems
 
 
-def threshold_failures(metrics: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[str]:
-    """One line per violated threshold or failed check."""
-    failures = []
-    if metrics["phi_findings"] > thresholds["phi_findings_max"]:
-        failures.append(f"phi_findings={metrics['phi_findings']} exceeds phi_findings_max={thresholds['phi_findings_max']}")
-    for key in ("checksums_verified", "demos_complete", "licenses_present", "pixels_verified"):
-        if not metrics[key]:
-            failures.append(f"{key} is false")
-    for name, stats in sorted(metrics["images"].items()):
-        if stats["std"] < thresholds["image_std_min"]:
-            failures.append(f"{name}: pixel std={stats['std']:.3f} is below image_std_min={thresholds['image_std_min']}")
-    return failures
-
-
 def validate(data_dir: Path, manifest_path: Path, metrics_path: Path, thresholds: Mapping[str, Any]) -> list[str]:
     """Write the metrics; return the violated thresholds and failed checks (empty when all pass)."""
     if not data_dir.is_dir():
         raise UsageError(f"{data_dir} does not exist: run 'synthbank generate public' first")
     metrics, problems = compute_metrics(data_dir, manifest_path)
-    failures = threshold_failures(metrics, thresholds)
+    failures = check(metrics, FAMILY.rules, thresholds)
     metrics["thresholds_met"] = not failures
     write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())
     return failures + problems[:20] if failures else []

@@ -1,4 +1,4 @@
-"""``signals``: versioned generators of multichannel neural signals (seed 002).
+"""``signals``: versioned generators of multichannel neural signals (docs/families/signals.md).
 
 A *generator dataset* is ``(generator version, parameters) -> bytes``: the generator code
 under ``v1/``, ``v2/`` or ``v3/`` never changes its bytes once released (tests pin the
@@ -26,3 +26,50 @@ RELEASE_NOTES = {
     "chirp, dc_offset_uv, nan_rate); HDF5 + interleaved .float32 + generation_manifest.yaml "
     "per dataset; static import; per-dataset validation with PSD curves.",
 }
+
+# The family contract (synthbank.family): what the core needs to run this family.
+from synthbank.family import Family  # noqa: E402
+from synthbank.thresholds import Rule  # noqa: E402
+
+#: Rules of every dataset; those of one signal type only are optional (their metric is absent otherwise).
+RULES = (
+    Rule("rms_rel_error", "max", key="rms_rel_error_max"),
+    Rule("dc_offset_rel_error", "max", key="dc_offset_rel_error_max",
+         note="the bound is the larger of the threshold and 5 standard errors of the mean"),
+    Rule("nan_rate_z", "max", key="nan_rate_z_max", note="binomial standard errors from the requested nan_rate"),
+    Rule("float32_matches_hdf5", "equals", bound=True, note="signal.float32 must hold the samples of signal.h5"),
+    Rule("spectral_flatness", "min", key="spectral_flatness_min", optional=True),
+    Rule("peak_freq_error_hz", "max", key="peak_freq_error_hz_max", optional=True),
+    Rule("chirp_if_error_hz", "max", key="chirp_if_error_hz_max", optional=True),
+)
+#: Rules of the noise types (pink, white) only: sines and chirps are correlated across channels
+#: by design and have no expected slope; a noise without a fitted slope (fewer than 2 bins in
+#: psd_slope_band_hz) fails.
+NOISE_RULES = (
+    Rule("psd_slope_error", "max", key="psd_slope_tolerance",
+         note="|slope - expected| (-1 pink, 0 white), fitted over psd_slope_band_hz"),
+    Rule("corr_z_max", "max", key="corr_z_max", note="channels must be uncorrelated"),
+)
+
+FAMILY = Family(
+    name="signals",
+    version=VERSION,
+    release_notes=RELEASE_NOTES,
+    summary="versioned multichannel neural signals (HDF5 + interleaved float32), one output per dataset",
+    items="datasets",
+    item_flag="--dataset",
+    item_verbs=("generate", "validate"),
+    output="data/signals/{item}",
+    data="data/signals/{item}",
+    metrics="reports/signals/{item}/metrics.json",
+    reports="reports/signals/{item}",
+    stream_id=4,
+    cli="synthbank.families.signals.cli",
+    hooks={
+        "estimate": "synthbank.families.signals.hooks:estimate",
+        "generate": "synthbank.families.signals.hooks:generate",
+        "validate": "synthbank.families.signals.hooks:validate",
+        "finalize": "synthbank.families.signals.hooks:finalize",
+    },
+    rules=RULES + NOISE_RULES,
+)

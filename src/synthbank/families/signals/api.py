@@ -1,6 +1,7 @@
-"""Python entry points in the seed's style: generate an array, or a file for high channel counts.
+"""Python entry points in the style of the signals source document (docs/families/signals.md):
+generate an array, or a file for high channel counts.
 
-Seed 002's troubleshooting ("Generator returned file path but harness expects array"):
+The source document's troubleshooting ("Generator returned file path but harness expects array"):
 :func:`generate` returns an ndarray when no ``output`` is given and a file path when one
 is (the high-channel, constant-memory mode); :func:`load` accepts either, so callers
 handle both return types the same way.

@@ -179,7 +179,8 @@ def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BU
 def generation_manifest(
     spec: SignalSpec, release_date: str, directory: Path, float32_digest: checksums.FileDigest | None = None
 ) -> dict[str, Any]:
-    """Seed 002's generation manifest: generator path and version, every parameter, output
+    """The generation manifest of the signals source document (docs/families/signals.md):
+    generator path and version, every parameter, output
     characteristics, checksums. No timestamp: ``release_date`` comes from params.yaml.
 
     ``float32_digest`` (from :func:`write_float32`) saves re-reading the interleaved file.
@@ -247,6 +248,14 @@ def build(
         record = generation_manifest(spec, release_date, tmp, digest)
         (tmp / layout.MANIFEST_NAME).write_text(dump_yaml(record), "utf-8")
     return record
+
+
+def build_with_progress(spec: SignalSpec, output_dir: Path, release_date: str, workers: int, progress: bool) -> dict[str, Any]:
+    """:func:`build` with a progress bar of the channels written (when ``progress``)."""
+    from tqdm import tqdm
+
+    with tqdm(total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch", disable=not progress) as bar:
+        return build(spec, output_dir, release_date, workers=workers, on_block=bar.update)
 
 
 def estimate_bytes(spec: SignalSpec) -> int:

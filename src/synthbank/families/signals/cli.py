@@ -1,8 +1,5 @@
-"""Commands of the ``signals`` family.
+"""The verbs only the ``signals`` family has (the generic ones are built from ``FAMILY``).
 
-* ``synthbank generate signals --dataset NAME`` / ``synthbank validate signals --dataset NAME``:
-  one dataset of params.yaml (the DVC ``foreach`` stages);
-* ``synthbank signals finalize``: the manifest over every dataset and the merged metrics;
 * ``synthbank signals generate SIGNAL_TYPE ...``: pregenerate a dataset outside DVC;
 * ``synthbank signals import FILE ...``: bring a recording in as a static dataset.
 """
@@ -20,44 +17,26 @@ from synthbank.cliutil import (
     CONFIRM_ABOVE,
     OverwriteOpt,
     ParamsOpt,
-    ReportsManifestOpt,
     WorkersOpt,
     YesOpt,
     app,
     check_disk,
     confirm_or_exit,
     date_option,
-    finish_validation,
     float_option,
-    generate_app,
     info,
     int_option,
     seed_option,
-    validate_app,
     workers_option,
 )
-from synthbank.errors import UsageError, ValidationFailed
 from synthbank.families.signals.spec import CHANNELS, DEFAULT_NAME, DURATION_S, SAMPLE_RATE_HZ  # stdlib only: the CLI stays quick to start
 
-signals_app = typer.Typer(help="Signals family: pregenerate, import static recordings, finalize the pipeline.", no_args_is_help=True)
+signals_app = typer.Typer(help="Signals family: pregenerate outside DVC, import static recordings.", no_args_is_help=True)
 app.add_typer(signals_app, name="signals")
-
-DatasetOpt = Annotated[str, typer.Option("--dataset", help="Dataset name under signals.datasets in the params file.")]
-
-
-def _dataset_spec(p: params_mod.Params, name: str):
-    from synthbank.families.signals.spec import from_entry
-
-    datasets = p.family("signals")["datasets"]
-    if name not in datasets:
-        raise UsageError(f"--dataset={name!r} is not in {p.source}: allowed one of {sorted(datasets)}")
-    return from_entry(name, datasets[name], p.seed, p.source)
 
 
 def _build(spec, out: Path, release_date: str, n_workers: int, yes: bool, ask_above: int, overwrite: bool):
-    from tqdm import tqdm
-
-    from synthbank.families.signals.build import build, estimate_bytes
+    from synthbank.families.signals.build import build_with_progress, estimate_bytes
     from synthbank.io.staging import check_output, transaction
 
     check_output(out, "signals", overwrite=overwrite)
@@ -66,73 +45,8 @@ def _build(spec, out: Path, release_date: str, n_workers: int, yes: bool, ask_ab
          f"at {spec.sample_rate_hz:g} Hz, about {disk / 1e6:,.1f} MB -> {out}")
     check_disk(out, disk)
     confirm_or_exit(disk, yes, ask_above)
-    with transaction("signals", overwrite=overwrite), tqdm(
-        total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch", disable=not sys.stderr.isatty()
-    ) as bar:
-        return build(spec, out, release_date, workers=n_workers, on_block=bar.update)
-
-
-@generate_app.command("signals")
-def generate_signals(
-    dataset: DatasetOpt,
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Output directory (default: data/signals/DATASET).")] = None,
-    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    workers: WorkersOpt = "1",
-    yes: YesOpt = False,
-    overwrite: OverwriteOpt = False,
-) -> None:
-    """Generate one dataset of params.yaml: signal.h5, signal.float32, generation_manifest.yaml."""
-    from synthbank.parallel import check_workers
-
-    n_workers = workers_option(workers)
-    check_workers(n_workers)
-    p = params_mod.load(params_file)
-    spec = _dataset_spec(p, dataset)
-    record = _build(spec, output_dir or Path("data/signals") / dataset, p.release_date, n_workers, yes, CONFIRM_ABOVE, overwrite)
-    info(f"signals: {dataset}: wrote {record['output']['bytes']:,} bytes")
-
-
-@validate_app.command("signals")
-def validate_signals(
-    dataset: DatasetOpt,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The dataset directory (default: data/signals/DATASET).")] = None,
-    report_dir: Annotated[Optional[Path], typer.Option("--report-dir", help="Where metrics.json and psd.csv go (default: reports/signals/DATASET).")] = None,
-    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-) -> None:
-    """Compute one dataset's metrics and PSD curve; exit 1 if a threshold is violated."""
-    from synthbank.families.signals.validate import validate
-
-    p = params_mod.load(params_file)
-    spec = _dataset_spec(p, dataset)
-    report = report_dir or Path("reports/signals") / dataset
-    failures = validate(data_dir or Path("data/signals") / dataset, spec, report, p.family("signals")["thresholds"])
-    finish_validation(failures, f"signals: {dataset}: all thresholds met; metrics in {report}")
-
-
-@signals_app.command("finalize")
-def finalize(
-    data_root: Annotated[Path, typer.Option("--data-root", help="Directory holding one directory per dataset.")] = Path("data/signals"),
-    report_root: Annotated[Path, typer.Option("--report-root", help="Directory holding each dataset's metrics.json.")] = Path("reports/signals"),
-    manifest: Annotated[Path, typer.Option("--manifest", help="The family manifest to write.")] = Path("manifests/signals.json"),
-    metrics: Annotated[Path, typer.Option("--metrics", help="The merged metrics to write.")] = Path("metrics/signals.json"),
-    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    reports_manifest: ReportsManifestOpt = None,
-) -> None:
-    """Write manifests/signals.json over every dataset and metrics/signals.json nested by dataset."""
-    from synthbank import manifest as manifest_mod
-    from synthbank.families.signals.release import collect
-    from synthbank.families.signals.spec import all_specs
-    from synthbank.io.staging import transaction
-
-    p = params_mod.load(params_file)
-    specs = all_specs(p.family("signals"), p.seed, p.source)
-    with transaction("signals", manifest=manifest):  # the manifest and metrics appear together
-        merged = collect(specs, p.generation_params("signals"), p.seed, p.release_date, data_root, report_root, manifest, metrics)
-        manifest_mod.write_reports(reports_manifest, "signals", p, [*(report_root / name for name in specs), metrics])
-    if not merged["thresholds_met"]:
-        bad = [name for name in specs if not merged[name].get("thresholds_met")]
-        raise ValidationFailed(f"signals: thresholds violated in {', '.join(bad)}; see {metrics}")
-    info(f"signals: {len(specs)} datasets in {manifest}; metrics in {metrics}")
+    with transaction("signals", overwrite=overwrite):
+        return build_with_progress(spec, out, release_date, n_workers, sys.stderr.isatty())
 
 
 @signals_app.command("generate")

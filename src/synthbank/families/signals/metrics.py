@@ -1,8 +1,8 @@
 """Validation metrics of a signals dataset, accumulated over blocks of channels.
 
 Pure functions of arrays (no file I/O). :class:`Accumulator` takes (n_block, n_samples)
-float32 blocks in channel order and returns the dataset's metrics; :func:`threshold_failures`
-turns them into one line per violated threshold.
+float32 blocks in channel order and returns the dataset's metrics; the family's rules
+(``synthbank.families.signals.RULES``) are checked in :mod:`.validate`.
 
 Definitions (``x`` a channel in microvolts, NaN samples excluded or, for spectra, set to
 the channel's mean):
@@ -35,7 +35,6 @@ the channel's mean):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -309,34 +308,3 @@ class Accumulator:
         m["corr_abs_max"], m["corr_z_max"] = self.correlation(psd)
         return m, psd_curve(self.freqs, psd)
 
-
-def threshold_failures(metrics: Mapping[str, Any], spec: SignalSpec, thresholds: Mapping[str, Any]) -> list[str]:
-    """One line per violated threshold (empty when all pass)."""
-    t = thresholds
-    out = []
-
-    def check(key: str, ok: bool, rule: str) -> None:
-        if not ok:
-            out.append(f"{spec.name}: {key}={metrics[key]:.6g} violates {rule}")
-
-    check("rms_rel_error", metrics["rms_rel_error"] <= t["rms_rel_error_max"], f"rms_rel_error_max={t['rms_rel_error_max']}")
-    finite = max(1.0, metrics["channels"] * metrics["samples"] * (1.0 - metrics["nan_rate"]))
-    dc_allowed = max(t["dc_offset_rel_error_max"], DC_STANDARD_ERRORS / np.sqrt(finite))
-    check("dc_offset_rel_error", metrics["dc_offset_rel_error"] <= dc_allowed,
-          f"max(dc_offset_rel_error_max={t['dc_offset_rel_error_max']}, {DC_STANDARD_ERRORS:g} standard errors = {DC_STANDARD_ERRORS / np.sqrt(finite):.3g})")
-    check("nan_rate_z", metrics["nan_rate_z"] <= t["nan_rate_z_max"], f"nan_rate_z_max={t['nan_rate_z_max']} (requested nan_rate {spec.params.get('nan_rate', 0.0)})")
-    if spec.signal_type in EXPECTED_SLOPE:
-        if "psd_slope_error" not in metrics:
-            out.append(f"{spec.name}: psd_slope cannot be fitted: fewer than 2 bins in the band "
-                       f"[{metrics['psd_slope_band_low_hz']:g}, {metrics['psd_slope_band_high_hz']:g}] Hz")
-        else:
-            check("psd_slope_error", metrics["psd_slope_error"] <= t["psd_slope_tolerance"],
-                  f"psd_slope_tolerance={t['psd_slope_tolerance']} (expected slope {EXPECTED_SLOPE[spec.signal_type]:g})")
-        check("corr_z_max", metrics["corr_z_max"] <= t["corr_z_max"], f"corr_z_max={t['corr_z_max']} (channels must be uncorrelated)")
-    if "spectral_flatness" in metrics:
-        check("spectral_flatness", metrics["spectral_flatness"] >= t["spectral_flatness_min"], f"spectral_flatness_min={t['spectral_flatness_min']}")
-    if "peak_freq_error_hz" in metrics:
-        check("peak_freq_error_hz", metrics["peak_freq_error_hz"] <= t["peak_freq_error_hz_max"], f"peak_freq_error_hz_max={t['peak_freq_error_hz_max']}")
-    if "chirp_if_error_hz" in metrics:
-        check("chirp_if_error_hz", metrics["chirp_if_error_hz"] <= t["chirp_if_error_hz_max"], f"chirp_if_error_hz_max={t['chirp_if_error_hz_max']}")
-    return out

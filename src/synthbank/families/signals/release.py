@@ -1,4 +1,4 @@
-"""The family's final step: one manifest over every dataset and the metrics nested by dataset."""
+"""The family's final step: every dataset's files for the manifest, and the metrics nested by dataset."""
 
 from __future__ import annotations
 
@@ -7,26 +7,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from synthbank import jsonio, manifest
+from synthbank import jsonio, thresholds
 from synthbank.errors import UsageError
-from synthbank.families.signals import VERSION
+from synthbank.family import Finalized
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.families.signals.validate import METRICS_NAME
 from synthbank.io.staging import write_file_atomic
 
+#: The merged metrics pass when every dataset's validation passed.
+MERGED_RULES = (thresholds.Rule("*.thresholds_met", "equals", bound=True, note="see the dataset's validation"),)
 
-def collect(
-    specs: Mapping[str, SignalSpec],
-    params: Mapping[str, Any],
-    seed: int,
-    release_date: str,
-    data_root: Path,
-    report_root: Path,
-    manifest_path: Path,
-    metrics_path: Path,
-) -> dict[str, Any]:
-    """Write ``manifest_path`` (every file of every dataset) and ``metrics_path``
-    (``{dataset: metrics, ..., "thresholds_met": all}``); return the metrics."""
+
+def collect(specs: Mapping[str, SignalSpec], data_root: Path, report_root: Path, metrics_path: Path) -> Finalized:
+    """Write ``metrics_path`` (``{dataset: metrics, ..., "thresholds_met": all}``) and return
+    what the family manifest covers: every dataset's directory, each file with its dataset's params."""
     outputs = []
     for name in specs:
         if not (data_root / name).is_dir():
@@ -36,18 +30,14 @@ def collect(
     for name, spec in specs.items():
         for path in sorted((data_root / name).iterdir()):
             extra[path.as_posix()] = {"params": spec.record()}
-    record = manifest.build(
-        family="signals", generator="synthbank.families.signals", generator_version=VERSION,
-        seed=seed, params=params, release_date=release_date, root=Path("."),
-        manifest_path=manifest_path, outputs=outputs, extra_entry_fields=extra,
-    )
-    manifest.write(record, manifest_path)
     metrics: dict[str, Any] = {}
     for name in specs:
         path = report_root / name / METRICS_NAME
         if not path.is_file():
             raise UsageError(f"{path} does not exist: run 'synthbank validate signals --dataset {name}' first")
         metrics[name] = json.loads(path.read_text("utf-8"))
+    violations = thresholds.check(metrics, MERGED_RULES, {}, where="signals: ")
     metrics["thresholds_met"] = all(m.get("thresholds_met", False) for m in metrics.values())
     write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())
-    return metrics
+    return Finalized(outputs=tuple(outputs), violations=tuple(violations),
+                     reports=(*(report_root / name for name in specs), metrics_path), entry_fields=extra)

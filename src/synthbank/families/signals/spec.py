@@ -1,6 +1,7 @@
 """What a signals dataset is: its parameters, their bounds, and one-line refusals.
 
-A dataset entry in params.yaml (or on the command line) mirrors seed 002's config::
+A dataset entry in params.yaml (or on the command line) mirrors the dataset config of the
+signals source document (docs/families/signals.md)::
 
     pink_1024ch:
       version: v3                 # the generator version (v1, v2 or v3)
@@ -53,7 +54,8 @@ VERSION_EXTRAS: dict[str, dict[str, float]] = {
 #: Name of a dataset made outside params.yaml (API, pregeneration) unless one is given;
 #: fixed, so where the output goes never changes its bytes.
 DEFAULT_NAME = "synthetic"
-#: Dataset-level keys that seed 002 users also put into ``params`` (allowed only if equal).
+#: Dataset-level keys that users of the source document's tool also put into ``params``
+#: (allowed only if equal).
 DATASET_LEVEL_KEYS = ("channels", "sample_rate_hz")
 
 
@@ -149,7 +151,7 @@ def make_spec(
     version : ``"v1"``, ``"v2"`` or ``"v3"``.
     channels, sample_rate_hz : the dataset-level values.
     params : the generator arguments; may repeat ``channels``/``sample_rate_hz`` only
-        with the same value (seed 002's "Channels mismatch" case).
+        with the same value (the source document's "Channels mismatch" case).
     default_seed : used when ``params`` has no ``seed``.
     where : prefix of every message, for example ``"params.yaml: signals.datasets.x."``.
     """

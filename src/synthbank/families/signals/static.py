@@ -1,6 +1,7 @@
 """Static datasets: an existing interleaved float32 recording brought into the registry.
 
-Seed 002's static primitive is ``path -> data`` (immutable): the file is copied
+The static primitive of the signals source document (docs/families/signals.md) is
+``path -> data`` (immutable): the file is copied
 byte for byte into ``<output>/converted/<name>.float32`` (read-only), described by
 ``spec.yaml`` and listed with its CRC-64 and sha256 in ``manifest.json``. Importing the
 same bytes again is a no-op; different bytes under an existing name are refused (a new

@@ -1,7 +1,7 @@
-"""Read a written dataset, compute its metrics, write them with the PSD curve.
+"""Read a written dataset, compute its metrics, write them with the PSD curve, check the rules.
 
-The per-dataset metrics JSON is written before thresholds are checked, so
-``dvc metrics diff`` shows a failing dataset too; the caller then exits 1.
+The per-dataset metrics JSON is written with its ``thresholds_met`` even when a rule is
+violated, so ``dvc metrics diff`` shows a failing dataset too; the caller then exits 1.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 import h5py
 import numpy as np
 
-from synthbank import jsonio
+from synthbank import jsonio, thresholds
 from synthbank.errors import UsageError
-from synthbank.families.signals import layout
-from synthbank.families.signals.metrics import Accumulator, threshold_failures
+from synthbank.families.signals import NOISE_RULES, RULES, layout
+from synthbank.families.signals.metrics import DC_STANDARD_ERRORS, EXPECTED_SLOPE, Accumulator
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.io.staging import write_file_atomic
 
@@ -79,14 +79,27 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def validate(data_dir: Path, spec: SignalSpec, report_dir: Path, thresholds: Mapping[str, Any]) -> list[str]:
-    """Write ``report_dir/metrics.json`` and ``report_dir/psd.csv``; return violated thresholds."""
-    band = tuple(float(b) for b in thresholds["psd_slope_band_hz"])
+def violations(metrics: Mapping[str, Any], spec: SignalSpec, bounds: Mapping[str, Any]) -> list[str]:
+    """The family's rules that apply to the spec's signal type, checked against ``bounds``.
+
+    The DC-offset bound is derived: the larger of ``dc_offset_rel_error_max`` and
+    :data:`DC_STANDARD_ERRORS` standard errors of the mean (``1 / sqrt(N)`` relative, N
+    finite samples), so small datasets are not failed by chance.
+    """
+    derived = dict(bounds)
+    if derived.get("dc_offset_rel_error_max") is not None:
+        finite = max(1.0, metrics["channels"] * metrics["samples"] * (1.0 - metrics["nan_rate"]))
+        derived["dc_offset_rel_error_max"] = max(derived["dc_offset_rel_error_max"], DC_STANDARD_ERRORS / np.sqrt(finite))
+    rules = RULES + NOISE_RULES if spec.signal_type in EXPECTED_SLOPE else RULES
+    return thresholds.check(metrics, rules, derived, where=f"signals: {spec.name}: ")
+
+
+def validate(data_dir: Path, spec: SignalSpec, metrics_path: Path, report_dir: Path, bounds: Mapping[str, Any]) -> list[str]:
+    """Write ``metrics_path`` and ``report_dir/psd.csv``; return the violated rules."""
+    band = tuple(float(b) for b in bounds["psd_slope_band_hz"])
     metrics, curve = compute(data_dir, spec, band)
-    failures = threshold_failures(metrics, spec, thresholds)
-    if not metrics["float32_matches_hdf5"]:
-        failures.append(f"{spec.name}: {layout.FLOAT32_NAME} does not hold the samples of {layout.HDF5_NAME}")
+    failures = violations(metrics, spec, bounds)
     metrics["thresholds_met"] = not failures
-    write_file_atomic(report_dir / METRICS_NAME, jsonio.dumps(metrics).encode())
+    write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())
     write_file_atomic(report_dir / PSD_NAME, csv_text(curve).encode())
     return failures

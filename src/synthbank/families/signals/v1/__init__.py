@@ -1,4 +1,4 @@
-"""Generator v1 (seed 002): ``sine_wave`` and ``pink_noise``. Frozen: never change its bytes.
+"""Generator v1 (docs/families/signals.md): ``sine_wave`` and ``pink_noise``. Frozen: never change its bytes.
 
 ``GENERATORS[signal_type](rngs, n_samples, sample_rate_hz, **params)`` returns
 (len(rngs), n_samples) float32 microvolts, row c from channel c's stream.

@@ -1,0 +1,270 @@
+"""``synthbank generate|validate|estimate|finalize FAMILY``: one command per verb and family, built from the registry.
+
+Every family gets the same shared options with the same defaults logic, plus the options it
+declares as data (:class:`synthbank.family.Option`). The core runs the steps every family
+shares, in one order:
+
+* generate: parse and check every option and the params (nothing written on bad input),
+  refuse an unknown item, check the output and the manifest are synthbank's to replace,
+  estimate, print the plan, check the free disk space, ask y/n above ``--confirm-above`` on a
+  terminal, then run the family's hook inside one transaction that also writes the
+  manifest (data and manifest become visible together);
+* validate: the hook computes the metrics and checks them with the threshold engine; the
+  metrics, reports and reports manifest are committed together; exit 1 on a violation;
+* estimate: the JSON of :class:`synthbank.family.Estimate` (every item's, summed, when no
+  item is named);
+* finalize: the family's manifest over every item and the merged metrics, committed together.
+
+Typer builds each command from a signature made here, so ``--help`` lists every option.
+Nothing here imports numpy: the family's modules load when its command runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from synthbank import registry
+from synthbank.cliutil import (
+    BYTES, CONFIRM_ABOVE, date_option, estimate_app, finalize_app, float_option, generate_app, info, int_option,
+    seed_option, validate_app, workers_option,
+)
+from synthbank.errors import UsageError, ValidationFailed
+from synthbank.family import Estimate, Family, Option, Run, fill_template
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+#: The shared options of each verb: (dest, flag(s), python type, default, metavar, help).
+_SHARED: dict[str, tuple[tuple[str, str, Any, Any, str | None, str], ...]] = {
+    "params": (("params_file", "--params", Path, DEFAULT_PARAMS, None, "The params file to read every unspecified value from."),),
+    "output": (("output_dir", "--output-dir", Optional[Path], None, None, "Output directory (default: {output})."),),
+    "seed": (("seed", "--seed", Optional[str], None, "S", "Root random seed, an integer from 0 to 2**63 - 1 (default: seed in params)."),),
+    "run": (
+        ("workers", "--workers", str, "1", "N", "Worker processes, 1 to 1024. Output bytes do not depend on it."),
+        ("scheduler", "--scheduler", Optional[str], None, "ADDRESS", "Dask scheduler address (reserved; not available yet)."),
+        ("progress", "--progress/--no-progress", Optional[bool], None, None, "Show a progress bar (default: on a terminal only)."),
+    ),
+    "confirm": (
+        ("yes", "--yes", bool, False, None, "Do not ask for confirmation."),
+        ("confirm_above", "--confirm-above", str, str(CONFIRM_ABOVE), "BYTES", "Ask y/n on a terminal above this many bytes on disk."),
+        ("overwrite", "--overwrite", bool, False, None, "Replace an existing output even if synthbank did not write it (its contents are lost)."),
+    ),
+    "manifest": (("manifest", "--manifest", Optional[Path], None, None, "Manifest to write (default: {manifest})."),),
+    "data": (("data_dir", "--data-dir", Optional[Path], None, None, "The generated data (default: {data})."),),
+    "metrics": (
+        ("metrics", "--metrics", Optional[Path], None, None, "Metrics JSON to write (default: {metrics})."),
+        ("report_dir", "--report-dir", Optional[Path], None, None, "Directory of the reports (default: {reports})."),
+        ("reports_manifest", "--reports-manifest", Optional[Path], None, None,
+         "Also write this manifest of the metrics and reports (DVC: manifests/<family>.reports.json)."),
+    ),
+}
+_VERB_SHARED = {
+    "generate": ("params", "output", "seed", "run", "confirm", "manifest"),
+    "validate": ("params", "data", "metrics", "run"),
+    "estimate": ("params", "seed"),
+    "finalize": ("params", "data", "manifest", "metrics"),
+}
+_PY_TYPES = {"int": Optional[str], "float": Optional[str], "str": Optional[str], "choice": Optional[str], "date": Optional[str],
+             "path": Optional[Path], "flag": bool}
+_APPS = {"generate": generate_app, "validate": validate_app, "estimate": estimate_app, "finalize": finalize_app}
+
+
+def _defaults(family: Family, verb: str) -> dict[str, str]:
+    """The default paths as ``--help`` shows them: ``data/energy/DOMAIN``, ``datasets/YYYY-MM-DD-v1``."""
+    item = (family.item_flag or "--item").lstrip("-").upper() if verb in family.item_verbs else None
+    fill = {"output": family.output, "data": family.data, "metrics": family.metrics, "reports": family.reports,
+            "manifest": family.manifest or "manifests/{family}.json"}
+    whole = {"metrics": "metrics/{family}.json"}
+    return {key: fill_template(value, family.name, item, "YYYY-MM-DD", whole.get(key)).replace("{output}", "OUTPUT_DIR")
+            for key, value in fill.items()}
+
+
+def _parameters(family: Family, verb: str) -> list[inspect.Parameter]:
+    defaults = _defaults(family, verb)
+    params: list[inspect.Parameter] = []
+
+    def add(dest: str, flags: str, kind: Any, default: Any, metavar: str | None, help_text: str) -> None:
+        names = [flags, "-y"] if dest == "yes" else [flags]
+        option = typer.Option(*names, help=help_text.format(**defaults), metavar=metavar)
+        params.append(inspect.Parameter(dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]))
+
+    if family.items is not None and (verb in family.item_verbs or verb == "estimate"):
+        required = verb in family.item_verbs
+        what = f"One of the {family.name}.{family.items} of the params file" + ("." if required else " (default: every one).")
+        add("item", family.item_flag, str if required else Optional[str], ... if required else None, None, what)
+    for group in _VERB_SHARED[verb]:
+        if group == "manifest" and verb == "generate" and family.manifest is None:
+            continue
+        for spec in _SHARED[group]:
+            add(*spec)
+    for opt in family.options_of(verb):
+        add(opt.dest, opt.flag, _PY_TYPES[opt.kind], False if opt.kind == "flag" else None, opt.metavar, opt.help)
+    return params
+
+
+def parse_option(family: Family, opt: Option, raw: Any) -> Any:
+    """One family option's value, checked; a bad value is one line naming the option, the value and what is allowed."""
+    if raw is None or opt.kind in ("flag", "path", "str"):
+        return opt.default if raw is None else raw
+    if opt.kind == "choice":
+        if raw not in opt.choices:
+            raise UsageError(f"{opt.flag}={raw!r} is invalid: allowed one of {', '.join(opt.choices)}")
+        return raw
+    if opt.kind == "date":
+        return date_option(opt.flag, raw)
+    if opt.key is not None:
+        from synthbank import params as params_mod
+
+        bounds = params_mod.key_limits(family.name, *opt.key.split("."))
+    else:
+        bounds = opt.bounds or (None, None)
+    return (int_option if opt.kind == "int" else float_option)(opt.flag, raw, *bounds)
+
+
+def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
+    """Check every option before anything is read or written."""
+    options = dict(raw)
+    item = options.pop("item", None)
+    if "workers" in options:
+        options["workers"] = workers_option(options["workers"])
+        from synthbank.parallel import check_workers
+
+        check_workers(options["workers"], options.get("scheduler"))
+    if "seed" in options:
+        options["seed"] = seed_option(options["seed"])
+    if "confirm_above" in options:
+        options["confirm_above"] = int_option("--confirm-above", options["confirm_above"], *BYTES)
+    for opt in family.options_of(verb):
+        options[opt.dest] = parse_option(family, opt, options.get(opt.dest))
+    if "progress" in options and options["progress"] is None:
+        options["progress"] = sys.stderr.isatty()
+    run = Run(family, verb, options, item)
+    if item is not None and item not in run.item_names():
+        raise UsageError(f"{family.item_flag}={item!r} is invalid: allowed one of {', '.join(run.item_names())}")
+    return run
+
+
+def generate(run: Run) -> None:
+    """The shared generate steps around the family's hook (see the module docstring)."""
+    from synthbank.cliutil import check_disk, confirm_or_exit
+    from synthbank.io.staging import check_manifest, check_output, transaction
+
+    family, o = run.family, run.options
+    out = run.output_dir()
+    manifest_path = run.manifest_path(out) if family.manifest else None
+    check_output(out, family.name, overwrite=o["overwrite"], manifest=manifest_path)
+    if manifest_path is not None:
+        check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
+    plan: Estimate = family.hook("estimate")(run)
+    info("\nDataset Generation Plan:")
+    info(f"  Family: {family.name} {family.version}" + (f" ({run.item})" if run.item else ""))
+    info(f"  Items:  {plan.items:,} {plan.unit}")
+    info(f"  Memory: {plan.record()['memory_readable']}")
+    info(f"  Disk:   at most {plan.record()['disk_readable']}")
+    info(f"  Output: {out}")
+    check_disk(out, plan.disk_bytes)
+    confirm_or_exit(plan.disk_bytes, o["yes"], o["confirm_above"])
+    with transaction(family.name, overwrite=o["overwrite"], manifest=manifest_path):
+        result = family.hook("generate")(run, out)
+        if manifest_path is not None:
+            write_manifest(run, manifest_path, run.manifest_root(out, result.extra_outputs), [out, *result.extra_outputs], (),
+                           result.params, result.entry_fields)
+    info(result.message)
+
+
+def write_manifest(run: Run, path: Path, root: Path, outputs: Sequence[Path], files: Sequence[Path],
+                   params: Mapping[str, Any] | None, entry_fields: Mapping[str, Mapping[str, Any]] | None) -> None:
+    """The one place a family's manifest is written (generate's or finalize's), inside the run's transaction."""
+    from synthbank import manifest as manifest_mod
+
+    family = run.family
+    record = manifest_mod.build(
+        family=family.name, generator=registry.package(family.name), generator_version=family.version, seed=run.seed,
+        params=params if params is not None else run.params.generation_params(family.name),
+        release_date=run.params.release_date, root=root, manifest_path=path, outputs=list(outputs),
+        extra_entry_fields=entry_fields,
+    )
+    if files:
+        manifest_mod.add_files(record, list(files), root=root)  # read where the transaction staged them
+    manifest_mod.write(record, path)
+
+
+def validate(run: Run) -> None:
+    """Metrics, reports and reports manifest committed together; exit 1 naming every violated threshold."""
+    from synthbank.io.staging import transaction
+
+    reports_manifest = run.options.get("reports_manifest")
+    with transaction(run.family.name, manifest=reports_manifest):
+        violations = run.family.hook("validate")(run)
+        if reports_manifest is not None:
+            run.write_reports(reports_manifest, run.reported())
+    _finish(run, violations, f"all thresholds met; metrics in {run.metrics_path()}")
+
+
+def estimate(run: Run) -> None:
+    """Print the family's :class:`Estimate` as JSON (every item's, summed, without an item)."""
+    from synthbank import jsonio
+
+    hook = run.family.hook("estimate")
+    if run.family.items is None or run.item is not None:
+        total = hook(run)
+    else:
+        parts = [hook(Run(run.family, run.verb, run.options, name)) for name in run.item_names()]
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+    typer.echo(jsonio.dumps(total.record()), nl=False)
+
+
+def finalize(run: Run) -> None:
+    """The family manifest over every item and the merged metrics, together; exit 1 on a violation."""
+    from synthbank.io.staging import check_manifest, transaction
+
+    manifest_path = run.manifest_path(None)
+    reports_manifest = run.options.get("reports_manifest")
+    check_manifest(manifest_path, run.family.name)
+    with transaction(run.family.name, manifest=manifest_path):
+        result = run.family.hook("finalize")(run)
+        write_manifest(run, manifest_path, Path("."), result.outputs, result.files, result.params, result.entry_fields)
+        if reports_manifest is not None:
+            run.write_reports(reports_manifest, list(result.reports))
+    _finish(run, list(result.violations), f"{len(result.outputs)} output(s) in {manifest_path}; metrics in {run.metrics_path()}")
+
+
+def _finish(run: Run, violations: list[str], passed: str) -> None:
+    where = f"{run.family.name}: " + (f"{run.item}: " if run.item else "")
+    if violations:
+        raise ValidationFailed("; ".join(violations))
+    info(where + passed)
+
+
+_STEPS: dict[str, Callable[[Run], None]] = {"generate": generate, "validate": validate, "estimate": estimate, "finalize": finalize}
+
+
+def command(family: Family, verb: str) -> Callable[..., None]:
+    """The typer command of ``verb`` on ``family``: its signature lists every option."""
+    def run_command(**raw: Any) -> None:
+        _STEPS[verb](_run(family, verb, raw))
+
+    run_command.__signature__ = inspect.Signature(_parameters(family, verb))  # type: ignore[attr-defined]
+    run_command.__doc__ = family.help(verb)
+    run_command.__name__ = f"{verb}_{family.name}"
+    return run_command
+
+
+def register_all() -> None:
+    """Add every registered family's commands (each verb it has a hook for) to the verb apps."""
+    import importlib
+
+    for name in registry.names():
+        family = registry.get(name)
+        for verb, app in _APPS.items():
+            if verb in family.hooks:
+                app.command(name, help=family.help(verb))(command(family, verb))
+        if family.cli is not None:  # verbs no other family has (signals import, energy check)
+            importlib.import_module(family.cli)

@@ -1,0 +1,390 @@
+"""dvc.yaml source deps that cannot drift: each stage depends on the modules its command imports.
+
+A stage runs ``synthbank <verb> <family> ...`` (or ``synthbank <family> <verb> ...``). What
+that command can execute is the import closure, read from the source with :mod:`ast`, of
+
+* the entry point ``synthbank.cli`` (its module-level imports only: its function-level ones
+  belong to other commands, ``verify`` and ``pull``);
+* the family's package and, for the shared verbs, the hook functions it names, or for a
+  family's own verb, the function of ``FAMILY.cli`` that implements it (a function counts
+  with its own imports and its module's top-level ones only).
+
+The registry dispatches by name (``importlib``), so one family's stage never depends on
+another family's code.
+
+DVC gets those lists from the pipeline itself: the first stage, ``sources``, depends on all
+of ``src/synthbank`` and writes ``pipeline/sources/<verb>_<family>.txt`` (and
+``<family>_<verb>.txt`` for a family's own verbs): each file the command reads, with its
+sha256. Every family stage depends on its command's list instead of naming source files
+by hand. So a stage reruns exactly when a file it imports changes, a
+new import is picked up by the next ``dvc repro`` without anyone editing dvc.yaml, and a
+no-op ``dvc repro`` checks one directory instead of hundreds of file entries.
+``python -m synthbank.depgraph --check`` (and the test suite) names every stage whose
+committed list is out of date or whose deps are listed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import shlex
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+PACKAGE = "synthbank"
+ENTRY = "synthbank.cli"
+VERBS = ("generate", "validate", "estimate", "finalize")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the package's source lives: ``root/src/synthbank``."""
+
+    root: Path
+
+    @property
+    def package_dir(self) -> Path:
+        return self.root / "src" / PACKAGE
+
+    def file_of(self, module: str) -> Path | None:
+        """The file of a ``synthbank.*`` module (``__init__.py`` for a package), None if absent."""
+        base = self.package_dir.joinpath(*module.split(".")[1:])
+        for candidate in (base / "__init__.py", base.with_suffix(".py")):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def module_of(self, path: Path) -> str:
+        rel = path.relative_to(self.package_dir).with_suffix("")
+        parts = [PACKAGE, *rel.parts]
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(tree: ast.AST, module: str, is_package: bool, top_level_only: bool) -> Iterator[str]:
+    """Absolute names of every ``synthbank`` module the tree imports (``from a import b``: a, and a.b if a module)."""
+    nodes = tree.body if top_level_only else ast.walk(tree)  # type: ignore[attr-defined]
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against this module's package
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            yield name
+            for alias in node.names:
+                yield f"{name}.{alias.name}"
+
+
+def _resolve(source: Source, names: Iterable[str], module: str) -> set[str]:
+    """The existing ``synthbank`` modules among imported names, with their parent packages."""
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] != PACKAGE:
+            continue
+        for i in range(2, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__ too
+            prefix = ".".join(parts[:i])
+            if source.file_of(prefix) is not None:
+                found.add(prefix)
+    for i in range(2, len(module.split("."))):  # a module's parent packages run first
+        found.add(".".join(module.split(".")[:i]))
+    return found
+
+
+@cache
+def _tree(source: Source, module: str) -> ast.Module | None:
+    path = source.file_of(module)
+    return None if path is None else ast.parse(path.read_text("utf-8"), str(path))
+
+
+@cache
+def _direct(source: Source, module: str, function: str | None = None) -> frozenset[str]:
+    """What ``module`` imports: anywhere in it, or (``function`` given) at module level and inside that function.
+
+    ``synthbank.cli`` counts with its module-level imports only (``function=""``): its
+    functions are the other commands (verify, pull). A hook module counts with the hook's
+    function only, so a validate-only import does not make the generate stage depend on it.
+    """
+    tree = _tree(source, module)
+    if tree is None:
+        return frozenset()
+    is_package = source.file_of(module).name == "__init__.py"  # type: ignore[union-attr]
+    names = list(_imports(tree, module, is_package, top_level_only=function is not None))
+    if function:
+        body = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function), None)
+        if body is None:
+            raise ValueError(f"{module} has no function {function!r}")
+        names += _imports(body, module, is_package, top_level_only=False)
+    return frozenset(_resolve(source, names, module))
+
+
+def closure(source: Source, roots: Iterable[str]) -> set[str]:
+    """Every ``synthbank`` module reachable from ``roots``: ``"module"``, or ``"module:function"`` for that function only."""
+    seen: set[str] = set()
+    todo: list[tuple[str, str | None]] = []
+    for root in roots:
+        module, _, function = root.partition(":")
+        todo.append((module, function or ("" if module == ENTRY else None)))
+    done: set[tuple[str, str | None]] = set()
+    while todo:
+        module, function = todo.pop()
+        if (module, function) in done or source.file_of(module) is None:
+            continue
+        done.add((module, function))
+        seen.add(module)
+        todo.extend((m, None) for m in _direct(source, module, function))
+    return seen
+
+
+class Command(NamedTuple):
+    """A family command: a shared verb (``synthbank split ...``: ``own`` False) or one of the family's own."""
+
+    family: str
+    verb: str
+    own: bool
+
+    @property
+    def list_name(self) -> str:
+        """Its source list: ``generate_atomic`` for a shared verb, ``ptycho_split`` for a family's own."""
+        return f"{self.family}_{self.verb}" if self.own else f"{self.verb}_{self.family}"
+
+
+def _own_verbs(source: Source, family: str, cli_module: str) -> dict[str, str]:
+    """verb -> function of the family's own commands: the functions its cli module decorates with ``.command("verb")``."""
+    tree = _tree(source, cli_module)
+    found = {}
+    for node in tree.body if tree is not None else ():
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                if (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute) and deco.func.attr == "command"
+                        and deco.args and isinstance(deco.args[0], ast.Constant)):
+                    found[str(deco.args[0].value)] = node.name
+    return found
+
+
+def _family_text(source: Source, family: str) -> tuple[str, str]:
+    package = f"{PACKAGE}.families.{family}"
+    path = source.file_of(package)
+    if path is None:
+        raise ValueError(f"family {family!r} has no package at {source.package_dir / 'families' / family}")
+    return package, path.read_text("utf-8")
+
+
+def _family_roots(source: Source, command: Command) -> list[str]:
+    """The modules (or ``module:function``) the registry dispatches to for a family command."""
+    package, text = _family_text(source, command.family)
+    if command.own:
+        cli = re.findall(r'\bcli="([\w.]+)"', text)
+        functions = _own_verbs(source, command.family, cli[0]) if cli else {}
+        if command.verb not in functions:
+            raise ValueError(f"family {command.family!r} has no command {command.verb!r} of its own")
+        return [package, f"{cli[0]}:{functions[command.verb]}"]
+    hooks = re.findall(rf'"{command.verb}":\s*"([\w.]+:\w+)"', text)
+    if not hooks:
+        raise ValueError(f"family {command.family!r} has no '{command.verb}' hook")
+    return [package, *hooks, *re.findall(r'config="([\w.]+):\w+"', text)]  # Run.config() imports the config by name
+
+
+def command_of(cmd: str) -> Command:
+    """The family command a stage runs: ``synthbank <verb> <family>`` or ``synthbank <family> <verb>``."""
+    words = shlex.split(cmd)
+    if len(words) < 3 or words[0] != PACKAGE:
+        raise ValueError(f"stage command {cmd!r} does not run synthbank <verb> <family> or synthbank <family> <verb>")
+    if words[1] in VERBS:
+        return Command(words[2], words[1], own=False)
+    return Command(words[1], words[2], own=True)
+
+
+def expected(source: Source, cmd: str) -> set[str]:
+    """The source files (relative to ``source.root``) a stage running ``cmd`` must depend on."""
+    return _files(source, command_of(cmd))
+
+
+def _files(source: Source, command: Command) -> set[str]:
+    """The modules a command imports, the core schemas (params, manifest) and its family's params schema."""
+    modules = closure(source, [ENTRY, *_family_roots(source, command)])
+    files = {source.file_of(m) for m in modules}
+    files.update((source.package_dir / "schemas").glob("*.json"))
+    files.add(source.package_dir / "families" / command.family / "params.schema.json")
+    return {f.relative_to(source.root).as_posix() for f in files if f is not None and f.is_file()}
+
+
+SOURCES = Path("pipeline/sources")  #: the ``sources`` stage's output: one list per command
+SOURCES_STAGE = "sources"
+
+
+def _is_source(dep: str) -> bool:
+    return dep.startswith(f"src/{PACKAGE}")
+
+
+def stages(dvc_yaml: dict) -> Iterator[tuple[str, str, list[str]]]:
+    """(name, command, deps) of every stage (the body of ``foreach``/``matrix`` stages)."""
+    for name, stage in dvc_yaml.get("stages", {}).items():
+        body = stage.get("do", stage)
+        deps = [d if isinstance(d, str) else next(iter(d)) for d in body.get("deps", [])]
+        yield name, body["cmd"].replace("\n", " "), deps
+
+
+def family_stages(dvc_yaml: dict) -> dict[str, str]:
+    """Stage name -> command, for every stage that runs a family's ``synthbank`` command."""
+    return {name: cmd for name, cmd, _ in stages(dvc_yaml) if cmd.startswith(PACKAGE) and name != SOURCES_STAGE}
+
+
+def commands(source: Source) -> dict[str, Command]:
+    """Every command a stage can run, by list name: each family's hooked verbs and its own verbs.
+
+    Read from the source (each family's ``__init__`` and cli module), not from dvc.yaml: DVC
+    cannot depend on dvc.yaml, and a stage added for an existing command finds its list.
+    """
+    found: dict[str, Command] = {}
+    for init in sorted((source.package_dir / "families").glob("*/__init__.py")):
+        family = init.parent.name
+        _, text = _family_text(source, family)
+        for verb in VERBS:
+            if re.search(rf'"{verb}":\s*"[\w.]+:\w+"', text):
+                found[Command(family, verb, False).list_name] = Command(family, verb, False)
+        for cli in re.findall(r'\bcli="([\w.]+)"', text):
+            for verb in _own_verbs(source, family, cli):
+                found[Command(family, verb, True).list_name] = Command(family, verb, True)
+    return found
+
+
+def source_list(source: Source, command: Command) -> str:
+    """The text of ``pipeline/sources/<list>.txt``: every source file the command reads, with its sha256.
+
+    A stage depends on its command's list, so it reruns exactly when one of those files
+    changes (or the command starts importing another one), never for a module it does not use.
+    """
+    import hashlib
+
+    what = f"synthbank {command.family} {command.verb}" if command.own else f"synthbank {command.verb} {command.family}"
+    lines = [f"# {command.list_name}: the source files `{what}` reads (sha256, path);",
+             "# written by the sources stage (synthbank sources) from the import graph: do not edit."]
+    for rel in sorted(_files(source, command)):
+        lines.append(f"{hashlib.sha256((source.root / rel).read_bytes()).hexdigest()}  {rel}")
+    return "\n".join(lines) + "\n"
+
+
+def write_sources(source: Source, out: Path) -> list[Path]:
+    """Write the source list of every command (the ``sources`` stage); returns the files written."""
+    from synthbank.io.staging import write_file_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, command in sorted(commands(source).items()):
+        path = out / f"{name}.txt"
+        write_file_atomic(path, source_list(source, command).encode())
+        written.append(path)
+    return written
+
+
+def _listed(text: str) -> set[str]:
+    return {line.split("  ", 1)[1] for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def check(source: Source, dvc_path: Path, sources_dir: Path | None = None) -> list[str]:
+    """One line per way the pipeline's source deps could be wrong (empty: all agree).
+
+    * a family stage must depend on its command's ``pipeline/sources/<list>.txt`` and list
+      no source file itself (a hand-written list drifts);
+    * the ``sources`` stage must depend on all of ``src/synthbank`` and output ``pipeline/sources``;
+    * each committed list must equal what the import graph gives now: a module a command
+      imports that its list lacks is named (run ``dvc repro`` to bring it up to date).
+    """
+    sources_dir = sources_dir if sources_dir is not None else dvc_path.parent / SOURCES
+    data = yaml.safe_load(dvc_path.read_text("utf-8"))
+    lines = []
+    source_stage = data.get("stages", {}).get(SOURCES_STAGE, {})
+    if source_stage.get("deps") != [f"src/{PACKAGE}"] or not any(
+            (o if isinstance(o, str) else next(iter(o))) == SOURCES.as_posix() for o in source_stage.get("outs", [])):
+        lines.append(f"{dvc_path}: stage {SOURCES_STAGE} must depend on src/{PACKAGE} only and output {SOURCES}")
+    for name, cmd in family_stages(data).items():
+        deps = next(d for n, _, d in stages(data) if n == name)
+        listed_by_hand = [d for d in deps if _is_source(d)]
+        wanted = f"{SOURCES.as_posix()}/{command_of(cmd).list_name}.txt"
+        if listed_by_hand:
+            lines.append(f"{dvc_path}: stage {name}: lists {', '.join(listed_by_hand)} by hand: allowed only {wanted}")
+        if wanted not in deps:
+            lines.append(f"{dvc_path}: stage {name}: does not depend on {wanted}, the source list of its command")
+    for list_file, command in sorted(commands(source).items()):
+        committed = sources_dir / f"{list_file}.txt"
+        want = source_list(source, command)
+        have = committed.read_text("utf-8") if committed.is_file() else ""
+        if have != want:
+            missing = sorted(_listed(want) - _listed(have))
+            extra = sorted(_listed(have) - _listed(want))
+            what = (f"imports {', '.join(missing)}, not in {committed}" if missing
+                    else f"{committed} lists {', '.join(extra)}, which it no longer imports" if extra
+                    else "reads a source file that changed since the last dvc repro")
+            users = sorted(n for n, c in family_stages(data).items() if command_of(c).list_name == list_file)
+            shown = f"synthbank {command.family} {command.verb}" if command.own else f"synthbank {command.verb} {command.family}"
+            lines.append(f"{dvc_path}: {', '.join(f'stage {u}' for u in users) or 'no stage'}: "
+                         f"`{shown}` {what} (run dvc repro, commit dvc.lock and {SOURCES})")
+    return lines
+
+
+def rewrite(text: str) -> str:
+    """dvc.yaml with each family stage's hand-listed source deps replaced by its ``pipeline/sources`` list.
+
+    Only the ``- src/synthbank...`` lines of each stage's ``deps:`` change; the list goes
+    first, before the stage's other deps, at the indentation of its list.
+    """
+    stage_commands = family_stages(yaml.safe_load(text))
+    out: list[str] = []
+    stage = None
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        header = re.match(r"^  ([A-Za-z0-9_-]+):\s*(#.*)?$", line)
+        if header:
+            stage = header.group(1)
+        out.append(line)
+        i += 1
+        if stage in stage_commands and re.match(r"^\s+deps:\s*$", line):
+            indent = None
+            rest = []
+            while i < len(lines) and re.match(r"^\s+- ", lines[i]):
+                indent = indent or lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+                dep = lines[i].strip()[2:].split("#")[0].strip()
+                wanted = f"{SOURCES.as_posix()}/{command_of(stage_commands[stage]).list_name}.txt"
+                if not _is_source(dep) and dep != wanted and not dep.startswith(f"{SOURCES.as_posix()}/"):
+                    rest.append(lines[i])
+                i += 1
+            indent = indent or " " * (len(line) - len(line.lstrip()) + 2)
+            out.append(f"{indent}- {SOURCES.as_posix()}/{command_of(stage_commands[stage]).list_name}.txt\n")
+            out.extend(rest)
+    return "".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m synthbank.depgraph", description=__doc__.splitlines()[0])
+    parser.add_argument("dvc_yaml", nargs="?", type=Path, default=Path("dvc.yaml"))
+    parser.add_argument("--root", type=Path, default=Path("."), help="The repository root (holding src/synthbank).")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="List what is wrong with the source deps (exit 1 if anything).")
+    mode.add_argument("--rewrite", action="store_true", help="Replace hand-listed source deps in dvc.yaml by the source lists.")
+    args = parser.parse_args(argv)
+    source = Source(args.root)
+    if args.rewrite:
+        args.dvc_yaml.write_text(rewrite(args.dvc_yaml.read_text("utf-8")), "utf-8")
+        return 0
+    problems = check(source, args.dvc_yaml)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The ptycho family's hooks: what ``synthbank estimate|generate|validate|finalize ptycho`` run (see synthbank.family).
+
+``generate ptycho --dose D`` is the simulate stage; the stages after it are the family's
+own verbs (:mod:`synthbank.families.ptycho.cli`); ``validate`` checks one dose and
+``finalize`` nests every dose's metrics and hands the core the stage directories for
+``manifests/ptycho.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from synthbank.family import Estimate, Finalized, Output, Run
+from synthbank.thresholds import Rule, check
+
+#: Patterns per second of one dose's six stages on one core of a 2-core x86-64 host, in
+#: one process (``ptycho sweep``: 3 doses of 1,089 patterns of 64 x 64 in 23 s); for the
+#: rough time only.
+PATTERNS_PER_SECOND = 140
+#: Peak working bytes per pattern pixel of a dose's stages, above the interpreter:
+#: validate holds counts, expectation and amplitudes in float64 (measured ~73 on the
+#: default dose, 330 MB; simulate alone ~15).
+MEMORY_PER_PIXEL = 80
+#: What finalize requires of every dose's stored metrics (their rules were checked by validate).
+DOSE_PASSED = Rule("*.thresholds_met", "equals", bound=True, note="see the dose's validate stage")
+
+
+def estimate(run: Run) -> Estimate:
+    """One dose (the core sums the doses): patterns, memory, disk of its six stage directories, time."""
+    from synthbank.families.ptycho.layout import dose_bytes
+
+    dose = int(run.item)
+    sim = run.config().simulation(dose)
+    pixels = sim.n_positions * sim.probe.size_px**2
+    return Estimate(items=sim.n_positions, unit="patterns", memory_bytes=pixels * MEMORY_PER_PIXEL,
+                    disk_bytes=dose_bytes(sim.n_positions, sim.probe.size_px, sim.object.size_px),
+                    seconds=sim.n_positions / PATTERNS_PER_SECOND, detail={"dose": dose})
+
+
+def generate(run: Run, out: Path) -> Output:
+    """The simulate stage of one dose: ``raw.h5`` in the detector's native form."""
+    from synthbank.families.ptycho.stages import run_simulate
+
+    dose = int(run.item)
+    written = run_simulate(run.config().simulation(dose), out)
+    return Output(f"ptycho: {written['patterns']:,} patterns at dose {dose:,} in {out}")
+
+
+def validate(run: Run) -> list[str]:
+    """Contract, separation, photon statistics and spacing of one dose; its metrics.json; the failures."""
+    from synthbank.families.ptycho.layout import dose_key
+    from synthbank.families.ptycho.pipeline import spacings
+    from synthbank.families.ptycho.validate import validate_dose
+
+    cfg, dose = run.config(), int(run.item)
+    _, failures = validate_dose(run.data_dir(), run.metrics_path(), dose, cfg.patch.group_size, spacings(cfg.views),
+                                run.thresholds)
+    return [f"ptycho: {dose_key(dose)}: {failure}" for failure in failures]
+
+
+def finalize(run: Run) -> Finalized:
+    """``metrics/ptycho.json`` from every dose's metrics; the stage directories the manifest covers."""
+    from synthbank.families.ptycho.pipeline import stage_dirs, write_metrics
+
+    root, doses = run.data_dir(), [int(d) for d in run.item_names()]
+    metrics = write_metrics(root, doses, run.metrics_path())
+    return Finalized(outputs=tuple(stage_dirs(root, doses)), violations=tuple(failed_doses(metrics, doses)),
+                     reports=(run.metrics_path(),))
+
+
+def failed_doses(metrics: Mapping[str, Any], doses: Sequence[int]) -> list[str]:
+    """One line per dose of the nested metrics whose validation failed (finalize's and the sweep's exit 1)."""
+    from synthbank.families.ptycho.layout import dose_key
+
+    return check({dose_key(d): metrics[dose_key(d)] for d in doses}, [DOSE_PASSED], {}, "ptycho: ")

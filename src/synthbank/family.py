@@ -1,0 +1,413 @@
+"""The family contract: what a dataset family declares, and the run the core hands its hooks.
+
+A family is one folder under ``families/`` whose ``__init__.py`` defines ``FAMILY``, a
+:class:`Family`. The core (:mod:`synthbank.commands`) turns every registered family into
+the same commands, ``synthbank generate|validate|estimate|finalize FAMILY``, with the same
+shared options; the family declares only what is its own:
+
+* its config type, built from its params section (the bounds live in the JSON Schema);
+* its items, when it has several outputs (energy domains, signals datasets, ptycho doses);
+* its own options, as data (:class:`Option`), for example ``--num-images``;
+* its hooks, named ``"module:function"`` so that nothing heavy is imported before a
+  command runs: ``estimate(run) -> Estimate``, ``generate(run) -> GenerateResult``,
+  ``validate(run) -> list[str]`` (violations from :func:`synthbank.thresholds.check`),
+  ``finalize(run) -> list[str]``;
+* its threshold rules (:class:`synthbank.thresholds.Rule`).
+
+The core owns the rest: reading params.yaml, parsing options with one message format,
+refusing unknown items, the output guards and the disk check, the y/n question, the one
+transaction every write goes through, the manifest and the reports manifest, and the exit
+codes. Nothing here imports numpy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from synthbank.errors import UsageError
+from synthbank.thresholds import Rule
+
+Verb = Literal["generate", "validate", "estimate", "finalize"]
+VERBS: tuple[Verb, ...] = ("generate", "validate", "estimate", "finalize")
+OptionKind = Literal["int", "float", "str", "path", "flag", "date", "choice"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A family-specific command-line option, declared as data.
+
+    Parameters
+    ----------
+    flag : str
+        As typed, ``"--num-images"``; the value reaches the hook as ``run.options["num_images"]``.
+    help : str
+        One sentence for ``--help``.
+    kind : {"int", "float", "str", "path", "flag", "date", "choice"}
+        How the text is parsed; integers and numbers are range-checked with one message.
+    default : Any
+        The value when the option is not given (None: "not given", the hook decides).
+    key : str or None
+        The params key of the family's section this option overrides (``"num_images"``):
+        its bounds come from the JSON Schema, so option and params cannot disagree.
+    bounds : tuple or None
+        Inclusive ``(minimum, maximum)`` when the option is no params key.
+    choices : tuple of str
+        The allowed values of a ``choice`` option.
+    metavar : str or None
+        The placeholder in ``--help``.
+    """
+
+    flag: str
+    help: str
+    kind: OptionKind = "str"
+    default: Any = None
+    key: str | None = None
+    bounds: tuple[Any, Any] | None = None
+    choices: tuple[str, ...] = ()
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a generation needs, before it starts (``synthbank estimate FAMILY`` prints it).
+
+    Attributes
+    ----------
+    items : int
+        Items the run produces (images, samples, maps, patterns, channels...).
+    unit : str
+        What one item is, for the plan printed before a run (``"images"``).
+    memory_bytes : int
+        Peak working memory of the generation (bytes), excluding the interpreter.
+    disk_bytes : int
+        Upper bound of the bytes written (the free-space check uses it).
+    seconds : float
+        Rough wall time on one worker of this machine class (an order of magnitude).
+    detail : Mapping
+        Family-specific figures printed with the rest (JSON-able).
+    """
+
+    items: int
+    unit: str
+    memory_bytes: int
+    disk_bytes: int
+    seconds: float
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def __add__(self, other: Estimate) -> Estimate:
+        """Two items of one family: counts and bytes add, memory is the larger (one at a time)."""
+        return Estimate(self.items + other.items, self.unit, max(self.memory_bytes, other.memory_bytes),
+                        self.disk_bytes + other.disk_bytes, self.seconds + other.seconds, {})
+
+    def record(self) -> dict[str, Any]:
+        """The JSON ``synthbank estimate`` prints (sorted keys; the family's details inside)."""
+        return {
+            "items": self.items, "unit": self.unit, "memory_bytes": self.memory_bytes,
+            "memory_readable": readable_bytes(self.memory_bytes), "disk_bytes": self.disk_bytes,
+            "disk_readable": readable_bytes(self.disk_bytes), "seconds": round(self.seconds, 3),
+            **dict(self.detail),
+        }
+
+
+def fill_template(template: str, family: str, item: str | None, today: str, whole: str | None = None) -> str:
+    """A default path: ``{family}``, ``{item}``, ``{today}`` filled in.
+
+    Without an item, a template naming ``{item}`` gives ``whole`` if given, else the
+    template cut before its ``{item}`` segment (``data/signals/{item}`` -> ``data/signals``).
+    """
+    if item is None and "{item}" in template:
+        template = whole if whole is not None else template[: template.index("{item}")].rsplit("/", 1)[0]
+    return template.format_map(_Keep(family=family, item=item, today=today))
+
+
+class _Keep(dict):  # type: ignore[type-arg]
+    """Leave a placeholder this template does not fill (``{output}``) as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def readable_bytes(n: int) -> str:
+    """Bytes for people: ``512 bytes``, ``1.50 KB``, ``3.20 MB``, ``1.07 GB`` (powers of 1024)."""
+    if n < 1024:
+        return f"{n} bytes"
+    power = 1 if n < 1024**2 else 2 if n < 1024**3 else 3
+    return f"{n / 1024**power:.2f} {('KB', 'MB', 'GB')[power - 1]}"
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a generate hook wrote: the message for the user, and what the manifest records.
+
+    Attributes
+    ----------
+    message : str
+        One line for the user (stderr).
+    params : Mapping or None
+        The manifest's params record (default: the section's generation params).
+    extra_outputs : tuple of Path
+        Outputs written beside the output directory (previews), listed in the manifest too.
+    entry_fields : Mapping or None
+        Per-file manifest fields (``uid``, ``params``, ``paired_with``...), keyed by the
+        path relative to ``run.manifest_root(out, extra_outputs)``.
+    """
+
+    message: str
+    params: Mapping[str, Any] | None = None
+    extra_outputs: tuple[Path, ...] = ()
+    entry_fields: Mapping[str, Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Finalized:
+    """What a finalize hook gathered: the core writes the manifest and the reports manifest from it.
+
+    Attributes
+    ----------
+    outputs : tuple of Path
+        The items' outputs the family manifest covers (every file below each).
+    violations : tuple of str
+        Thresholds violated by any item (exit 1 after everything is written).
+    files : tuple of Path
+        Single files the manifest lists too (written by the hook, for example a catalog).
+    reports : tuple of Path
+        What the reports manifest lists (``--reports-manifest``): metrics and report dirs.
+    params : Mapping or None
+        The manifest's params record (default: the section's generation params).
+    entry_fields : Mapping or None
+        Per-file manifest fields keyed by the path relative to the repository root.
+    """
+
+    outputs: tuple[Path, ...]
+    violations: tuple[str, ...] = ()
+    files: tuple[Path, ...] = ()
+    reports: tuple[Path, ...] = ()
+    params: Mapping[str, Any] | None = None
+    entry_fields: Mapping[str, Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """One dataset family, as the core sees it.
+
+    Parameters
+    ----------
+    name : str
+        The family's name: its params section, ``data/<name>``, ``metrics/<name>.json``.
+    version, release_notes : str, Mapping[str, str]
+        The generator's SemVer and the notes per version (TensorFlow Datasets' rule: MAJOR
+        when bytes of existing items change, MINOR when items are added, PATCH otherwise).
+    summary : str
+        One line for ``synthbank families`` and ``--help``.
+    config : str or None
+        ``"module:Class"`` with ``from_params(seed, release_date, section)`` raising
+        ``ValueError`` (one line naming the key, the value and what is allowed).
+    items : str or None
+        The key of the params section whose entries are the family's items (``"domains"``),
+        or None for a family with one output.
+    item_flag : str or None
+        The option that names one item (``"--domain"``).
+    item_verbs : tuple of str
+        The verbs that work on one item and need ``item_flag`` (estimate takes it optionally).
+    output : str
+        Default output of ``generate``; ``{family}``, ``{item}`` and ``{today}`` are filled in.
+    data, metrics, reports : str
+        Defaults of ``--data-dir`` (what validate and finalize read), ``--metrics`` and
+        ``--report-dir``, the same templates.
+    reported : tuple of str
+        What validate's reports manifest lists (``--reports-manifest``): ``{reports}`` (the
+        report directory), ``{metrics}``, or files below the report directory
+        (``{reports}/profile.csv``, when generate writes into it too).
+    manifest : str or None
+        Default manifest written by ``generate`` (None: the family writes it at finalize,
+        ``manifests/{family}.json``).
+    stream_id : int
+        The family's number in every random stream's spawn key (:mod:`synthbank.seeding`);
+        never renumbered, unique.
+    cli : str or None
+        A module adding the verbs no other family has (imported with the CLI).
+    hooks : Mapping[str, str]
+        ``verb -> "module:function"`` for the verbs the family has.
+    options : Mapping[str, tuple of Option]
+        ``verb -> its own options`` (the shared ones are the core's).
+    rules : tuple of Rule
+        Its thresholds, as data.
+    """
+
+    name: str
+    version: str
+    release_notes: Mapping[str, str]
+    summary: str
+    config: str | None = None
+    items: str | None = None
+    item_flag: str | None = None
+    item_verbs: tuple[str, ...] = ("generate",)
+    output: str = "data/{family}"
+    data: str = "data/{family}"
+    metrics: str = "metrics/{family}.json"
+    reports: str = "reports/{family}"
+    reported: tuple[str, ...] = ("{reports}", "{metrics}")
+    manifest: str | None = None
+    stream_id: int = 0
+    cli: str | None = None
+    hooks: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.hooks) - set(VERBS)
+        if unknown:
+            raise ValueError(f"family {self.name}: unknown hook verb(s) {sorted(unknown)}: allowed {', '.join(VERBS)}")
+        if self.version not in self.release_notes:
+            raise ValueError(f"family {self.name}: VERSION {self.version} has no RELEASE_NOTES entry")
+        if (self.items is None) != (self.item_flag is None):
+            raise ValueError(f"family {self.name}: give items= and item_flag= together")
+
+    def options_of(self, verb: str) -> tuple[Option, ...]:
+        """The family's own options of ``verb``; estimate takes generate's params-key options (the sizes)."""
+        if verb == "estimate":
+            sizes = tuple(o for o in self.options.get("generate", ()) if o.key is not None)
+            return sizes + tuple(self.options.get("estimate", ()))
+        return tuple(self.options.get(verb, ()))
+
+    def help(self, verb: str) -> str:
+        """The ``--help`` text of ``verb`` on this family."""
+        what = {"generate": "Generate", "validate": "Validate (metrics, reports; exit 1 on a violated threshold)",
+                "estimate": "Print the memory, disk and time a generation needs (JSON; writes nothing)",
+                "finalize": "Write the manifest over every item and the merged metrics"}[verb]
+        return f"{what}: {self.name} {self.version}, {self.summary}"
+
+    def hook(self, verb: str) -> Callable[..., Any]:
+        """The function behind ``verb`` (imported now: the heavy modules load only when a command runs)."""
+        if verb not in self.hooks:
+            raise UsageError(f"{self.name} has no '{verb}' step: allowed {', '.join(v for v in VERBS if v in self.hooks)}")
+        module, name = self.hooks[verb].split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+@dataclass
+class Run:
+    """One command on one family: its parsed options and its params, handed to the hooks.
+
+    The core fills it; hooks read ``run.options`` (shared and family options by ``dest``),
+    ``run.item``, ``run.params`` / ``run.section``, and call ``run.config()``.
+    """
+
+    family: Family
+    verb: str
+    options: dict[str, Any]
+    item: str | None = None
+    _configs: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def params(self) -> Any:
+        from synthbank import params as params_mod
+
+        return params_mod.load(self.options["params_file"])
+
+    @property
+    def section(self) -> Mapping[str, Any]:
+        return self.params.family(self.family.name)
+
+    @property
+    def seed(self) -> int:
+        """``--seed`` if given, else params' seed."""
+        given = self.options.get("seed")
+        return self.params.seed if given is None else given
+
+    @property
+    def thresholds(self) -> Mapping[str, Any]:
+        return self.section.get("thresholds", {})
+
+    def where(self) -> str:
+        """The prefix of a params error: ``params.yaml: atomic.``."""
+        return f"{self.params.source}: {self.family.name}."
+
+    def config(self, *extra: Any) -> Any:
+        """The family's config from its params section, the options that override keys, and ``--seed``.
+
+        ``extra`` goes to ``from_params`` after the section (an item name, for example).
+        A ``ValueError`` becomes one line (exit 2) naming the params file and the key.
+        The config is built once per run (estimate and generate share it).
+        """
+        if extra in self._configs:
+            return self._configs[extra]
+        if self.family.config is None:
+            raise UsageError(f"{self.family.name} has no config type")
+        section = dict(self.section)
+        for option in self.family.options_of(self.verb):
+            if option.key is not None and self.options.get(option.dest) is not None:
+                section[option.key] = self.options[option.dest]
+        module, name = self.family.config.split(":")
+        factory = getattr(importlib.import_module(module), name).from_params
+        try:
+            config = factory(self.seed, self.params.release_date, section, *extra)
+        except ValueError as exc:
+            raise UsageError(f"{self.where()}{exc}") from None
+        self._configs[extra] = config
+        return config
+
+    def item_names(self) -> tuple[str, ...]:
+        """The names of the family's items in the params file (params order)."""
+        if self.family.items is None:
+            return ()
+        return tuple(str(k) for k in self.section[self.family.items])
+
+    def path(self, dest: str, default: str, whole: str | None = None) -> Path:
+        """An option's path, or ``default`` with ``{family}``, ``{item}`` and ``{today}`` filled in.
+
+        Without an item (finalize, or a whole-family validate) a template naming ``{item}``
+        gives ``whole`` if given, else the template cut before its ``{item}`` segment
+        (``data/signals/{item}`` -> ``data/signals``).
+        """
+        given = self.options.get(dest)
+        if given is not None:
+            return Path(given)
+        import datetime
+
+        return Path(fill_template(default, self.family.name, self.item, datetime.date.today().isoformat(), whole))
+
+    def output_dir(self) -> Path:
+        return self.path("output_dir", self.family.output)
+
+    def data_dir(self) -> Path:
+        return self.path("data_dir", self.family.data)
+
+    def metrics_path(self) -> Path:
+        return self.path("metrics", self.family.metrics, whole="metrics/{family}.json")
+
+    def report_dir(self) -> Path:
+        return self.path("report_dir", self.family.reports)
+
+    def manifest_path(self, out: Path | None) -> Path:
+        """``--manifest``, else the family's default (inside the output when it says ``{output}``)."""
+        default = self.family.manifest or "manifests/{family}.json"
+        if self.options.get("manifest") is None and out is not None and default.startswith("{output}/"):
+            return out / default.removeprefix("{output}/")
+        return self.path("manifest", default)
+
+    def manifest_root(self, out: Path, extra_outputs: tuple[Path, ...] = ()) -> Path:
+        """What a generate manifest's paths are relative to: ``out`` when the manifest (and
+        every extra output, :attr:`Output.extra_outputs`) is inside it, else ``.``."""
+        inside = all(p.absolute().is_relative_to(out.absolute()) for p in (self.manifest_path(out), *extra_outputs))
+        return out if inside else Path(".")
+
+    def reported(self) -> list[Path]:
+        """What validate's reports manifest lists: :attr:`Family.reported`, filled in."""
+        fill = {"reports": self.report_dir().as_posix(), "metrics": self.metrics_path().as_posix()}
+        return [Path(template.format(**fill)) for template in self.family.reported]
+
+    def write_reports(self, manifest: Path, outputs: list[Path]) -> None:
+        """The reports manifest (metrics and reports with their checksums), staged with the run's writes."""
+        from synthbank import manifest as manifest_mod
+
+        manifest_mod.write_reports(manifest, self.family.name, self.params, outputs)
