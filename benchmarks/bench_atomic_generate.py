@@ -23,7 +23,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from synthbank.families.atomic.generate import GRID_SIZE, LatticeParams, generate_block  # noqa: E402
+from synthbank.families.atomic.generate import generate_block  # noqa: E402
+from synthbank.families.atomic.lattice import GRID_SIZE, LatticeParams  # noqa: E402
 from synthbank.families.atomic.layout import BLOCK_SIZE  # noqa: E402
 
 

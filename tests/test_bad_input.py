@@ -210,7 +210,7 @@ CASES: list[Case] = [
          (ESTIMATE["ptycho"], GENERATE["ptycho"]), ("ptycho.patch.neighbours=3", "K >= C")),
     Case("ptycho-probe-above-object", with_value("ptycho.probe.size_px", 512),
          (ESTIMATE["ptycho"], GENERATE["ptycho"]), ("ptycho.object.size_px=384", "probe.size_px=512")),
-    Case("ptycho-probe-odd", with_value("ptycho.probe.size_px", 63), (ESTIMATE["ptycho"],), ("ptycho.probe.size_px=63", "even")),
+    param("ptycho-probe-odd", "ptycho", "ptycho.probe.size_px", 63, "=63", "a multiple of 2"),
     param("ptycho-amplitude-reversed", "ptycho", "ptycho.object.amplitude", [1.0, 0.5], "low <= high"),
     param("ptycho-amplitude-negative", "ptycho", "ptycho.object.amplitude", [-1.0, 1.0], ">= 0"),
     param("ptycho-phase-nan", "ptycho", "ptycho.object.phase_rad", [NAN, 1.0], "NaN"),

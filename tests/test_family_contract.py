@@ -148,3 +148,11 @@ def test_registry_lists_the_six_in_release_order_with_unique_stream_ids() -> Non
     assert registry.names() == BUILTIN
     ids = {f.name: f.stream_id for f in registry.all_families()}
     assert ids == seeding.FAMILY_IDS
+
+
+def test_workers_on_a_verb_that_runs_in_one_process_says_so(repo: Path) -> None:
+    r = synthbank(repo, "generate", "toy", "--set", "wide", "--yes", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert "toy: generate runs in one process: --workers 2 changes nothing" in r.stderr.splitlines()
+    r = synthbank(repo, "generate", "toy", "--set", "narrow", "--yes")
+    assert "changes nothing" not in r.stderr

@@ -152,3 +152,22 @@ def test_every_family_ships_a_params_schema_section():
     schema = params.params_schema()
     assert sorted(f for f in AVAILABLE if f in schema["properties"]) == sorted(AVAILABLE)
     assert sorted(k for k in BASE if k not in ("seed", "release")) == sorted(AVAILABLE)
+
+
+def test_key_limits_and_check_value_reach_every_key_of_the_schema():
+    """Array items, ``$ref``s and user-chosen names (``signals.datasets.<name>``) included."""
+    assert params.key_limits("seed") == (0, 2**63 - 1)
+    assert params.key_limits("ptycho", "doses", "items") == (1, 10**12)
+    assert params.key_limits("signals", "datasets", "any_name", "channels") == (1, 4096)
+    assert params.key_limits("signals", "datasets", "any_name", "params", "duration_s") == (0.01, 3600)
+    params.check_value(64, "ptycho", "probe", "size_px")
+    with pytest.raises(ValueError, match=r"^ptycho\.probe\.size_px=63 is invalid: allowed a multiple of 2$"):
+        params.check_value(63, "ptycho", "probe", "size_px")
+    with pytest.raises(ValueError, match=r"^signals\.datasets\.x\.channels=5000 is invalid: allowed <= 4096$"):
+        params.check_value(5000, "signals", "datasets", "x", "channels")
+    with pytest.raises(ValueError, match=r"^dose=0 is invalid: allowed >= 1$"):  # a caller's own name for the value
+        params.check_value(0, "ptycho", "doses", "items", name="dose")
+    with pytest.raises(ValueError, match=r"^probe\.edge_px=-1 is invalid: allowed >= 0$"):
+        params.check_value({"size_px": 64, "radius_px": 14.0, "edge_px": -1, "defocus_rad": 0}, "ptycho", "probe", name="probe")
+    with pytest.raises(KeyError, match="nosuch"):
+        params.key_limits("ptycho", "nosuch")

@@ -79,7 +79,7 @@ def _recover(workdir: Path, manifest_first: bool = False) -> None:
     """What the next run on either output does first: settle an interrupted commit, remove leftovers."""
     outputs = ["data/atomic", "manifests/atomic.json"]
     code = (
-        "import sys\nfrom synthbank.io.guard import OutputLock\nfrom synthbank.io.staging import recover\n"
+        "import sys\nfrom synthbank.io.guard import OutputLock\nfrom synthbank.io.recovery import recover\n"
         "for out in sys.argv[1:]:\n    with OutputLock(out):\n        recover(out)\n"
     )
     order = outputs[::-1] if manifest_first else outputs

@@ -35,7 +35,8 @@ from synthbank.cliutil import (
     seed_option, validate_app, workers_option,
 )
 from synthbank.errors import UsageError, ValidationFailed
-from synthbank.family import Estimate, Family, Option, Run, fill_template
+from synthbank.family import Estimate, Family, Option
+from synthbank.run import Run, fill_template
 
 DEFAULT_PARAMS = Path("params.yaml")
 
@@ -135,6 +136,8 @@ def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
         from synthbank.parallel import check_workers
 
         check_workers(options["workers"], options.get("scheduler"))
+        if options["workers"] > 1 and verb not in family.parallel:
+            info(f"{family.name}: {verb} runs in one process: --workers {options['workers']} changes nothing")
     if "seed" in options:
         options["seed"] = seed_option(options["seed"])
     if "confirm_above" in options:

@@ -5,7 +5,7 @@ directory, not only the manifests it finds:
 
 * every family with a section in params.yaml has ``manifests/<family>.json``, and every
   manifest that ``dvc.lock`` records as a stage output exists (missing: exit 2);
-* each manifest passes :func:`synthbank.manifest.verify`;
+* each manifest passes :func:`synthbank.verify.verify`;
 * every file under ``data/``, ``reports/``, ``metrics/`` and ``manifests/`` and every
   output that ``dvc.lock`` records is listed by some manifest, is a manifest itself, or
   matches an ``exclude`` rule of some manifest; no symbolic link, empty directory or
@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from synthbank.manifest import VerifyReport, in_dvc_cache, leftover_hint, relative_posix, scan, tree_problems, verify_all
+from synthbank.filetree import relative_posix, scan
+from synthbank.verify import VerifyReport, in_dvc_cache, leftover_hint, tree_problems, verify_all
 
 #: The directories synthbank's pipeline writes into (below the project root).
 ROOTS = ("data", "reports", "metrics", "manifests")
@@ -82,7 +83,7 @@ def verify_project(
     ----------
     root : the project root (relative manifest paths are relative to it; the CLI uses ".").
     families : the families params.yaml lists.
-    expected_by_family : as for :func:`synthbank.manifest.verify`, or None.
+    expected_by_family : as for :func:`synthbank.verify.verify`, or None.
     """
     outputs = dvc_outputs(root)
     required = required_manifests(families, outputs)

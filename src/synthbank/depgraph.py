@@ -61,11 +61,6 @@ class Source:
                 return candidate
         return None
 
-    def module_of(self, path: Path) -> str:
-        rel = path.relative_to(self.package_dir).with_suffix("")
-        parts = [PACKAGE, *rel.parts]
-        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
 
 def _imports(tree: ast.AST, module: str, is_package: bool, top_level_only: bool) -> Iterator[str]:
     """Absolute names of every ``synthbank`` module the tree imports (``from a import b``: a, and a.b if a module)."""
@@ -173,27 +168,42 @@ def _own_verbs(source: Source, family: str, cli_module: str) -> dict[str, str]:
     return found
 
 
-def _family_text(source: Source, family: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Declaration:
+    """What a family's ``FAMILY = Family(...)`` names, read with :mod:`ast` (nothing imported)."""
+
+    package: str
+    hooks: dict[str, str]  # verb -> "module:function"
+    config: str | None  # "module"
+    cli: str | None  # "module"
+
+
+@cache
+def declaration(source: Source, family: str) -> Declaration:
+    """The ``Family(...)`` call of ``families/<family>/__init__.py``: its hooks, config and cli modules."""
     package = f"{PACKAGE}.families.{family}"
-    path = source.file_of(package)
-    if path is None:
-        raise ValueError(f"family {family!r} has no package at {source.package_dir / 'families' / family}")
-    return package, path.read_text("utf-8")
+    tree = _tree(source, package)
+    call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "Family"), None) if tree else None
+    if call is None:
+        raise ValueError(f"family {family!r}: {source.package_dir / 'families' / family / '__init__.py'} has no Family(...)")
+    kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in ("hooks", "config", "cli")}
+    hooks = kw.get("hooks", ())
+    hooks = dict(hooks) if isinstance(hooks, dict) else {verb: f"{package}.hooks:{verb}" for verb in hooks}
+    config = kw.get("config")
+    return Declaration(package, hooks, config.split(":")[0] if config else None, kw.get("cli"))
 
 
 def _family_roots(source: Source, command: Command) -> list[str]:
     """The modules (or ``module:function``) the registry dispatches to for a family command."""
-    package, text = _family_text(source, command.family)
+    decl = declaration(source, command.family)
     if command.own:
-        cli = re.findall(r'\bcli="([\w.]+)"', text)
-        functions = _own_verbs(source, command.family, cli[0]) if cli else {}
+        functions = _own_verbs(source, command.family, decl.cli) if decl.cli else {}
         if command.verb not in functions:
             raise ValueError(f"family {command.family!r} has no command {command.verb!r} of its own")
-        return [package, f"{cli[0]}:{functions[command.verb]}"]
-    hooks = re.findall(rf'"{command.verb}":\s*"([\w.]+:\w+)"', text)
-    if not hooks:
+        return [decl.package, f"{decl.cli}:{functions[command.verb]}"]
+    if command.verb not in decl.hooks:
         raise ValueError(f"family {command.family!r} has no '{command.verb}' hook")
-    return [package, *hooks, *re.findall(r'config="([\w.]+):\w+"', text)]  # Run.config() imports the config by name
+    return [decl.package, decl.hooks[command.verb], *([decl.config] if decl.config else [])]  # Run.config() imports it by name
 
 
 def command_of(cmd: str) -> Command:
@@ -250,13 +260,12 @@ def commands(source: Source) -> dict[str, Command]:
     found: dict[str, Command] = {}
     for init in sorted((source.package_dir / "families").glob("*/__init__.py")):
         family = init.parent.name
-        _, text = _family_text(source, family)
+        decl = declaration(source, family)
         for verb in VERBS:
-            if re.search(rf'"{verb}":\s*"[\w.]+:\w+"', text):
+            if verb in decl.hooks:
                 found[Command(family, verb, False).list_name] = Command(family, verb, False)
-        for cli in re.findall(r'\bcli="([\w.]+)"', text):
-            for verb in _own_verbs(source, family, cli):
-                found[Command(family, verb, True).list_name] = Command(family, verb, True)
+        for verb in _own_verbs(source, family, decl.cli) if decl.cli else ():
+            found[Command(family, verb, True).list_name] = Command(family, verb, True)
     return found
 
 

@@ -223,6 +223,7 @@ def _allowed(error: jsonschema.ValidationError) -> str:
         "format": "a real calendar date YYYY-MM-DD" if rule == "date" else f"a {rule}",
         "minItems": f"at least {rule} items", "maxItems": f"at most {rule} items",
         "uniqueItems": "no repeated items", "minProperties": f"at least {rule} entries",
+        "multipleOf": f"a multiple of {rule}",
     }
     return words.get(v, f"{v} {rule}")
 
@@ -239,6 +240,34 @@ def describe(error: jsonschema.ValidationError, source: str) -> str:
     return f"{source}: {where}={show(error.instance)} is invalid: allowed {_allowed(error)}"
 
 
+def _schema_node(keys: tuple[str, ...]) -> Mapping[str, Any]:
+    """The schema node of a params key path (``$ref`` to the root ``$defs`` followed).
+
+    ``"items"`` steps into an array's items; a key the node does not list steps into its
+    ``additionalProperties`` schema (a name the user chooses, such as
+    ``signals.datasets.<name>``).
+    """
+    root = params_schema()
+    node: Mapping[str, Any] = root
+
+    def resolve(n: Mapping[str, Any]) -> Mapping[str, Any]:
+        while "$ref" in n:
+            n = root["$defs"][n["$ref"].removeprefix("#/$defs/")]
+        return n
+
+    for key in keys:
+        node = resolve(node)
+        if key == "items":
+            node = node["items"]
+        elif key in node.get("properties", {}):
+            node = node["properties"][key]
+        elif isinstance(node.get("additionalProperties"), Mapping):
+            node = node["additionalProperties"]
+        else:
+            raise KeyError(f"params key {_key_path(keys)}: no schema for {key!r}")
+    return resolve(node)
+
+
 def key_limits(*keys: str) -> tuple[Any, Any]:
     """The inclusive ``(minimum, maximum)`` the schema gives a key (None where unbounded).
 
@@ -246,17 +275,15 @@ def key_limits(*keys: str) -> tuple[Any, Any]:
     ----------
     *keys : str
         The key path in params.yaml, ``"items"`` for an array's items, for example
-        ``key_limits("ptycho", "doses", "items")``. A CLI option that overrides a params
-        key takes its bounds from here, so the two cannot drift apart.
+        ``key_limits("ptycho", "doses", "items")``; any name stands for a user-chosen key
+        (``key_limits("signals", "datasets", "x", "channels")``). A CLI option that
+        overrides a params key takes its bounds from here, so the two cannot drift apart.
     """
-    schema = params_schema()
-    node: Mapping[str, Any] = schema
-    for key in keys:
-        node = node["items"] if key == "items" else node["properties"][key]
+    node = _schema_node(keys)
     return node.get("minimum"), node.get("maximum")
 
 
-def check_value(value: Any, *keys: str) -> None:
+def check_value(value: Any, *keys: str, name: str | None = None) -> None:
     """Check one value against the schema of its params key: the code's single source of bounds.
 
     Library code that takes a value outside params.yaml (an API call with a config built in
@@ -267,21 +294,22 @@ def check_value(value: Any, *keys: str) -> None:
     value : Any
         Plain JSON-like data (lists, not tuples).
     *keys : str
-        Its key path in params.yaml, for example ``("atomic", "lattice")``.
+        Its key path in params.yaml, for example ``("atomic", "lattice")``; ``"items"`` and
+        user-chosen names as in :func:`key_limits`.
+    name : str, optional
+        What the message calls the value (``"probe"``, ``"dose"``) when the caller names
+        keys relative to a section; by default the full key path.
 
     Raises
     ------
     ValueError
         One line naming the key, the value and what is allowed (the params file's wording).
     """
-    root = params_schema()
-    node: Mapping[str, Any] = root
-    for key in keys:
-        node = node["properties"][key]
-    validator = Validator({**node, "$defs": root["$defs"]}, format_checker=_FORMATS)
+    node = _schema_node(keys)
+    validator = Validator({**node, "$defs": params_schema()["$defs"]}, format_checker=_FORMATS)
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is not None:
-        error.path.extendleft(reversed(keys))  # name the full key, as for params.yaml
+        error.path.extendleft(reversed(keys) if name is None else [name])  # name the key, as for params.yaml
         raise ValueError(describe(error, "")[2:])
 
 

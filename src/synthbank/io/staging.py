@@ -14,101 +14,36 @@ until :meth:`Transaction.commit`:
 
 A run killed before every journal stands leaves the old state (and hidden leftovers);
 killed after, the next run on any of those outputs first finishes the renames from the
-journal (:func:`recover`). Either way the outputs end complete and consistent.
-``synthbank verify`` reports a journal it finds as an interrupted commit.
+journal (:func:`~synthbank.io.recovery.recover`). Either way the outputs end complete and
+consistent. ``synthbank verify`` reports a journal it finds as an interrupted commit.
 
 Every output is guarded first (:mod:`synthbank.io.guard`): never the home or repository
 directory, never something synthbank did not write unless ``--overwrite``, and one run
-per output at a time. :data:`KILL_ENV` makes a run ``kill -9`` itself at step boundary
-``k``, for the tests that prove the above at every boundary.
+per output at a time. The step boundaries and signal handling are in
+:mod:`synthbank.io.interrupts` (:data:`~synthbank.io.interrupts.KILL_ENV` makes a run
+``kill -9`` itself at step boundary ``k``, for the tests that prove the above at every
+boundary); the file-system primitives in :mod:`synthbank.io.durable`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
-import re
-import shutil
-import signal
-import sys
 import tempfile
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthbank.errors import Terminated, UsageError
+from synthbank.errors import UsageError
 from synthbank.io import guard
-
-#: ``SYNTHBANK_KILL_AT_STEP=k``: SIGKILL this process at the k-th step boundary (tests).
-KILL_ENV = "SYNTHBANK_KILL_AT_STEP"
-#: ``SYNTHBANK_KILL_SIGNAL=SIGTERM`` (or SIGINT): send that signal instead of SIGKILL.
-KILL_SIGNAL_ENV = "SYNTHBANK_KILL_SIGNAL"
-#: ``SYNTHBANK_TRACE_STEPS=1``: name each step boundary on stderr (tests, debugging).
-TRACE_ENV = "SYNTHBANK_TRACE_STEPS"
-JOURNAL_FORMAT = "synthbank-commit/1"
+from synthbank.io.durable import _abs, _fsync, _remove, _umask, _writable_parent, _write_file, fsync_tree
+from synthbank.io.interrupts import _signals_deferred, _sigterm_unwinds, step
+from synthbank.io.recovery import JOURNAL_FORMAT, _hidden, _journal_path, _roll_forward, recover
 
 _CURRENT: ContextVar[Transaction | None] = ContextVar("synthbank_transaction", default=None)
-_steps = 0
-
-
-def step(name: str) -> None:
-    """Mark a step boundary (see :data:`KILL_ENV`)."""
-    global _steps
-    _steps += 1
-    if os.environ.get(TRACE_ENV):
-        print(f"synthbank: step {_steps}: {name}", file=sys.stderr, flush=True)
-    if os.environ.get(KILL_ENV, "") == str(_steps):
-        os.kill(os.getpid(), signal.Signals[os.environ.get(KILL_SIGNAL_ENV, "SIGKILL")])
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _abs(path: str | Path) -> Path:
-    return Path(os.path.abspath(path))
-
-
-def _writable_parent(final: Path) -> Path:
-    parent = final.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"output directory {parent} cannot be created: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"output directory {parent} is not writable")
-    return parent
-
-
-def fsync_tree(root: Path) -> None:
-    """Flush every file below ``root`` (and the directories) to disk."""
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            _fsync(Path(dirpath) / name)
-        _fsync(Path(dirpath))
-
-
-def _fsync(path: Path) -> None:
-    """Flush one file or directory to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        path.unlink(missing_ok=True)
 
 
 def check_writable(final: str | Path) -> None:
@@ -154,119 +89,6 @@ def check_manifest(manifest: str | Path, family: str | None, *, overwrite: bool 
     guard.check_owned(Path(manifest), family, overwrite, option="--manifest")
     check_writable(manifest)
 
-
-def _journal_path(final: Path) -> Path:
-    return final.parent / f".{final.name}.commit.json"
-
-
-def _hidden(final: Path, role: str) -> str:
-    """The prefix of the hidden siblings of ``final``: ``.<name>.synthbank-<role>.``"""
-    return f".{final.name}.synthbank-{role}."
-
-
-def _leftover_pattern(final: Path) -> re.Pattern[str]:
-    # mkdtemp/mkstemp add 8 characters from [a-z0-9_]; the role keeps them apart from the
-    # siblings of another output (say one named "<name>.old")
-    return re.compile(rf"^\.{re.escape(final.name)}\.synthbank-(stage|old|commit)\.[a-z0-9_]{{8}}\.tmp$")
-
-
-def recover(final: str | Path, held: Iterable[Path] = ()) -> bool:
-    """Settle an interrupted commit of ``final``, then remove the leftovers of killed runs.
-
-    A commit is decided once a journal stands beside every output it lists: then the
-    renames are finished (roll forward). A run killed while writing those journals had
-    decided nothing: its staged copies and journals are removed (roll back). Call with
-    the lock of ``final`` held; the locks of the plan's other outputs are taken here
-    (``held``: those the caller holds already).
-
-    Returns
-    -------
-    bool
-        True if an interrupted commit was finished.
-
-    Raises
-    ------
-    UsageError
-        If a journal cannot be read (then nothing is touched), or another run holds an
-        output of the plan.
-    """
-    final = _abs(final)
-    journal = _journal_path(final)
-    finished = False
-    if os.path.lexists(journal):
-        plan = _read_journal(journal)
-        finals = [Path(item["final"]) for item in plan]
-        with contextlib.ExitStack() as locks:
-            for other in finals:
-                if other != final and other not in set(held):
-                    locks.enter_context(guard.OutputLock(other))
-            if all(os.path.lexists(_journal_path(f)) for f in finals):
-                _roll_forward(plan)
-                finished = True
-            else:
-                _roll_back(plan)
-    pattern = _leftover_pattern(final)
-    if final.parent.is_dir():
-        for stale in final.parent.iterdir():
-            if pattern.match(stale.name):
-                _remove(stale)
-    return finished
-
-
-def _read_journal(path: Path) -> list[dict[str, str]]:
-    """The plan of a journal; UsageError if it is not one (the caller then touches nothing)."""
-    try:
-        data = json.loads(path.read_text("utf-8"))
-        items = data["items"] if isinstance(data, dict) and data.get("format") == JOURNAL_FORMAT else None
-        if not isinstance(items, list) or not items or not all(
-            isinstance(i, dict) and i.get("kind") in ("dir", "file") and all(isinstance(i.get(k), str) for k in ("final", "tmp", "old"))
-            for i in items
-        ):
-            raise ValueError(f"not a {JOURNAL_FORMAT} journal")
-    except (OSError, ValueError, KeyError) as exc:
-        raise UsageError(
-            f"{path} is the journal of an interrupted commit but cannot be read ({exc}): nothing was touched; "
-            f"allowed: restore it, or move the outputs and their hidden .synthbank-* siblings aside by hand"
-        ) from None
-    return items
-
-
-def pending_commit(final: str | Path) -> Path | None:
-    """The journal of an interrupted commit of ``final``, if there is one."""
-    journal = _journal_path(_abs(final))
-    return journal if os.path.lexists(journal) else None
-
-
-def _roll_forward(items: list[dict[str, str]]) -> None:
-    """Do every rename of a decided commit not done yet, then clean up (idempotent)."""
-    for item in items:
-        tmp, final, old = Path(item["tmp"]), Path(item["final"]), Path(item["old"])
-        if not os.path.lexists(tmp):
-            continue  # renamed already
-        if item["kind"] == "dir" and os.path.lexists(final):
-            os.replace(final, old)
-            step(f"moved old {final.name} aside")
-        os.replace(tmp, final)
-        _fsync(final.parent)
-        step(f"renamed {final.name} into place")
-    for item in items:
-        _remove(Path(item["old"]))
-    step("removed old copies")
-    _remove_journals(items)
-    step("removed journals")
-
-
-def _roll_back(items: list[dict[str, str]]) -> None:
-    """Undo a commit that was not decided: no final path was touched yet."""
-    for item in items:
-        _remove(Path(item["tmp"]))
-        _remove(Path(item["old"]))
-    _remove_journals(items)
-
-
-def _remove_journals(items: list[dict[str, str]]) -> None:
-    for item in items:
-        _journal_path(Path(item["final"])).unlink(missing_ok=True)
 
 
 @dataclass
@@ -418,52 +240,9 @@ class Transaction:
         self.locks = {}
 
 
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back until the block ends, then act on the first one.
-
-    Done with Python-level handlers, not a thread signal mask: CPython runs every handler
-    in the main thread, whichever thread the kernel delivered the signal to.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if pending:
-            handler = previous[signal.Signals(pending[0])]
-            if callable(handler):
-                handler(pending[0], None)  # Ctrl-C's KeyboardInterrupt, or our Terminated
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), pending[0])
-
-
 def current() -> Transaction | None:
     """The transaction of this run, if one is open."""
     return _CURRENT.get()
-
-
-@contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """Turn SIGTERM into :class:`~synthbank.errors.Terminated` while writing, so staged
-    outputs and workers are cleaned up as after Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _exit(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, _exit)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -497,22 +276,6 @@ def staged_dir(final: str | Path, family: str | None = None) -> Iterator[Path]:
     (outside one) replacing ``final`` when the block ends normally."""
     with transaction(family) as tx:
         yield tx.stage_dir(final)
-
-
-def _write_file(final: Path, data: bytes, prefix: str | None = None) -> None:
-    """Write a flushed temporary sibling (named ``prefix``...) and rename it onto ``final``."""
-    parent = _writable_parent(final)
-    fd, tmp_name = tempfile.mkstemp(prefix=prefix or f".{final.name}.", suffix=".tmp", dir=parent)
-    try:
-        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_name, final)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def write_file_atomic(final: str | Path, data: bytes) -> None:

@@ -1,4 +1,8 @@
-"""Toy lattice images for the atomic metric tests (independent of the real generator)."""
+"""Shared helpers of the atomic tests, independent of the real generator.
+
+:func:`toy_lattices` makes toy lattice images for the metric tests; :func:`rng` and
+:func:`site_xy` serve the generator tests (geometry, rendering).
+"""
 
 from __future__ import annotations
 
@@ -41,3 +45,18 @@ def toy_lattices(n: int, seed: int, size: int = 16) -> tuple[np.ndarray, np.ndar
     background = rng.uniform(90, 130, n)[:, None, None]
     out = np.clip(np.round(background + contrast * img), 0, 255).astype(np.uint8)
     return out, labels
+
+
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def site_xy(g, idx: np.ndarray, sites: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Site centres (m, S) recomputed from the geometry fields, independently of the module."""
+    a, rho, gam, th = g.spacing_px[idx], g.cell_ratio[idx], g.cell_angle_rad[idx], g.orientation_rad[idx]
+    fi = sites[None, :, 0] + g.origin_frac[idx, 0, None]
+    fj = sites[None, :, 1] + g.origin_frac[idx, 1, None]
+    c = (size - 1) / 2
+    x = c + fi * (a * np.cos(th))[:, None] + fj * (a * rho * np.cos(th + gam))[:, None]
+    y = c + fi * (a * np.sin(th))[:, None] + fj * (a * rho * np.sin(th + gam))[:, None]
+    return x, y

@@ -22,7 +22,7 @@ from synthbank.families.atomic.api import (
     estimate_memory, generate_corpus, load_corpus, save_corpus, save_metadata, split_corpus, validate_dataset,
 )
 from synthbank.families.atomic.build import AtomicConfig, build
-from synthbank.families.atomic.generate import LatticeParams
+from synthbank.families.atomic.lattice import LatticeParams
 from synthbank.families.atomic.layout import SPLIT_NAMES, block_split_counts, split_sizes
 from synthbank.families.atomic.validate import validate
 

@@ -6,8 +6,9 @@ import pytest
 
 from synthbank.families.atomic import VERSION
 from synthbank.families.atomic.api import generate_corpus, load_corpus, split_corpus
-from synthbank.families.atomic.build import AtomicConfig, build, estimate, readable_bytes
-from synthbank.families.atomic.generate import LatticeParams
+from synthbank.families.atomic.build import AtomicConfig, build, estimate
+from synthbank.family import readable_bytes
+from synthbank.families.atomic.lattice import LatticeParams
 from synthbank.families.atomic.layout import BLOCK_SIZE, SPLIT_NAMES, block_split_counts, split_codes, split_sizes
 
 SPLITS = {"train": 0.8, "val": 0.1, "test": 0.1}

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from synthbank.families.chromatic import metrics as m
-from synthbank.families.chromatic.generate import (
-    ChromaticParams, bridge_kernel, generate_block, hsl_to_rgb, rgb_to_hsl, wavelengths,
-)
+from synthbank.families.chromatic.colours import hsl_to_rgb, rgb_to_hsl
+from synthbank.families.chromatic.generate import generate_block
+from synthbank.families.chromatic.spec import ChromaticParams
+from synthbank.families.chromatic.spectral import bridge_kernel, wavelengths
 
-P = ChromaticParams()
+P = ChromaticParams.default()
 FULL = np.array([[0.0, 1.0]] * 3)
 
 

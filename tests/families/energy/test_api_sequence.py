@@ -15,11 +15,13 @@ import pytest
 
 from synthbank import numerics
 from synthbank.families.energy import perturb, sequence, thermo
+from synthbank.families.energy.analysis import GradientField
 from synthbank.families.energy.api import (
     PerturbationConfig, apply_energy_scaling, apply_gaussian_noise, apply_rotation, apply_thermal_blur,
     apply_translation, generate_base_pattern, generate_sequence, validate_energy_conservation, validate_entropy_increase,
 )
-from synthbank.families.energy.loader import EnergyAtlasLoader, EnergyMapMetadata, GradientField
+from synthbank.families.energy.loader import EnergyAtlasLoader
+from synthbank.families.energy.metadata import EnergyMapMetadata
 
 API_LOGGER = "synthbank.families.energy.api"
 ONLY = {k: 0.0 for k in perturb.KINDS}

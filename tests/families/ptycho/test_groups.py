@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from families.ptycho.helpers import tiny_section
 
-from synthbank.families.ptycho.config import PatchConfig
+from synthbank.families.ptycho.config import PatchConfig, ViewsConfig
 from synthbank.families.ptycho.patch import draw_groups, group_centres, nearest_neighbours
 from synthbank.families.ptycho.split import local_groups, split_by_y
 from synthbank.families.ptycho.views import min_pairwise_distance, select_spaced
@@ -51,6 +51,10 @@ def test_groups_are_anchor_plus_distinct_neighbours_and_seeded():
 def test_k_smaller_than_c_is_refused_clearly():
     with pytest.raises(ValueError, match=r"neighbours=7 is invalid: allowed K >= C = gridsize\*\*2 = 9"):
         PatchConfig.from_params(42, tiny_section(patch={"neighbours": 7, "gridsize": 3}))
+    with pytest.raises(ValueError, match=r"^patch\.gridsize=0 is invalid: allowed >= 1$"):
+        PatchConfig.from_params(42, tiny_section(patch={"neighbours": 7, "gridsize": 0}))
+    with pytest.raises(ValueError, match=r"^views\.dense_spacing_px=0 is invalid: allowed > 0$"):
+        ViewsConfig.from_params(42, tiny_section(views={"dense_spacing_px": 0, "sparse_spacing_px": 30.0}))
     with pytest.raises(ValueError, match="group size C=9 is invalid with K=7"):
         draw_groups(np.random.default_rng(0), np.zeros((3, 7), np.int64), 9)
     with pytest.raises(ValueError, match="K=7 is invalid for 3 positions"):

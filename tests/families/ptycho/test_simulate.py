@@ -127,12 +127,44 @@ def test_noise_of_a_pattern_does_not_depend_on_how_many_follow():
     [
         ({"probe": {"size_px": 16, "radius_px": 9.0, "edge_px": 1.0, "defocus_rad": 0.0}}, "radius_px=9.0"),
         ({"object": {"size_px": 16, "amplitude": [0.5, 1], "phase_rad": [0, 1], "correlation_px": 1.0}}, "object.size_px=16"),
-        ({"scan": {"pattern": "spiral", "step_px": 6, "jitter_px": 1.0, "n_positions": 9}}, "pattern='spiral'"),
+        ({"scan": {"pattern": "spiral", "step_px": 6, "jitter_px": 1.0, "n_positions": 9}},
+         r"""^scan\.pattern="spiral" is invalid: allowed one of \['raster', 'random'\]$"""),
     ],
 )
 def test_inconsistent_parameters_are_refused_with_the_key_and_value(section, message):
     with pytest.raises(ValueError, match=message):
         SimulationConfig.from_params(42, 1000, tiny_section(**section))
+
+
+@pytest.mark.parametrize(
+    ("dose", "key", "value", "message"),
+    [
+        (0, None, None, "dose=0 is invalid: allowed >= 1"),
+        (1000, "probe", {"size_px": 15}, "probe.size_px=15 is invalid: allowed a multiple of 2"),
+        (1000, "probe", {"size_px": 2}, "probe.size_px=2 is invalid: allowed >= 4"),
+        (1000, "scan", {"step_px": 0}, "scan.step_px=0 is invalid: allowed >= 1"),
+        (1000, "scan", {"n_positions": 1}, "scan.n_positions=1 is invalid: allowed >= 2"),
+        (1000, "object", {"size_px": 96.5}, "object.size_px=96.5 is invalid: allowed an integer from 8 to 8192"),
+    ],
+)
+def test_each_key_is_checked_against_the_params_schema(dose, key, value, message):
+    """A section built in Python meets the schema's bounds (the only place they are written)."""
+    section = tiny_section()
+    if key is not None:
+        section[key].update(value)
+    with pytest.raises(ValueError) as info:
+        SimulationConfig.from_params(42, dose, section)
+    assert str(info.value) == message
+
+
+def test_configs_have_no_defaults_of_their_own():
+    """params.yaml is where the values are: no dataclass repeats them as defaults."""
+    import dataclasses
+
+    from synthbank.families.ptycho import config
+
+    for cls in (ObjectParams, ProbeParams, ScanParams, SimulationConfig, config.PatchConfig, config.ViewsConfig):
+        assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(cls)), cls.__name__
 
 
 def test_disk_estimate_counts_the_positions_and_bounds_the_bytes(tiny_root):

@@ -31,14 +31,18 @@ def test_defaults_and_record():
 
 
 @pytest.mark.parametrize(("channels", "rate", "params", "words"), [
-    (0, 160, PINK, "channels=0 is invalid: allowed an integer from 1 to 4096"),
-    (4097, 160, PINK, "channels=4097 is invalid: allowed an integer from 1 to 4096"),
-    (8, 0.5, PINK, "sample_rate_hz=0.5 is invalid: allowed a number from 1 to 50000"),
+    (0, 160, PINK, "channels=0 is invalid: allowed >= 1"),
+    (4097, 160, PINK, "channels=4097 is invalid: allowed <= 4096"),
+    (2.5, 160, PINK, "channels=2.5 is invalid: allowed an integer from 1 to 4096"),
+    (8, 0.5, PINK, "sample_rate_hz=0.5 is invalid: allowed >= 1"),
     (8, 50001, PINK, "sample_rate_hz=50001 is invalid"),
-    (8, 160, PINK | {"duration_s": 0.001}, "params.duration_s=0.001 is invalid: allowed a number from 0.01 to 3600"),
-    (8, 160, PINK | {"duration_s": 3601}, "params.duration_s=3601 is invalid"),
+    (8, 160, PINK | {"duration_s": 0.001}, "params.duration_s=0.001 is invalid: allowed >= 0.01"),
+    (8, 160, PINK | {"duration_s": 3601}, "params.duration_s=3601 is invalid: allowed <= 3600"),
+    (8, 160, {"signal_type": "pink_noise"}, "params.duration_s=null is invalid: allowed a value of type number"),
     (8, 160, PINK | {"duration_s": 0.05}, "gives 8 samples: allowed at least 16 for pink_noise"),
-    (8, 160, PINK | {"amplitude_uv_rms": -1.0}, "params.amplitude_uv_rms=-1 is invalid: allowed 0 < amplitude_uv_rms"),
+    (8, 160, PINK | {"amplitude_uv_rms": -1.0}, "params.amplitude_uv_rms=-1.0 is invalid: allowed > 0"),
+    (8, 160, PINK | {"amplitude_uv_rms": float("nan")}, "params.amplitude_uv_rms=NaN is invalid: allowed a finite number"),
+    (8, 160, PINK | {"seed": -1}, "params.seed=-1 is invalid: allowed >= 0"),
     (8, 160, {"signal_type": "sine_wave", "duration_s": 1, "frequency_hz": 80.0}, "frequency_hz=80 is invalid: allowed 0 < frequency_hz < sample_rate_hz/2 = 80"),
     (8, 160, {"signal_type": "chirp", "duration_s": 1}, "signal_type='chirp' is invalid for generator v1: allowed one of ['sine_wave', 'pink_noise'] (white_noise and chirp need version v2 or v3)"),
     (8, 160, PINK | {"nan_rate": 0.1}, "params.nan_rate is not a parameter of pink_noise in v1"),
@@ -51,11 +55,11 @@ def test_out_of_range_values_are_refused_in_one_line(channels, rate, params, wor
 
 
 def test_v2_bounds_and_equal_repeats_are_accepted():
-    assert "nan_rate=1 is invalid: allowed 0 <= nan_rate < 1" in refused(
+    assert "params.nan_rate=1.0 is invalid: allowed < 1" in refused(
         "x", "v2", 4, 100, {"signal_type": "white_noise", "duration_s": 1, "nan_rate": 1.0}, 42)
     assert "chirp_end_hz=60 is invalid: allowed 0 <= chirp_end_hz <= sample_rate_hz/2 = 50" in refused(
         "x", "v2", 4, 100, {"signal_type": "chirp", "duration_s": 1, "chirp_end_hz": 60}, 42)
-    assert "version='v4' is invalid" in refused("x", "v4", 4, 100, PINK, 42)
+    assert "version=\"v4\" is invalid: allowed one of ['v1', 'v2', 'v3']" in refused("x", "v4", 4, 100, PINK, 42)
     assert "dataset name '../x' is invalid: allowed letters, digits" in refused("../x", "v1", 4, 100, PINK, 42)
     s = make_spec("x", "v1", 8, 160, PINK | {"channels": 8, "sample_rate_hz": 160}, 42)  # same value twice is fine
     assert s.channels == 8 and "channels" not in s.params

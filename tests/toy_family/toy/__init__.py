@@ -28,12 +28,7 @@ FAMILY = Family(
     metrics="reports/toy/{item}/metrics.json",
     reports="reports/toy/{item}",
     stream_id=99,
-    hooks={
-        "estimate": "toy.hooks:estimate",
-        "generate": "toy.hooks:generate",
-        "validate": "toy.hooks:validate",
-        "finalize": "toy.hooks:finalize",
-    },
+    hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
     options={"generate": (Option("--samples", "Samples per set (default: toy.samples).", kind="int", key="samples", metavar="N"),)},
     rules=(
         Rule("mean_z", "abs_max", key="mean_z_max", note="standard errors from the set's mean"),

@@ -12,7 +12,8 @@ import h5py
 import numpy as np
 
 from synthbank import jsonio, seeding, thresholds
-from synthbank.family import Estimate, Finalized, Output, Run
+from synthbank.family import Estimate, Finalized, Output
+from synthbank.run import Run
 from synthbank.io import hdf5
 from synthbank.io.staging import staged_dir, write_file_atomic
 

@@ -1,7 +1,6 @@
 """``atomic``: 16x16 uint8 patches of simulated atomic-resolution lattice micrographs.
 
-Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items change,
-MINOR when items or fields are added, PATCH when bytes are unchanged.
+VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
 VERSION = "2.0.0"
@@ -32,12 +31,9 @@ FAMILY = Family(
     config="synthbank.families.atomic.build:AtomicConfig",
     output="datasets/{today}-v1",  # the source document's dated default; the pipeline passes data/atomic
     manifest="{output}/manifest.json",
+    parallel=("generate",),
     stream_id=1,
-    hooks={
-        "estimate": "synthbank.families.atomic.hooks:estimate",
-        "generate": "synthbank.families.atomic.hooks:generate",
-        "validate": "synthbank.families.atomic.hooks:validate",
-    },
+    hooks=("estimate", "generate", "validate"),  # functions of hooks.py
     options={
         "generate": (
             Option("--num-images", "Total number of images, a positive integer (default: atomic.num_images in params).",

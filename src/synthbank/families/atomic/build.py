@@ -17,15 +17,10 @@ import numpy as np
 from tqdm import tqdm
 
 from synthbank import jsonio, parallel, seeding
+from synthbank.family import readable_bytes  # the source document's sizes: bytes, KB, MB, GB
 from synthbank.families.atomic import VERSION
-from synthbank.families.atomic.generate import (
-    GRID_SIZE,
-    LATTICE_NAMES,
-    AtomicBlock,
-    LatticeParams,
-    generate_block,
-    validate_lattice,
-)
+from synthbank.families.atomic.generate import AtomicBlock, generate_block
+from synthbank.families.atomic.lattice import GRID_SIZE, LATTICE_NAMES, LatticeParams, validate_lattice
 from synthbank.families.atomic.layout import (
     BLOCK_SIZE,
     DEFLATE_LEVEL,
@@ -167,14 +162,6 @@ def estimate(num_images: int, grid_size: int = GRID_SIZE) -> dict[str, Any]:
         "disk_bytes": disk,
         "disk_readable": readable_bytes(disk),
     }
-
-
-def readable_bytes(n: int) -> str:
-    """The atomic source document's human-readable size: bytes, KB, MB or GB (powers of 1024)."""
-    if n < 1024:
-        return f"{n} bytes"
-    power = 1 if n < 1024**2 else 2 if n < 1024**3 else 3
-    return f"{n / 1024**power:.2f} {('KB', 'MB', 'GB')[power - 1]}"
 
 
 def metadata(cfg: AtomicConfig, sizes: np.ndarray) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthbank.family import Estimate, Output, Run
+from synthbank.family import Estimate, Output
+from synthbank.run import Run
 
 #: Images per second on one worker of a 2-core x86-64 host (for the rough time estimate only).
 IMAGES_PER_SECOND = 150_000

@@ -17,7 +17,7 @@ import numpy as np
 
 from synthbank import jsonio
 from synthbank.errors import UsageError
-from synthbank.families.atomic.generate import LATTICE_NAMES
+from synthbank.families.atomic.lattice import LATTICE_NAMES
 from synthbank.families.atomic.layout import SPLIT_NAMES
 from synthbank.families.atomic.metrics import compute_metrics, violations
 from synthbank.families.atomic.report import histogram_csv_rows, render_report, sample_indices

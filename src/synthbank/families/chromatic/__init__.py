@@ -1,7 +1,6 @@
 """``chromatic``: synthetic chromatic (RGB) tensors, their masks and their spectral pairs.
 
-Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items change,
-MINOR when items or fields are added, PATCH when bytes are unchanged.
+VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
 VERSION = "2.0.0"
@@ -33,12 +32,9 @@ FAMILY = Family(
     output="datasets/{today}-chromatic",  # a standalone dataset; the pipeline passes data/chromatic
     reported=("{reports}/spectral_profile.csv", "{metrics}"),  # reports/chromatic/previews is generate's
     manifest="{output}/manifest.json",
+    parallel=("generate", "validate"),
     stream_id=2,
-    hooks={
-        "estimate": "synthbank.families.chromatic.hooks:estimate",
-        "generate": "synthbank.families.chromatic.hooks:generate",
-        "validate": "synthbank.families.chromatic.hooks:validate",
-    },
+    hooks=("estimate", "generate", "validate"),  # functions of hooks.py
     options={
         "generate": (
             Option("--num-samples", "Number of samples, a positive integer (default: chromatic.num_samples in params).",

@@ -24,12 +24,13 @@ from tqdm import tqdm
 
 from synthbank import checksums, jsonio, parallel, seeding
 from synthbank.families.chromatic import VERSION
-from synthbank.families.chromatic.generate import (
-    CHANNELS, QUANTUM, ChromaticBlock, ChromaticParams, bridge_kernel, generate_block, wavelengths,
-)
+from synthbank.families.chromatic.generate import ChromaticBlock, generate_block
 from synthbank.families.chromatic.layout import (
     BLOCK_SIZE, FAMILY, PREVIEW_DIR, chromatic_file, n_blocks, sample_name, spectral_file,
 )
+from synthbank.families.chromatic.quantum import QUANTUM
+from synthbank.families.chromatic.spec import CHANNELS, ChromaticParams, check_key
+from synthbank.families.chromatic.spectral import bridge_kernel, wavelengths
 from synthbank.io import hdf5
 from synthbank.io.png import write_png
 from synthbank.io.staging import staged_dir
@@ -61,13 +62,17 @@ class ChromaticConfig:
 
     @classmethod
     def from_params(cls, seed: int, release_date: str, section: Mapping[str, Any]) -> ChromaticConfig:
-        """From the (schema-checked) ``chromatic`` section; ``thresholds`` are dropped."""
+        """From the ``chromatic`` section; ``thresholds`` are dropped.
+
+        ``num_samples``, ``previews`` and the sample parameters (:class:`ChromaticParams`)
+        are checked against the family's params schema (``ValueError``, one line naming the
+        key): an option that overrides a key, or a section built in Python, meets the bounds
+        params.yaml meets.
+        """
         record = {k: thaw(v) for k, v in section.items() if k != "thresholds"}
+        for key in DATASET_KEYS:
+            check_key(record[key], key)
         num, previews = int(record["num_samples"]), int(record["previews"])
-        if num < 1:
-            raise ValueError(f"num_samples={num!r} is invalid: allowed an integer >= 1")
-        if previews < 0:
-            raise ValueError(f"previews={previews!r} is invalid: allowed an integer >= 0")
         return cls(int(seed), num, previews, ChromaticParams.from_section(record), release_date, record)
 
     def params_json(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthbank.family import Estimate, Output, Run
+from synthbank.family import Estimate, Output
+from synthbank.run import Run
 
 #: Samples (256 x 256, 31 bands: two HDF5 files of ~9 MB) per second on one worker of a
 #: 2-core x86-64 host, previews included (measured 16 in 2.1 s; for the rough time estimate only).

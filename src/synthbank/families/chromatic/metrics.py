@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from synthbank.families.chromatic.generate import hsl_to_rgb, rgb_to_hsl
+from synthbank.families.chromatic.colours import hsl_to_rgb, rgb_to_hsl
 
 COLOUR_KEYS = ("r", "g", "b", "h", "s", "l")
 #: Midpoints per axis of the HSL grid of :func:`expected_colour_means` (64**3 points; the

@@ -27,8 +27,8 @@ from synthbank.errors import UsageError
 from synthbank.families.chromatic import FAMILY
 from synthbank.families.chromatic import metrics as m
 from synthbank.families.chromatic.build import ChromaticConfig, block_samples, write_sample
-from synthbank.families.chromatic.generate import quantised_kernel
 from synthbank.families.chromatic.layout import BLOCK_SIZE, CHROMATIC_DIR, chromatic_file, sample_name, spectral_file
+from synthbank.families.chromatic.spectral import quantised_kernel
 from synthbank.io.staging import write_file_atomic
 from synthbank.thresholds import check
 

@@ -3,8 +3,7 @@
 Five domains of perturbed sequences of non-negative maps, stored in The Well's HDF5 format
 with multiscale pyramids and gradients; validated for energy conservation and entropy.
 
-Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items change,
-MINOR when items or fields are added, PATCH when bytes are unchanged.
+VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
 VERSION = "3.0.0"
@@ -47,12 +46,7 @@ FAMILY = Family(
     data="data/energy",  # validate and finalize read every domain's folder below it
     stream_id=6,
     cli="synthbank.families.energy.cli",
-    hooks={
-        "estimate": "synthbank.families.energy.hooks:estimate",
-        "generate": "synthbank.families.energy.hooks:generate",
-        "validate": "synthbank.families.energy.hooks:validate",
-        "finalize": "synthbank.families.energy.hooks:finalize",
-    },
+    hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
     options={
         "finalize": (
             Option("--catalog", "Catalog JSON to write (every map file, sha256, energy statistics); listed in the manifest.",

@@ -13,8 +13,9 @@ global random state.
 
 Entropy decreases (the document's "warnings for edge cases") are logged as WARNING on
 :data:`logger`, by :func:`validate_entropy_increase` and :func:`generate_sequence`.
-The loader (``EnergyAtlasLoader``, ``EnergyMapMetadata``) is re-exported from
-:mod:`synthbank.families.energy.loader`.
+The loader (``EnergyAtlasLoader``, ``EnergyMapMetadata``, ``GradientField``) is re-exported from
+:mod:`~synthbank.families.energy.loader`, :mod:`~synthbank.families.energy.metadata` and
+:mod:`~synthbank.families.energy.analysis`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ import numpy as np
 
 from synthbank import numerics
 from synthbank.families.energy import perturb, thermo
-from synthbank.families.energy.loader import EnergyAtlasLoader, EnergyMapMetadata, GradientField  # noqa: F401  (re-exported)
+from synthbank.families.energy.analysis import GradientField  # noqa: F401  (re-exported)
+from synthbank.families.energy.loader import EnergyAtlasLoader  # noqa: F401  (re-exported)
+from synthbank.families.energy.metadata import EnergyMapMetadata  # noqa: F401  (re-exported)
 from synthbank.families.energy.sequence import PatternParams, base_maps, generate_sequences
 from synthbank.families.energy.sequence import PerturbationConfig as _PerturbationConfig
 from synthbank.families.energy.thermo import (  # noqa: F401  (re-exported document names)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthbank.errors import UsageError
-from synthbank.family import Estimate, Finalized, Output, Run
+from synthbank.family import Estimate, Finalized, Output
+from synthbank.run import Run
 
 #: Full-resolution map cells generated and written (with their pyramid and gradients) per second
 #: on one core of a 2-core x86-64 host (measured: 50 maps of 256 x 256 in about 8 s); for the

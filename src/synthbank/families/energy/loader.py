@@ -4,30 +4,31 @@ Lazy: nothing is read when the loader is made; :meth:`EnergyAtlasLoader.load_map
 file, reads one chunk (one map) and a few per-step scalars, and closes it. Pyramids and
 gradients are read from the stored scales, never recomputed on read; the gradient magnitude
 |grad E| = hypot(grad_x, grad_y) is offered beside every gradient. Maps the user saves go to
-``user_dir`` (never into the DVC-tracked ``data_dir``). A map's metadata is an
-:class:`EnergyMapMetadata`.
+``user_dir`` (never into the DVC-tracked ``data_dir``; their files are written by
+:mod:`~synthbank.families.energy.usermaps`). A map's metadata is an
+:class:`~synthbank.families.energy.metadata.EnergyMapMetadata`; the methods on maps in
+memory (entropy, gradients, pyramids) come from
+:class:`~synthbank.families.energy.analysis.MapAnalysis`.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import re
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import h5py
 import numpy as np
 
-from synthbank.families.energy import patterns, pyramid, thermo, wellformat
+from synthbank.families.energy import patterns, thermo
+from synthbank.families.energy.analysis import MapAnalysis
 from synthbank.families.energy.build import file_name
+from synthbank.families.energy.metadata import EnergyMapMetadata
 from synthbank.families.energy.perturb import KINDS
 from synthbank.families.energy.thermo import ThermodynamicViolation
+from synthbank.families.energy.usermaps import _write_user_map
 
 _ATLAS_ID = re.compile(r"^s(\d+)_t(\d+)$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -45,137 +46,7 @@ _RELEASE_DATE = "release_date"
 _KIND_PARAM = {"rotation": "rotation_angle_deg", "noise": "noise_level", "blur": "blur_length_px", "scaling": "scaling_factor"}
 
 
-@dataclass
-class EnergyMapMetadata(Mapping):
-    """Metadata of one energy map: what :meth:`EnergyAtlasLoader.load_map` returns.
-
-    The fields the energy source document names for a map's metadata (energy
-    mean/variance, entropy, timestamp, perturbations applied) plus where the map is.
-    Also a read-only mapping of field name -> value (``meta["energy"]``, ``dict(meta)``);
-    :meth:`to_dict` gives JSON-ready values.
-
-    Attributes
-    ----------
-    domain : str
-    map_id : str
-        Atlas id ``'sSSS_tTT'`` or the id given to :meth:`EnergyAtlasLoader.save_map`.
-    scale : int or None
-        Map height in cells (the pyramid level read).
-    shape : tuple of int or None
-        (h, w) in cells.
-    sequence, step : int or None
-        Position in the atlas; None for user maps.
-    energy : float or None
-        Total energy of the map, energy units.
-    energy_mean : float or None
-        Mean energy per cell (``energy / (h w)``), energy units.
-    energy_variance : float or None
-        Variance of the energy per cell, energy units squared.
-    entropy : float or None
-        Shannon entropy of the map normalised to sum 1, nats.
-    timestamp : str or None
-        ISO 8601. Atlas maps: the release date (params.yaml ``release.date``), never the
-        wall clock; user maps: the one given when saving, else None.
-    perturbations : dict
-        Kind applied at this step -> its parameter: rotation angle (degrees), noise level
-        (std / mean energy per cell), blur length (cells), scaling factor, translation
-        ``[dy, dx]`` (cells). Empty for a base map.
-    user_metadata : dict
-        Free-form JSON metadata given to :meth:`EnergyAtlasLoader.save_map`.
-    """
-
-    domain: str
-    map_id: str
-    scale: int | None = None
-    shape: tuple[int, int] | None = None
-    sequence: int | None = None
-    step: int | None = None
-    energy: float | None = None
-    energy_mean: float | None = None
-    energy_variance: float | None = None
-    entropy: float | None = None
-    timestamp: str | None = None
-    perturbations: dict[str, Any] = field(default_factory=dict)
-    user_metadata: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("domain", "map_id"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ValueError(f"{name}={getattr(self, name)!r} is invalid: allowed a non-empty string")
-        for name in ("energy", "energy_mean", "energy_variance", "entropy"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v)):
-                raise ValueError(f"{name}={v!r} is invalid: allowed a finite number or None")
-        if self.timestamp is not None:
-            try:
-                datetime.fromisoformat(self.timestamp)
-            except (TypeError, ValueError):
-                raise ValueError(f"timestamp={self.timestamp!r} is invalid: allowed an ISO 8601 date-time or None") from None
-        if not isinstance(self.perturbations, Mapping) or not set(self.perturbations) <= set(KINDS):
-            raise ValueError(f"perturbations={self.perturbations!r} is invalid: allowed a mapping with keys among {KINDS}")
-        if not isinstance(self.user_metadata, Mapping):
-            raise ValueError(f"user_metadata={self.user_metadata!r} is invalid: allowed a mapping")
-        if self.shape is not None:
-            self.shape = tuple(int(n) for n in self.shape)
-
-    # Mapping access keeps ``meta["energy"]`` working for code written for the former dict.
-    def __getitem__(self, key: str) -> Any:
-        if key not in _METADATA_FIELDS:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_METADATA_FIELDS)
-
-    def __len__(self) -> int:
-        return len(_METADATA_FIELDS)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready copy: every field, shape as a list."""
-        out = {name: getattr(self, name) for name in _METADATA_FIELDS}
-        out["shape"] = None if self.shape is None else list(self.shape)
-        out["perturbations"], out["user_metadata"] = dict(self.perturbations), dict(self.user_metadata)
-        return out
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> EnergyMapMetadata:
-        """Inverse of :meth:`to_dict`; unknown keys are refused (ValueError)."""
-        unknown = sorted(set(d) - set(_METADATA_FIELDS))
-        if unknown:
-            raise ValueError(f"metadata keys {unknown} are invalid: allowed {list(_METADATA_FIELDS)}")
-        return cls(**dict(d))
-
-    @classmethod
-    def from_map(cls, energy_map: np.ndarray, domain: str, map_id: str, **kwargs: Any) -> EnergyMapMetadata:
-        """Metadata of a map held in memory: shape, scale and energy statistics computed from it.
-
-        Parameters
-        ----------
-        energy_map : ndarray, shape (h, w), energy units per cell.
-        domain, map_id : str
-        **kwargs : the other fields (timestamp, perturbations, user_metadata, ...).
-        """
-        m = np.asarray(energy_map, dtype=np.float64)
-        if m.ndim != 2 or m.size == 0:
-            raise ValueError(f"energy_map has shape {m.shape}: allowed a non-empty 2-D (h, w) map")
-        total = float(m.sum())
-        stats = {"scale": m.shape[0], "shape": m.shape, "energy": total, "energy_mean": total / m.size,
-                 "energy_variance": float(m.var()), "entropy": float(thermo.entropy(m)) if total > 0 else None}
-        return cls(domain=domain, map_id=map_id, **(stats | kwargs))
-
-
-_METADATA_FIELDS = tuple(f.name for f in fields(EnergyMapMetadata))
-
-
-class GradientField(NamedTuple):
-    """The gradient of one map and its magnitude, each (h, w) float64, energy per cell per unit length."""
-
-    grad_x: np.ndarray
-    grad_y: np.ndarray
-    magnitude: np.ndarray  # |grad E| = hypot(grad_x, grad_y)
-
-
-class EnergyAtlasLoader:
+class EnergyAtlasLoader(MapAnalysis):
     """Read maps, batches, pyramids and gradients of the energy atlas; save user maps.
 
     Parameters
@@ -352,66 +223,6 @@ class EnergyAtlasLoader:
             "entropy": {"mean": float(s.mean()), "std": float(s.std()), "min": float(s.min()), "max": float(s.max())},
         }
 
-    # -- analysis -------------------------------------------------------------------------
-    @staticmethod
-    def validate_shape(energy_map: np.ndarray) -> bool:
-        """True for a 2-D map of height 64, 128 or 256 and width = height or 1.5 x height."""
-        return np.ndim(energy_map) == 2 and patterns.validate_shape(np.shape(energy_map))
-
-    @staticmethod
-    def compute_entropy(energy_map: np.ndarray) -> float:
-        """Shannon entropy (nats) of the map normalised to sum 1."""
-        return float(thermo.entropy(energy_map))
-
-    @staticmethod
-    def compute_gradients(energy_map: np.ndarray, spacing: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(grad_x, grad_y), periodic central differences; default spacing 1/h (as stored)."""
-        h = np.shape(energy_map)[-2]
-        return pyramid.compute_gradients(energy_map, 1.0 / h if spacing is None else spacing)
-
-    @staticmethod
-    def compute_gradient_magnitude(energy_map: np.ndarray, spacing: float | None = None) -> np.ndarray:
-        """|grad E| = sqrt(grad_x^2 + grad_y^2) of :meth:`compute_gradients`, float64, the map's shape.
-
-        Energy units per cell per unit length (default unit: the map height, as stored).
-        """
-        if spacing is not None and not (isinstance(spacing, (int, float, np.integer, np.floating)) and 0 < spacing < math.inf):
-            raise ValueError(f"spacing={spacing!r} is invalid: allowed a finite number > 0 or None")
-        gx, gy = EnergyAtlasLoader.compute_gradients(energy_map, spacing)
-        return np.hypot(gx, gy)  # hypot: no overflow or underflow in the squares
-
-    def precompute_pyramids(self, energy_map: np.ndarray, target_scales: Sequence[int] | None = None) -> dict[int, np.ndarray]:
-        """Bicubic pyramid of one map, energy renormalised per scale.
-
-        Raises
-        ------
-        ThermodynamicViolation
-            If a level's total energy differs from the full map's by ``tolerance`` or more.
-        """
-        if not self.validate_shape(energy_map):
-            raise ValueError(f"energy_map shape {np.shape(energy_map)} is invalid: allowed (h, w), h in {patterns.SCALES}, w = h or 1.5 h")
-        h = np.shape(energy_map)[0]
-        scales = tuple(target_scales) if target_scales is not None else tuple(s for s in (256, 128, 64) if s <= h)
-        if scales[0] != h:
-            scales = (h, *scales)
-        levels = pyramid.precompute_pyramids(np.asarray(energy_map, dtype=np.float64), scales)
-        for m in levels.values():
-            thermo.validate_energy_conservation(energy_map, m, self.tolerance)
-        return {s: m for s, m in levels.items() if target_scales is None or s in target_scales}
-
-    def precompute_gradients(self, energy_map: np.ndarray, target_scales: Sequence[int] | None = None) -> dict[int, GradientField]:
-        """The pyramid's gradients: ``{scale: GradientField(grad_x, grad_y, magnitude)}``.
-
-        Each level of :meth:`precompute_pyramids` (same arguments, same checks), its
-        gradient per unit length of the map height (as stored in the atlas) and
-        |grad E| = hypot(grad_x, grad_y); arrays (scale, w * scale / h) float64.
-        """
-        out = {}
-        for scale, m in self.precompute_pyramids(energy_map, target_scales).items():
-            gx, gy = self.compute_gradients(m)
-            out[scale] = GradientField(gx, gy, np.hypot(gx, gy))
-        return out
-
     # -- writing ------------------------------------------------------------------------
     def save_map(self, energy_map: np.ndarray, domain: str, map_id: str,
                  metadata: EnergyMapMetadata | Mapping[str, Any] | None = None) -> str:
@@ -456,31 +267,4 @@ class EnergyAtlasLoader:
         return map_id
 
 
-def _write_user_map(path: Path, domain: str, scale: int, m: np.ndarray, extra: dict[str, Any], scales: list[int]) -> None:
-    """One scale of a user map; ``extra``: timestamp (or None), perturbations, user_metadata."""
-    from synthbank import jsonio
-
-    h, w = m.shape
-    gx, gy = pyramid.compute_gradients(m, 1.0 / h)
-    content = wellformat.WellContent(
-        dataset_name=f"energy_user_{domain}", time=np.zeros(1, np.float32),
-        coords={"y": ((np.arange(h) + 0.5) / h).astype(np.float32), "x": ((np.arange(w) + 0.5) / h).astype(np.float32)},
-        fields={0: {"energy": (m[None, None], {})}, 1: {"energy_gradient": (np.stack([gy, gx], -1)[None, None], {})}},
-        scalars={"total_energy": (np.array([[m.sum()]]), True, True), "entropy": (np.array([[thermo.entropy(m)]]), True, True)},
-        boundary={"y_periodic": ("y", "periodic"), "x_periodic": ("x", "periodic")},
-        root_attrs={"family": "energy", "domain": domain, "scale": np.int64(scale), "scales": np.array(scales, np.int64),
-                    "user_metadata": jsonio.dumps(extra["user_metadata"]).strip(),
-                    "perturbations": jsonio.dumps(extra["perturbations"]).strip(),
-                    **({} if extra["timestamp"] is None else {"timestamp": extra["timestamp"]})},
-    )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wellformat.write(tmp, content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-__all__ = ["EnergyAtlasLoader", "EnergyMapMetadata", "GradientField", "ThermodynamicViolation", "atlas_map_id"]
+__all__ = ["EnergyAtlasLoader", "ThermodynamicViolation", "atlas_map_id"]

@@ -5,8 +5,7 @@ patch (K-nearest-neighbour groups) -> split (spatial halves along y) -> views (d
 sparse groups by minimum centre spacing) -> validate. A final stage aggregates the
 per-dose metrics into ``metrics/ptycho.json`` and writes ``manifests/ptycho.json``.
 
-Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items change,
-MINOR when items or fields are added, PATCH when bytes are unchanged.
+VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
 VERSION = "2.0.0"
@@ -40,12 +39,7 @@ FAMILY = Family(
     metrics="data/{family}/dose_{item}/validate/metrics.json",  # finalize nests them in metrics/ptycho.json
     stream_id=5,
     cli="synthbank.families.ptycho.cli",  # the stages after simulate, and the whole sweep in one process
-    hooks={
-        "estimate": "synthbank.families.ptycho.hooks:estimate",
-        "generate": "synthbank.families.ptycho.hooks:generate",
-        "validate": "synthbank.families.ptycho.hooks:validate",
-        "finalize": "synthbank.families.ptycho.hooks:finalize",
-    },
+    hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
     rules=(
         Rule("photons.mean_total_z", "abs_max", key="count_z_max", note="standard errors sqrt(dose / n) from the dose"),
         Rule("photons.dispersion_z", "abs_max", key="dispersion_z_max", note="standard errors from Poisson's 1"),

@@ -23,7 +23,7 @@ from synthbank.errors import UsageError, ValidationFailed
 ptycho_app = typer.Typer(help="The ptycho dose-sweep stages (one DVC stage each, per dose).", no_args_is_help=True)
 app.add_typer(ptycho_app, name="ptycho")
 
-DoseOpt = Annotated[str, typer.Option("--dose", metavar="D", help="Dose: expected photons per pattern, an integer >= 1.")]
+DoseOpt = Annotated[str, typer.Option("--dose", metavar="D", help="Dose: expected photons per pattern, one of params.yaml's ptycho.doses.")]
 RootOpt = Annotated[Path, typer.Option("--root", help="Directory holding dose_<D>/ (default data/ptycho).")]
 DEFAULT_ROOT = Path("data/ptycho")
 T = TypeVar("T")
@@ -121,7 +121,7 @@ def sweep_cmd(
     from synthbank.families.ptycho import FAMILY
     from synthbank.families.ptycho.hooks import estimate, failed_doses
     from synthbank.families.ptycho.pipeline import run_dose, stage_dirs, write_metrics
-    from synthbank.family import Run
+    from synthbank.run import Run
     from synthbank.io.staging import check_output, transaction
 
     run = Run(FAMILY, "generate", {"params_file": params_file})

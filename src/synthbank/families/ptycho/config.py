@@ -1,8 +1,11 @@
 """The parameters of each ptycho stage, parsed from the family's params.yaml section.
 
 Each stage takes only the parameters that shape its own bytes, so DVC's ``params:`` of a
-stage and the attributes recorded in its files agree. Every ``check`` raises ValueError
-with the offending key and value; the CLI turns it into a UsageError before writing.
+stage and the attributes recorded in its files agree. Every ``from_params`` raises
+ValueError with the offending key and value; the CLI turns it into a UsageError before
+writing. The bounds of each key are the family's params schema's (``params.schema.json``,
+checked by :func:`_check`); the code states only the rules between keys that a schema
+cannot (the ``check`` methods). No dataclass repeats params.yaml's values as defaults.
 """
 
 from __future__ import annotations
@@ -11,7 +14,16 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SCAN_PATTERNS = ("raster", "random")
+from synthbank import params as params_mod
+
+
+def _check(value: Any, *keys: str, name: str | None = None) -> None:
+    """Check ``value`` against the schema of ``ptycho.<keys>``: the one place its bounds are stated.
+
+    The message names the key below ``ptycho.`` (``probe.size_px=6 is invalid: allowed ...``),
+    as the cross-key messages do: the CLI prefixes ``params.yaml: ptycho.``.
+    """
+    params_mod.check_value(params_mod.thaw(value), "ptycho", *keys, name=name or ".".join(keys))
 
 
 def _range(value: Any) -> tuple[float, float]:
@@ -23,10 +35,10 @@ def _range(value: Any) -> tuple[float, float]:
 class ObjectParams:
     """Square complex object: amplitude and phase from two smooth seeded random fields."""
 
-    size_px: int = 384
-    amplitude: tuple[float, float] = (0.5, 1.0)
-    phase_rad: tuple[float, float] = (-1.5, 1.5)
-    correlation_px: float = 6.0
+    size_px: int
+    amplitude: tuple[float, float]
+    phase_rad: tuple[float, float]
+    correlation_px: float
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> ObjectParams:
@@ -37,10 +49,10 @@ class ObjectParams:
 class ProbeParams:
     """An apodised disc with a quadratic (defocus) phase, ``size_px`` square."""
 
-    size_px: int = 64
-    radius_px: float = 14.0
-    edge_px: float = 2.0
-    defocus_rad: float = 4.0
+    size_px: int
+    radius_px: float
+    edge_px: float
+    defocus_rad: float
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> ProbeParams:
@@ -51,10 +63,10 @@ class ProbeParams:
 class ScanParams:
     """Scan positions: a raster with seeded jitter, or uniformly random positions."""
 
-    pattern: str = "raster"
-    step_px: int = 10
-    jitter_px: float = 2.0
-    n_positions: int = 1000
+    pattern: str
+    step_px: int
+    jitter_px: float
+    n_positions: int
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> ScanParams:
@@ -73,6 +85,10 @@ class SimulationConfig:
 
     @classmethod
     def from_params(cls, seed: int, dose: int, section: Mapping[str, Any]) -> SimulationConfig:
+        """One dose's simulation; ValueError (key, value, what is allowed) on the first problem."""
+        _check(dose, "doses", "items", name="dose")
+        for key in ("object", "probe", "scan"):
+            _check(section[key], key)
         cfg = cls(
             int(seed), int(dose), ObjectParams.from_mapping(section["object"]),
             ProbeParams.from_mapping(section["probe"]), ScanParams.from_mapping(section["scan"]),
@@ -81,12 +97,12 @@ class SimulationConfig:
         return cfg
 
     def check(self) -> None:
-        """Raise ValueError naming the key and value of the first inconsistency."""
-        o, p, s = self.object, self.probe, self.scan
-        if self.dose < 1:
-            raise ValueError(f"dose={self.dose} is invalid: allowed an integer >= 1 (photons per pattern)")
-        if p.size_px < 4 or p.size_px % 2:
-            raise ValueError(f"probe.size_px={p.size_px} is invalid: allowed an even integer >= 4")
+        """Raise ValueError naming the key and value of the first inconsistency between keys.
+
+        Only rules a JSON Schema cannot state live here (each key's own bounds are the
+        schema's, checked by ``from_params``).
+        """
+        o, p = self.object, self.probe
         if o.size_px <= p.size_px:
             raise ValueError(f"object.size_px={o.size_px} is invalid: allowed > probe.size_px={p.size_px}")
         if not 0 < p.radius_px + p.edge_px / 2 <= p.size_px / 2:
@@ -94,12 +110,6 @@ class SimulationConfig:
                 f"probe.radius_px={p.radius_px} with edge_px={p.edge_px} is invalid: "
                 f"allowed 0 < radius + edge/2 <= size_px/2 = {p.size_px / 2}"
             )
-        if s.pattern not in SCAN_PATTERNS:
-            raise ValueError(f"scan.pattern={s.pattern!r} is invalid: allowed one of {list(SCAN_PATTERNS)}")
-        if s.step_px < 1:
-            raise ValueError(f"scan.step_px={s.step_px} is invalid: allowed an integer >= 1")
-        if s.n_positions < 2:
-            raise ValueError(f"scan.n_positions={s.n_positions} is invalid: allowed an integer >= 2")
 
     @property
     def n_positions(self) -> int:
@@ -124,8 +134,8 @@ class PatchConfig:
     """Grouping: K nearest neighbours per position, groups of C = gridsize**2 of them."""
 
     seed: int
-    neighbours: int = 7
-    gridsize: int = 2
+    neighbours: int
+    gridsize: int
 
     @property
     def group_size(self) -> int:
@@ -133,13 +143,13 @@ class PatchConfig:
 
     @classmethod
     def from_params(cls, seed: int, section: Mapping[str, Any]) -> PatchConfig:
+        _check(section["patch"], "patch")
         cfg = cls(int(seed), int(section["patch"]["neighbours"]), int(section["patch"]["gridsize"]))
         cfg.check()
         return cfg
 
     def check(self) -> None:
-        if self.gridsize < 1:
-            raise ValueError(f"patch.gridsize={self.gridsize} is invalid: allowed an integer >= 1")
+        """K >= C: a rule between two keys, which the schema cannot state."""
         if self.neighbours < self.group_size:
             raise ValueError(
                 f"patch.neighbours={self.neighbours} is invalid: allowed K >= C = gridsize**2 = "
@@ -155,23 +165,17 @@ class ViewsConfig:
     """Dense and sparse views: groups whose centres are at least the spacing apart."""
 
     seed: int
-    dense_spacing_px: float = 38.4
-    sparse_spacing_px: float = 102.4
+    dense_spacing_px: float
+    sparse_spacing_px: float
 
     @classmethod
     def from_params(cls, seed: int, section: Mapping[str, Any]) -> ViewsConfig:
         v = section["views"]
-        cfg = cls(int(seed), float(v["dense_spacing_px"]), float(v["sparse_spacing_px"]))
-        cfg.check()
-        return cfg
+        _check(v, "views")
+        return cls(int(seed), float(v["dense_spacing_px"]), float(v["sparse_spacing_px"]))
 
     def spacing(self, view: str) -> float:
         return {"dense": self.dense_spacing_px, "sparse": self.sparse_spacing_px}[view]
-
-    def check(self) -> None:
-        for name in ("dense_spacing_px", "sparse_spacing_px"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"views.{name}={getattr(self, name)} is invalid: allowed a number > 0")
 
     def record(self) -> dict[str, Any]:
         return {"seed": self.seed, "dense_spacing_px": self.dense_spacing_px, "sparse_spacing_px": self.sparse_spacing_px}

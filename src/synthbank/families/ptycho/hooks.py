@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from synthbank.family import Estimate, Finalized, Output, Run
+from synthbank.family import Estimate, Finalized, Output
+from synthbank.run import Run
 from synthbank.thresholds import Rule, check
 
 #: Patterns per second of one dose's six stages on one core of a 2-core x86-64 host, in

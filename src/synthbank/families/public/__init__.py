@@ -7,8 +7,7 @@ CT slice, pydicom, MIT), ``retina_example`` (a fundus photograph, scikit-image, 
 ``mri_brain_demo`` (the MNI ICBM152 2009a T1 template, nilearn, McGill notice). Only
 pixels are carried over; every output directory holds its LICENSE.txt and SPDX tag.
 
-Versioning follows TensorFlow Datasets: MAJOR when bytes of existing items change,
-MINOR when items or fields are added, PATCH when bytes are unchanged.
+VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
 VERSION = "1.0.0"
@@ -35,11 +34,7 @@ FAMILY = Family(
     manifest="manifests/{family}.json",
     stream_id=3,
     cli="synthbank.families.public.cli",  # the root command verify-no-phi
-    hooks={
-        "estimate": "synthbank.families.public.hooks:estimate",
-        "generate": "synthbank.families.public.hooks:generate",
-        "validate": "synthbank.families.public.hooks:validate",
-    },
+    hooks=("estimate", "generate", "validate"),  # functions of hooks.py
     options={
         "generate": (
             Option("--sources", "The raw source files and their provenance.json records (default: sources/public).",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthbank.errors import UsageError
-from synthbank.family import Estimate, Output, Run
+from synthbank.family import Estimate, Output
+from synthbank.run import Run
 
 #: Peak working memory per byte of the sources (the MRI volume decoded to float64 and its
 #: slices): measured 35 (66 MB over 1.9 MB) on the three demos.

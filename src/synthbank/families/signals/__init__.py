@@ -6,9 +6,8 @@ checksums of each version's outputs), and new signal types or algorithms go into
 version. ``v3`` is ``v2`` on portable numerics (the same bytes on every CPU). A *static dataset*
 is an existing ``.float32`` recording imported with ``synthbank signals import``.
 
-Versioning of the family package follows TensorFlow Datasets: MAJOR when bytes of
-existing items change, MINOR when items or fields are added, PATCH when bytes are
-unchanged. The generator versions ``v1``/``v2``/``v3`` are separate and frozen.
+VERSION follows the rule in :class:`synthbank.family.Family`; the generator versions
+``v1``/``v2``/``v3`` are separate and frozen.
 """
 
 VERSION = "2.0.0"
@@ -63,13 +62,9 @@ FAMILY = Family(
     data="data/signals/{item}",
     metrics="reports/signals/{item}/metrics.json",
     reports="reports/signals/{item}",
+    parallel=("generate",),
     stream_id=4,
     cli="synthbank.families.signals.cli",
-    hooks={
-        "estimate": "synthbank.families.signals.hooks:estimate",
-        "generate": "synthbank.families.signals.hooks:generate",
-        "validate": "synthbank.families.signals.hooks:validate",
-        "finalize": "synthbank.families.signals.hooks:finalize",
-    },
+    hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
     rules=RULES + NOISE_RULES,
 )

@@ -29,7 +29,7 @@ from synthbank.cliutil import (
     seed_option,
     workers_option,
 )
-from synthbank.families.signals.spec import CHANNELS, DEFAULT_NAME, DURATION_S, SAMPLE_RATE_HZ  # stdlib only: the CLI stays quick to start
+from synthbank.families.signals.spec import DEFAULT_NAME, dataset_limits  # no numpy: the CLI stays quick to start
 
 signals_app = typer.Typer(help="Signals family: pregenerate outside DVC, import static recordings.", no_args_is_help=True)
 app.add_typer(signals_app, name="signals")
@@ -52,9 +52,9 @@ def _build(spec, out: Path, release_date: str, n_workers: int, yes: bool, ask_ab
 @signals_app.command("generate")
 def pregenerate(
     signal_type: Annotated[str, typer.Argument(help="sine_wave, pink_noise (v1); white_noise, chirp (v2, v3).")],
-    channels: Annotated[str, typer.Option("--channels", metavar="N", help="Channels, 1 to 4096.")],
-    sample_rate: Annotated[str, typer.Option("--sample-rate", metavar="HZ", help="Samples per second, 1 to 50000.")],
-    duration: Annotated[str, typer.Option("--duration", metavar="S", help="Seconds, 0.01 to 3600.")],
+    channels: Annotated[str, typer.Option("--channels", metavar="N", help="Channels (bounds: a dataset's channels in the params schema).")],
+    sample_rate: Annotated[str, typer.Option("--sample-rate", metavar="HZ", help="Samples per second (bounds: sample_rate_hz in the params schema).")],
+    duration: Annotated[str, typer.Option("--duration", metavar="S", help="Seconds (bounds: params.duration_s in the params schema).")],
     output_dir: Annotated[Path, typer.Option("--output-dir", help="Directory to write (replaced when complete).")],
     version: Annotated[str, typer.Option("--version", help="Generator version: v1, v2 or v3 (v3: the same bytes on every CPU).")] = "v1",
     name: Annotated[str, typer.Option("--name", help="Dataset name (part of the random-stream key, so the output directory does not change the bytes).")] = DEFAULT_NAME,
@@ -79,9 +79,9 @@ def pregenerate(
     check_workers(n_workers)
     seed_value = seed_option(seed)
     release_date = date_option("--release-date", release_date)
-    n_channels = int_option("--channels", channels, *CHANNELS)
-    rate = float_option("--sample-rate", sample_rate, *SAMPLE_RATE_HZ)
-    params = {"signal_type": signal_type, "duration_s": float_option("--duration", duration, *DURATION_S), "seed": seed_value}
+    n_channels = int_option("--channels", channels, *dataset_limits("channels"))
+    rate = float_option("--sample-rate", sample_rate, *dataset_limits("sample_rate_hz"))
+    params = {"signal_type": signal_type, "duration_s": float_option("--duration", duration, *dataset_limits("params", "duration_s")), "seed": seed_value}
     for key, raw in (("amplitude_uv_rms", amplitude_uv_rms), ("amplitude_uv_peak", amplitude_uv_peak),
                      ("frequency_hz", frequency_hz), ("chirp_start_hz", chirp_start_hz), ("chirp_end_hz", chirp_end_hz),
                      ("dc_offset_uv", dc_offset_uv), ("nan_rate", nan_rate)):
@@ -97,8 +97,8 @@ def pregenerate(
 def import_recording(
     file: Annotated[Path, typer.Argument(help="An interleaved little-endian recording (sample-major).")],
     fmt: Annotated[str, typer.Option("--format", help="Sample format: float32.")],
-    channels: Annotated[str, typer.Option("--channels", metavar="N", help="Channels in the file, 1 to 4096.")],
-    sample_rate: Annotated[str, typer.Option("--sample-rate", metavar="HZ", help="Samples per second, 1 to 50000.")],
+    channels: Annotated[str, typer.Option("--channels", metavar="N", help="Channels in the file (bounds: a dataset's channels in the params schema).")],
+    sample_rate: Annotated[str, typer.Option("--sample-rate", metavar="HZ", help="Samples per second (bounds: sample_rate_hz in the params schema).")],
     name: Annotated[Optional[str], typer.Option("--name", help="Dataset name (default: the file's stem).")] = None,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Default: static/NAME.")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
@@ -107,8 +107,8 @@ def import_recording(
     from synthbank.families.signals.spec import check_name
     from synthbank.families.signals.static import import_static
 
-    n_channels = int_option("--channels", channels, *CHANNELS)
-    rate = float_option("--sample-rate", sample_rate, *SAMPLE_RATE_HZ)
+    n_channels = int_option("--channels", channels, *dataset_limits("channels"))
+    rate = float_option("--sample-rate", sample_rate, *dataset_limits("sample_rate_hz"))
     label = name or file.stem
     check_name(label, "--name=")
     p = params_mod.load(params_file) if params_file.is_file() else None

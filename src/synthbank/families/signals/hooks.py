@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthbank.family import Estimate, Finalized, Output, Run
+from synthbank.family import Estimate, Finalized, Output
+from synthbank.run import Run
 from synthbank.families.signals.spec import SignalSpec
 
 #: Samples (channels x samples per channel) written per second on one worker of a 2-core x86-64

@@ -14,24 +14,24 @@ signals source document (docs/families/signals.md)::
 
 :func:`from_entry` turns it into a frozen :class:`SignalSpec`, refusing bad values with
 one line that names the key, the value and what is allowed (UsageError, exit 2) before
-anything is written.
+anything is written. The bounds of each key are the family's params schema's
+(``params.schema.json``, ``$defs/signals_dataset``), for params.yaml, the API and the CLI
+options alike; the code states only the rules between keys (types of a generator
+version, frequencies below Nyquist, enough samples).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthbank import params as params_mod
 from synthbank.errors import UsageError
 
-#: Bounds of the dataset-level values (inclusive).
-DURATION_S = (0.01, 3600.0)
-CHANNELS = (1, 4096)
-SAMPLE_RATE_HZ = (1.0, 50000.0)
-#: Amplitudes (microvolts) and DC offsets are bounded so float32 keeps ~7 digits.
-AMPLITUDE_UV_MAX = 1.0e6
+#: The params key path of a dataset entry, ``signals.datasets.<name>``: the schema is the
+#: same for every name (``additionalProperties``), so a placeholder name stands for any.
+DATASET_KEYS = ("signals", "datasets", "<name>")
 #: The 1/f shaping needs a spectrum with a few bins to shape.
 MIN_PINK_SAMPLES = 16
 
@@ -72,11 +72,11 @@ class SignalSpec:
     signal_type : str
         One of the version's types (see :data:`VERSION_TYPES`).
     channels : int
-        Number of channels, 1 to 4096.
+        Number of channels (bounds: the schema's, see :func:`dataset_limits`).
     sample_rate_hz : float
-        Samples per second, 1 to 50000.
+        Samples per second.
     duration_s : float
-        Duration in seconds, 0.01 to 3600; ``n_samples = round(duration_s * sample_rate_hz)``.
+        Duration in seconds; ``n_samples = round(duration_s * sample_rate_hz)``.
     seed : int
         Root seed (params.yaml's ``seed`` unless the dataset's ``params.seed`` is given).
     params : dict
@@ -112,20 +112,24 @@ class SignalSpec:
         }
 
 
-def _number(where: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UsageError(f"{where}{key}={value!r} is invalid: allowed a finite number")
-    return float(value)
+def dataset_limits(*keys: str) -> tuple[Any, Any]:
+    """The inclusive ``(minimum, maximum)`` the schema gives a key of a dataset entry.
+
+    For example ``dataset_limits("channels")`` or ``dataset_limits("params", "duration_s")``;
+    the CLI options that set these keys take their bounds from here.
+    """
+    return params_mod.key_limits(*DATASET_KEYS, *keys)
 
 
-def _in_range(where: str, key: str, value: Any, low: float, high: float, integer: bool = False) -> float:
-    if integer and (isinstance(value, bool) or not isinstance(value, int)):
-        raise UsageError(f"{where}{key}={value!r} is invalid: allowed an integer from {low:g} to {high:g}")
-    v = _number(where, key, value)
-    if not low <= v <= high:
-        kind = "an integer" if integer else "a number"
-        raise UsageError(f"{where}{key}={value!r} is invalid: allowed {kind} from {low:g} to {high:g}")
-    return v
+def check_dataset_value(where: str, value: Any, *keys: str) -> None:
+    """Check one value of a dataset entry against the schema (UsageError: ``{where}{key}=...``).
+
+    ``keys`` is the path below ``signals.datasets.<name>``, for example ``("params", "seed")``.
+    """
+    try:
+        params_mod.check_value(value, *DATASET_KEYS, *keys, name=".".join(keys))
+    except ValueError as exc:
+        raise UsageError(f"{where}{exc}") from None
 
 
 def check_name(name: str, label: str) -> None:
@@ -145,6 +149,11 @@ def make_spec(
 ) -> SignalSpec:
     """Check every value and build a :class:`SignalSpec` (UsageError on the first problem).
 
+    Each key's type and bounds are the schema's (:func:`check_dataset_value`); the code adds
+    only the rules between keys: no conflicting repeat of a dataset-level key in ``params``,
+    the signal types and parameters of the generator version, frequencies at most
+    ``sample_rate_hz/2``, and enough samples.
+
     Parameters
     ----------
     name : dataset name (letters, digits, ``_``, ``-``).
@@ -156,10 +165,9 @@ def make_spec(
     where : prefix of every message, for example ``"params.yaml: signals.datasets.x."``.
     """
     check_name(name, f"{where}dataset name ")
-    if version not in VERSION_TYPES:
-        raise UsageError(f"{where}version={version!r} is invalid: allowed one of {sorted(VERSION_TYPES)}")
-    n_channels = int(_in_range(where, "channels", channels, *CHANNELS, integer=True))
-    rate = _in_range(where, "sample_rate_hz", sample_rate_hz, *SAMPLE_RATE_HZ)
+    for key, value in (("version", version), ("channels", channels), ("sample_rate_hz", sample_rate_hz)):
+        check_dataset_value(where, value, key)
+    n_channels, rate = int(channels), float(sample_rate_hz)
     params = dict(params)
     for key, level_value in zip(DATASET_LEVEL_KEYS, (channels, sample_rate_hz), strict=True):
         if key in params and params[key] != level_value:
@@ -174,20 +182,20 @@ def make_spec(
     if signal_type not in types:
         hint = " (white_noise and chirp need version v2 or v3)" if signal_type in TYPE_PARAMS else ""
         raise UsageError(f"{where}params.signal_type={signal_type!r} is invalid for generator {version}: allowed one of {list(types)}{hint}")
-    duration = _in_range(where, "params.duration_s", params.pop("duration_s", None), *DURATION_S)
+    check_dataset_value(where, params.get("duration_s"), "params", "duration_s")
+    duration = float(params.pop("duration_s"))
     seed = params.pop("seed", default_seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise UsageError(f"{where}params.seed={seed!r} is invalid: allowed an integer from 0 to 2**63-1")
+    check_dataset_value(where, seed, "params", "seed")
     allowed = TYPE_PARAMS[signal_type] | VERSION_EXTRAS[version]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         extra = " (dc_offset_uv and nan_rate need version v2 or v3)" if set(unknown) & set(VERSION_EXTRAS["v2"]) and version == "v1" else ""
         raise UsageError(f"{where}params.{unknown[0]} is not a parameter of {signal_type} in {version}: allowed {sorted(allowed)}{extra}")
-    values = {k: _number(where, f"params.{k}", params.get(k, default)) for k, default in allowed.items()}
+    values: dict[str, float] = {}
+    for key, default in allowed.items():
+        check_dataset_value(where, params.get(key, default), "params", key)
+        values[key] = float(params.get(key, default))
     nyquist = rate / 2
-    for key in ("amplitude_uv_rms", "amplitude_uv_peak"):
-        if key in values and not 0 < values[key] <= AMPLITUDE_UV_MAX:
-            raise UsageError(f"{where}params.{key}={values[key]:g} is invalid: allowed 0 < {key} <= {AMPLITUDE_UV_MAX:g}")
     if "frequency_hz" in values and not 0 < values["frequency_hz"] < nyquist:
         raise UsageError(
             f"{where}params.frequency_hz={values['frequency_hz']:g} is invalid: allowed 0 < frequency_hz < sample_rate_hz/2 = {nyquist:g}"
@@ -195,10 +203,6 @@ def make_spec(
     for key in ("chirp_start_hz", "chirp_end_hz"):
         if key in values and not 0 <= values[key] <= nyquist:
             raise UsageError(f"{where}params.{key}={values[key]:g} is invalid: allowed 0 <= {key} <= sample_rate_hz/2 = {nyquist:g}")
-    if "dc_offset_uv" in values and abs(values["dc_offset_uv"]) > AMPLITUDE_UV_MAX:
-        raise UsageError(f"{where}params.dc_offset_uv={values['dc_offset_uv']:g} is invalid: allowed |dc_offset_uv| <= {AMPLITUDE_UV_MAX:g}")
-    if "nan_rate" in values and not 0 <= values["nan_rate"] < 1:
-        raise UsageError(f"{where}params.nan_rate={values['nan_rate']:g} is invalid: allowed 0 <= nan_rate < 1")
     spec = SignalSpec(name, version, signal_type, n_channels, rate, duration, int(seed), values)
     minimum = MIN_PINK_SAMPLES if signal_type == "pink_noise" else 1
     if spec.n_samples < minimum:

@@ -22,7 +22,7 @@ import yaml
 from synthbank import checksums, manifest
 from synthbank.errors import UsageError
 from synthbank.families.signals import VERSION
-from synthbank.families.signals.spec import CHANNELS, SAMPLE_RATE_HZ
+from synthbank.families.signals.spec import check_dataset_value
 from synthbank.io.staging import staged_dir
 
 FORMATS = {"float32": np.dtype("<f4")}
@@ -34,10 +34,8 @@ def check_request(source: Path, fmt: str, channels: int, sample_rate_hz: float) 
     """Validate the import request before anything is written; return the sample count."""
     if fmt not in FORMATS:
         raise UsageError(f"--format={fmt!r} is invalid: allowed one of {sorted(FORMATS)}")
-    if not CHANNELS[0] <= channels <= CHANNELS[1]:
-        raise UsageError(f"--channels={channels} is invalid: allowed an integer from {CHANNELS[0]} to {CHANNELS[1]}")
-    if not SAMPLE_RATE_HZ[0] <= sample_rate_hz <= SAMPLE_RATE_HZ[1]:
-        raise UsageError(f"--sample-rate={sample_rate_hz:g} is invalid: allowed a number from {SAMPLE_RATE_HZ[0]:g} to {SAMPLE_RATE_HZ[1]:g}")
+    check_dataset_value("", channels, "channels")  # the bounds of a dataset's keys (params schema)
+    check_dataset_value("", sample_rate_hz, "sample_rate_hz")
     if not source.is_file():
         raise UsageError(f"FILE={source} does not exist or is not a file: allowed an existing {fmt} recording")
     size = source.stat().st_size

@@ -1,0 +1,76 @@
+"""The writer's file-system primitives: flush to disk, write by rename, remove.
+
+Used by :mod:`synthbank.io.staging` (the transaction) and :mod:`synthbank.io.recovery`
+(settling an interrupted commit). Each does one step; what the steps add up to is said in
+docs/writing.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from synthbank.errors import UsageError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _abs(path: str | Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
+def _writable_parent(final: Path) -> Path:
+    parent = final.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"output directory {parent} cannot be created: {exc.strerror}") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"output directory {parent} is not writable")
+    return parent
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush every file below ``root`` (and the directories) to disk."""
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            _fsync(Path(dirpath) / name)
+        _fsync(Path(dirpath))
+
+
+def _fsync(path: Path) -> None:
+    """Flush one file or directory to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        path.unlink(missing_ok=True)
+
+
+def _write_file(final: Path, data: bytes, prefix: str | None = None) -> None:
+    """Write a flushed temporary sibling (named ``prefix``...) and rename it onto ``final``."""
+    parent = _writable_parent(final)
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix or f".{final.name}.", suffix=".tmp", dir=parent)
+    try:
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
