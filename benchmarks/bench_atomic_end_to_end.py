@@ -2,7 +2,7 @@
 
 Targets (issue 2): at most 20 s on this 2-core machine, peak memory at most 300 MB.
 Peak memory is the summed RSS of the process and its workers (an upper bound: shared
-library pages count once per process). Baseline, measured in the same run: the seed's
+library pages count once per process). Baseline, measured in the same run: the source document's
 in-memory pipeline (generate everything, split, ``np.savez_compressed``) using our
 vectorised generator, so the ratio shows what streaming and parallel deflate buy.
 

@@ -3,7 +3,7 @@
 Target (issue 6): at least 200 maps/s. Measured: :func:`generate_domain` (base maps and
 sequences, vectorised over the sequences of a domain, every perturbation with its
 per-kind energy and entropy bookkeeping) for each pattern, in float64, output float32.
-Baseline in the same run: the seed's style, one map at a time with
+Baseline in the same run: the source document's style, one map at a time with
 ``scipy.ndimage.rotate``, ``gaussian_filter``, ``np.roll`` and a Python loop over steps
 and sequences, on the same turbulent base maps.
 

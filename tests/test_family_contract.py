@@ -115,9 +115,8 @@ def test_without_registration_the_toy_section_is_refused(repo: Path) -> None:
 BUILTIN = ("atomic", "chromatic", "public", "signals", "ptycho", "energy")
 SHARED = {
     "generate": ("--params", "--output-dir", "--seed", "--workers", "--yes", "--overwrite", "--scheduler", "--progress",
-                 "--no-progress", "--confirm-above"),
-    "validate": ("--params", "--data-dir", "--metrics", "--report-dir", "--reports-manifest", "--workers", "--scheduler",
-                 "--progress"),
+                 "--confirm-above"),
+    "validate": ("--params", "--data-dir", "--metrics", "--report-dir", "--reports-manifest", "--workers", "--scheduler"),
     "estimate": ("--params", "--seed"),
 }
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,10 +125,16 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("family", BUILTIN)
 @pytest.mark.parametrize("verb", sorted(SHARED))
 def test_every_family_answers_every_shared_verb_with_the_shared_options(family: str, verb: str) -> None:
+    """Every shared option is offered, except those a family declares do not apply (never accepted and ignored)."""
+    from synthbank import registry
+
+    omitted = {"--" + dest.replace("_", "-") for dest in registry.get(family).omit.get(verb, ())}
     r = synthbank(ROOT, verb, family, "--help")
     assert r.returncode == 0, r.stderr
-    missing = [option for option in SHARED[verb] if option not in r.stdout]
+    missing = [option for option in SHARED[verb] if option not in r.stdout and option not in omitted]
     assert not missing, f"synthbank {verb} {family} --help lacks {missing}"
+    for option in omitted:
+        assert f"{option} " not in r.stdout, f"synthbank {verb} {family} offers {option}, which it would ignore"
 
 
 @pytest.mark.parametrize("family", BUILTIN)
@@ -156,3 +161,15 @@ def test_workers_on_a_verb_that_runs_in_one_process_says_so(repo: Path) -> None:
     assert "toy: generate runs in one process: --workers 2 changes nothing" in r.stderr.splitlines()
     r = synthbank(repo, "generate", "toy", "--set", "narrow", "--yes")
     assert "changes nothing" not in r.stderr
+
+
+def test_a_family_command_imports_no_other_family(tmp_path: Path) -> None:
+    """The source lists say a stage depends on its own family's code only: the command agrees."""
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    code = ("import sys\nfrom synthbank.cli import main\ntry:\n    main(['estimate', 'atomic', '--num-images', '10'])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('synthbank.families.'))))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    loaded = r.stdout.strip().splitlines()[-1].split()
+    assert loaded and all(m.startswith("synthbank.families.atomic") for m in loaded), loaded

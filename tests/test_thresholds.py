@@ -52,6 +52,12 @@ def test_missing_or_non_finite_metric_violates_unless_optional() -> None:
     assert check({"x": True}, [Rule("x", "max", bound=1)], {}) == ["x = true: allowed <= 1"]  # a boolean is no number
 
 
+def test_numpy_scalars_compare_and_print_as_python_values() -> None:
+    assert check({"a": np.bool_(True)}, [Rule("a", "equals", bound=True)], {}) == []
+    assert check({"n": np.int64(1234567)}, [Rule("n", "max", bound=5)], {}) == ["n = 1234567: allowed <= 5"]
+    assert check({"x": np.float32(0.5)}, [Rule("x", "min", bound=1)], {}) == ["x = 0.5: allowed >= 1"]
+
+
 def test_a_threshold_left_out_of_params_is_not_checked() -> None:
     assert check(METRICS, [Rule("pixels.std", "max", key="absent")], {}) == []
     assert check(METRICS, [Rule("pixels.std", "max", key="none")], {"none": None}) == []

@@ -1,8 +1,9 @@
 """The ``synthbank`` command line (typer). The only place that reads params.yaml.
 
 Every error is one line on stderr, ``synthbank: error: ...``, with exit code 2 for bad
-input (nothing written) and 1 for a failed validation or verification. Each family adds
-its commands from ``families/<family>/cli.py``; this module imports them all.
+input (nothing written) and 1 for a failed validation or verification. The family commands
+come from the registry (:mod:`synthbank.commands`): ``main`` registers only the family a
+command line names, so a family's command never imports another family's code.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from synthbank import params as params_mod  # noqa: E402
 from synthbank.cliutil import ParamsOpt, app, info, int_option  # noqa: E402
 from synthbank.errors import SynthbankError, Terminated, UsageError, ValidationFailed  # noqa: E402
 from synthbank import commands, registry  # noqa: E402
-
-commands.register_all()  # generate|validate|estimate|finalize FAMILY for every registered family
 
 
 @app.command("verify")
@@ -117,6 +116,44 @@ def sources(
     info(f"sources: {len(written)} command source lists in {out}")
 
 
+#: What ``verify-no-phi`` scans when given no paths (those that exist).
+DEFAULT_PHI_PATHS = (Path("data"), Path("manifests"), Path("metrics"), Path("reports"))  # every output
+
+
+def _redact(text: str) -> str:
+    return f"{text[:1]}*** ({len(text)} chars)" if text else ""
+
+
+@app.command("verify-no-phi")
+def verify_no_phi(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: data/, manifests/, metrics/ and reports/).")] = None,
+    show_text: Annotated[bool, typer.Option("--show-text", help="Print the matching text (default: redacted).")] = False,
+) -> None:
+    """Scan every output's metadata (PNG text, HDF5 attributes, JSON, NIfTI header, DICOM tags) for identifiers.
+
+    Prints one line per finding (file, location, kind, text) and exits 1 if there is any.
+    """
+    from synthbank import phi
+
+    if paths:
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise UsageError(f"verify-no-phi: path {missing[0]!r} does not exist: allowed existing files or directories")
+    else:
+        paths = [p for p in DEFAULT_PHI_PATHS if p.exists()]
+        if not paths:
+            raise UsageError("verify-no-phi: nothing to scan: allowed paths, or a data/ or manifests/ directory here")
+    findings = phi.scan(paths)
+    for f in findings:
+        # The scanner's own messages (parse errors, DICOM remnants) hold no matched text: shown.
+        own = f.kind in ("unscannable", "dicom_header")
+        typer.echo(f"PHI {f.path}: {f.location}: {f.kind}: {f.text if show_text or own else _redact(f.text)}")
+    files = sum(1 for _ in phi.iter_files(paths))
+    if findings:
+        raise ValidationFailed(f"verify-no-phi found {len(findings)} identifier(s) in {len({f.path for f in findings})} of {files} file(s)")
+    typer.echo(f"OK no PHI found in {files} file(s)")
+
+
 @app.command("families")
 def families() -> None:
     """List the dataset families this version can generate."""
@@ -130,11 +167,19 @@ def _interrupted(exc: BaseException) -> None:
     info(f"synthbank: error: {what}: each output is either its old complete state or its new one (never half-written)")
 
 
+def _unknown_family(verb: str, name: str) -> str:
+    having = [f for f in registry.names() if verb in registry.get(f).hooks]
+    if name in registry.names():
+        return f"{name} has no {verb} step: allowed synthbank {verb} {' | '.join(having)}"
+    return f"unknown family {name!r}: allowed {', '.join(having)}"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and turn every error into one line and an exit code."""
-    command = typer.main.get_command(app)
+    """Entry point: register the commands the line needs, run it, and turn every error into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        code = command.main(args=argv, prog_name="synthbank", standalone_mode=False)
+        commands.register(args)  # generate|validate|estimate|finalize FAMILY, and the families' own verbs
+        code = typer.main.get_command(app).main(args=args, prog_name="synthbank", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -146,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
         if message.startswith("No such command") and ctx is not None and ctx.info_name in ("generate", "validate", "estimate", "finalize"):
-            message = f"unknown family {message.split('No such command ')[-1].rstrip('.')}: allowed {', '.join(registry.names())}"
+            message = _unknown_family(ctx.info_name, message.split("No such command ")[-1].rstrip(".").strip("'\""))
         info(f"synthbank: error: {message}")
         sys.exit(getattr(exc, "exit_code", 2))
     except SynthbankError as exc:

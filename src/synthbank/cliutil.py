@@ -1,9 +1,9 @@
 """The shared pieces of the command line: the typer apps and option parsing.
 
-Family packages add their commands in ``families/<family>/cli.py`` by decorating the apps
-defined here (``generate_app``, ``validate_app``, ``estimate_app`` or the root ``app``);
-``synthbank.cli`` imports those modules. Nothing here imports numpy, so the root command
-stays quick to start.
+:mod:`synthbank.commands` adds every family's ``generate|validate|estimate|finalize``
+commands to the verb apps defined here; a family's own verbs (``families/<f>/cli.py``)
+decorate a typer app of their own, added to the root ``app``. Nothing here imports numpy,
+so the root command stays quick to start.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ from __future__ import annotations
 import math
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated
 
 import typer
 
-from synthbank.errors import UsageError, ValidationFailed
-
-T = TypeVar("T")
+from synthbank.errors import UsageError
 
 app = typer.Typer(
     name="synthbank",
@@ -42,41 +39,19 @@ CONFIRM_ABOVE = 1_000_000_000
 
 ParamsOpt = Annotated[Path, typer.Option("--params", help="The params file to read every unspecified value from.")]
 WorkersOpt = Annotated[str, typer.Option("--workers", metavar="N", help="Worker processes, 1 to 1024. Output bytes do not depend on it.")]
-SchedulerOpt = Annotated[
-    Optional[str], typer.Option("--scheduler", help="Dask scheduler address (reserved; not available yet).")
-]
-SeedOpt = Annotated[
-    Optional[str], typer.Option("--seed", metavar="S", help="Root random seed, an integer from 0 to 2**63 - 1 (default: seed in params, 42).")
-]
-MetricsOpt = Annotated[Path, typer.Option("--metrics", help="Metrics JSON to write.")]
-ReportsManifestOpt = Annotated[
-    Optional[Path],
-    typer.Option("--reports-manifest", help="Also write this manifest of the metrics and reports (DVC: manifests/<family>.reports.json)."),
-]
 OverwriteOpt = Annotated[
     bool,
     typer.Option("--overwrite", help="Replace an existing output even if synthbank did not write it (its contents are lost)."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-ConfirmAboveOpt = Annotated[
-    str, typer.Option("--confirm-above", metavar="BYTES", help="Ask y/n on a terminal above this many bytes on disk.")
-]
 
 
 def info(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def finish_validation(failures: list[str], passed: str) -> None:
-    """End a ``validate`` command: exit 1 naming every violated check, else say ``passed``."""
-    if failures:
-        raise ValidationFailed("; ".join(failures))
-    info(passed)
-
-
 #: Inclusive bounds of the integer options that are no params key (those take the schema's).
 WORKERS = (1, 1024)  # a fork pool starts every worker at once: a typo must not fork 10**6
-SHARD_BLOCKS = (1, 1_000_000)
 BYTES = (0, 2**63 - 1)
 
 
@@ -162,56 +137,6 @@ def date_option(option: str, raw: str) -> str:
     if not is_calendar_date(raw):
         raise UsageError(f"{option}={raw!r} is invalid: allowed a real calendar date YYYY-MM-DD")
     return raw
-
-
-def checked(factory: Callable[..., T], *args: Any, where: str = "") -> T:
-    """``factory(*args)``: the validating constructor of a family config, shared by generate and estimate.
-
-    A ``ValueError`` (one line naming the key, the value and what is allowed) becomes a
-    :class:`UsageError` (exit 2, nothing written), prefixed by ``where``.
-    """
-    try:
-        return factory(*args)
-    except ValueError as exc:
-        raise UsageError(f"{where}{exc}") from None
-
-
-def family_config(params_file: Path, family: str, factory: str, seed: str | None, **counts: str | None) -> Any:
-    """A family's config from the params file and its options: what generate and estimate both call.
-
-    Parameters
-    ----------
-    params_file : Path
-        The ``--params`` file.
-    family : str
-        The params section, for example ``"atomic"``.
-    factory : str
-        ``"module:Class"`` whose ``from_params(seed, release_date, section)`` validates
-        (ValueError); imported only after the quick checks, since it loads numpy.
-    seed : str or None
-        The ``--seed`` text, None for the params' seed.
-    **counts : str or None
-        Integer options that override a key of the section, by key: ``num_images="100"``
-        is ``--num-images 100``, within the schema's bounds of ``<family>.num_images``.
-
-    Raises
-    ------
-    UsageError
-        Naming the option or params key, the value and what is allowed.
-    """
-    import importlib
-
-    from synthbank import params as params_mod
-
-    values = {key: int_option("--" + key.replace("_", "-"), raw, *params_mod.key_limits(family, key)) for key, raw in counts.items()}
-    seed_value = seed_option(seed)
-    p = params_mod.load(params_file)
-    section = dict(p.family(family))
-    section.update({key: value for key, value in values.items() if value is not None})
-    module, name = factory.split(":")
-    config = getattr(importlib.import_module(module), name)
-    return checked(config.from_params, p.seed if seed_value is None else seed_value, p.release_date, section,
-                   where=f"{p.source}: {family}.")
 
 
 def _free_space_at(path: Path) -> int:

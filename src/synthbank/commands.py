@@ -48,8 +48,8 @@ _SHARED: dict[str, tuple[tuple[str, str, Any, Any, str | None, str], ...]] = {
     "run": (
         ("workers", "--workers", str, "1", "N", "Worker processes, 1 to 1024. Output bytes do not depend on it."),
         ("scheduler", "--scheduler", Optional[str], None, "ADDRESS", "Dask scheduler address (reserved; not available yet)."),
-        ("progress", "--progress/--no-progress", Optional[bool], None, None, "Show a progress bar (default: on a terminal only)."),
     ),
+    "progress": (("progress", "--progress/--no-progress", Optional[bool], None, None, "Show a progress bar (default: on a terminal only)."),),
     "confirm": (
         ("yes", "--yes", bool, False, None, "Do not ask for confirmation."),
         ("confirm_above", "--confirm-above", str, str(CONFIRM_ABOVE), "BYTES", "Ask y/n on a terminal above this many bytes on disk."),
@@ -65,9 +65,9 @@ _SHARED: dict[str, tuple[tuple[str, str, Any, Any, str | None, str], ...]] = {
     ),
 }
 _VERB_SHARED = {
-    "generate": ("params", "output", "seed", "run", "confirm", "manifest"),
+    "generate": ("params", "output", "seed", "run", "progress", "confirm", "manifest"),
     "validate": ("params", "data", "metrics", "run"),
-    "estimate": ("params", "seed"),
+    "estimate": ("params", "seed", "run"),
     "finalize": ("params", "data", "manifest", "metrics"),
 }
 _PY_TYPES = {"int": Optional[str], "float": Optional[str], "str": Optional[str], "choice": Optional[str], "date": Optional[str],
@@ -98,11 +98,15 @@ def _parameters(family: Family, verb: str) -> list[inspect.Parameter]:
         required = verb in family.item_verbs
         what = f"One of the {family.name}.{family.items} of the params file" + ("." if required else " (default: every one).")
         add("item", family.item_flag, str if required else Optional[str], ... if required else None, None, what)
+    omitted = set(family.omit.get(verb, ()))
+    if verb == "estimate":  # the worker count changes what generate holds in memory, nothing else
+        omitted |= {"scheduler"} | (set() if "generate" in family.parallel else {"workers"})
     for group in _VERB_SHARED[verb]:
         if group == "manifest" and verb == "generate" and family.manifest is None:
             continue
         for spec in _SHARED[group]:
-            add(*spec)
+            if spec[0] not in omitted:
+                add(*spec)
     for opt in family.options_of(verb):
         add(opt.dest, opt.flag, _PY_TYPES[opt.kind], False if opt.kind == "flag" else None, opt.metavar, opt.help)
     return params
@@ -118,10 +122,10 @@ def parse_option(family: Family, opt: Option, raw: Any) -> Any:
         return raw
     if opt.kind == "date":
         return date_option(opt.flag, raw)
-    if opt.key is not None:
+    if opt.key is not None or opt.limits_of is not None:
         from synthbank import params as params_mod
 
-        bounds = params_mod.key_limits(family.name, *opt.key.split("."))
+        bounds = params_mod.key_limits(family.name, *(opt.key or opt.limits_of).split("."))  # type: ignore[union-attr]
     else:
         bounds = opt.bounds or (None, None)
     return (int_option if opt.kind == "int" else float_option)(opt.flag, raw, *bounds)
@@ -136,7 +140,7 @@ def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
         from synthbank.parallel import check_workers
 
         check_workers(options["workers"], options.get("scheduler"))
-        if options["workers"] > 1 and verb not in family.parallel:
+        if options["workers"] > 1 and verb not in (*family.parallel, "estimate"):
             info(f"{family.name}: {verb} runs in one process: --workers {options['workers']} changes nothing")
     if "seed" in options:
         options["seed"] = seed_option(options["seed"])
@@ -161,6 +165,10 @@ def generate(run: Run) -> None:
     out = run.output_dir()
     manifest_path = run.manifest_path(out) if family.manifest else None
     check_output(out, family.name, overwrite=o["overwrite"], manifest=manifest_path)
+    for dest in family.extra_outputs:
+        if o.get(dest) is not None:
+            check_output(Path(o[dest]), family.name, overwrite=o["overwrite"], manifest=manifest_path,
+                         option="--" + dest.replace("_", "-"))
     if manifest_path is not None:
         check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
     plan: Estimate = family.hook("estimate")(run)
@@ -236,13 +244,15 @@ def finalize(run: Run) -> None:
         write_manifest(run, manifest_path, Path("."), result.outputs, result.files, result.params, result.entry_fields)
         if reports_manifest is not None:
             run.write_reports(reports_manifest, list(result.reports))
-    _finish(run, list(result.violations), f"{len(result.outputs)} output(s) in {manifest_path}; metrics in {run.metrics_path()}")
+    metrics = "" if "metrics" in run.family.omit.get("finalize", ()) else f"; metrics in {run.metrics_path()}"
+    _finish(run, list(result.violations), f"{len(result.outputs)} output(s) in {manifest_path}{metrics}")
 
 
 def _finish(run: Run, violations: list[str], passed: str) -> None:
+    """Exit 1 naming every violation (on one line, each prefixed with the family and item), else say ``passed``."""
     where = f"{run.family.name}: " + (f"{run.item}: " if run.item else "")
     if violations:
-        raise ValidationFailed("; ".join(violations))
+        raise ValidationFailed("; ".join(v if v.startswith(f"{run.family.name}:") else where + v for v in violations))
     info(where + passed)
 
 
@@ -260,14 +270,27 @@ def command(family: Family, verb: str) -> Callable[..., None]:
     return run_command
 
 
-def register_all() -> None:
-    """Add every registered family's commands (each verb it has a hook for) to the verb apps."""
+def register(args: Sequence[str]) -> None:
+    """Add the commands a command line needs: only the named family's when it names one.
+
+    ``synthbank generate atomic ...`` imports no other family's code (its stage's source
+    list says the same); ``--help``, an unknown name or a root command register them all.
+    """
+    names = registry.names()
+    if len(args) >= 2 and args[0] in _APPS and args[1] in names:
+        _register(registry.get(args[1]), (args[0],))
+    elif args and args[0] in names:
+        _register(registry.get(args[0]), ())  # a family's own verbs
+    else:
+        for name in names:
+            _register(registry.get(name), tuple(_APPS))
+
+
+def _register(family: Family, verbs: Sequence[str]) -> None:
     import importlib
 
-    for name in registry.names():
-        family = registry.get(name)
-        for verb, app in _APPS.items():
-            if verb in family.hooks:
-                app.command(name, help=family.help(verb))(command(family, verb))
-        if family.cli is not None:  # verbs no other family has (signals import, energy check)
-            importlib.import_module(family.cli)
+    for verb in verbs:
+        if verb in family.hooks:
+            _APPS[verb].command(family.name, help=family.help(verb))(command(family, verb))
+    if family.cli is not None:  # verbs no other family has (signals import, energy check)
+        importlib.import_module(family.cli)

@@ -3,8 +3,8 @@
 A stage runs ``synthbank <verb> <family> ...`` (or ``synthbank <family> <verb> ...``). What
 that command can execute is the import closure, read from the source with :mod:`ast`, of
 
-* the entry point ``synthbank.cli`` (its module-level imports only: its function-level ones
-  belong to other commands, ``verify`` and ``pull``);
+* the entry point, ``synthbank.cli:main`` (its module-level imports and what ``main`` runs:
+  its other functions are other commands, ``verify`` and ``pull``);
 * the family's package and, for the shared verbs, the hook functions it names, or for a
   family's own verb, the function of ``FAMILY.cli`` that implements it (a function counts
   with its own imports and its module's top-level ones only).
@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 PACKAGE = "synthbank"
-ENTRY = "synthbank.cli"
+ENTRY = "synthbank.cli:main"  #: the entry point: its module-level imports and what main() runs
 VERBS = ("generate", "validate", "estimate", "finalize")
 
 
@@ -88,11 +88,11 @@ def _resolve(source: Source, names: Iterable[str], module: str) -> set[str]:
         parts = name.split(".")
         if parts[0] != PACKAGE:
             continue
-        for i in range(2, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__ too
+        for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__ too
             prefix = ".".join(parts[:i])
             if source.file_of(prefix) is not None:
                 found.add(prefix)
-    for i in range(2, len(module.split("."))):  # a module's parent packages run first
+    for i in range(1, len(module.split("."))):  # a module's parent packages run first (synthbank/__init__ too)
         found.add(".".join(module.split(".")[:i]))
     return found
 
@@ -107,9 +107,9 @@ def _tree(source: Source, module: str) -> ast.Module | None:
 def _direct(source: Source, module: str, function: str | None = None) -> frozenset[str]:
     """What ``module`` imports: anywhere in it, or (``function`` given) at module level and inside that function.
 
-    ``synthbank.cli`` counts with its module-level imports only (``function=""``): its
-    functions are the other commands (verify, pull). A hook module counts with the hook's
-    function only, so a validate-only import does not make the generate stage depend on it.
+    The entry point counts with ``main`` only (its other functions are the other commands,
+    verify and pull); a hook module counts with the hook's function only, so a validate-only
+    import does not make the generate stage depend on it.
     """
     tree = _tree(source, module)
     if tree is None:
@@ -117,11 +117,25 @@ def _direct(source: Source, module: str, function: str | None = None) -> frozens
     is_package = source.file_of(module).name == "__init__.py"  # type: ignore[union-attr]
     names = list(_imports(tree, module, is_package, top_level_only=function is not None))
     if function:
-        body = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function), None)
-        if body is None:
-            raise ValueError(f"{module} has no function {function!r}")
-        names += _imports(body, module, is_package, top_level_only=False)
+        for body in _reached(tree, module, function):
+            names += _imports(body, module, is_package, top_level_only=False)
     return frozenset(_resolve(source, names, module))
+
+
+def _reached(tree: ast.Module, module: str, function: str) -> list[ast.AST]:
+    """The module-level functions and classes ``function`` runs: itself, and every one its body
+    names, transitively (a helper's lazy import counts for the function that calls it)."""
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    if function not in defs:
+        raise ValueError(f"{module} has no function {function!r}")
+    todo, seen = [function], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name) and n.id in defs)
+    return [defs[name] for name in sorted(seen)]
 
 
 def closure(source: Source, roots: Iterable[str]) -> set[str]:
@@ -130,7 +144,7 @@ def closure(source: Source, roots: Iterable[str]) -> set[str]:
     todo: list[tuple[str, str | None]] = []
     for root in roots:
         module, _, function = root.partition(":")
-        todo.append((module, function or ("" if module == ENTRY else None)))
+        todo.append((module, function or None))
     done: set[tuple[str, str | None]] = set()
     while todo:
         module, function = todo.pop()
@@ -163,7 +177,8 @@ def _own_verbs(source: Source, family: str, cli_module: str) -> dict[str, str]:
         if isinstance(node, ast.FunctionDef):
             for deco in node.decorator_list:
                 if (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute) and deco.func.attr == "command"
-                        and deco.args and isinstance(deco.args[0], ast.Constant)):
+                        and deco.args and isinstance(deco.args[0], ast.Constant)
+                        and getattr(deco.func.value, "id", "app") != "app"):  # the root app's commands are no family verbs
                     found[str(deco.args[0].value)] = node.name
     return found
 
@@ -290,8 +305,12 @@ def write_sources(source: Source, out: Path) -> list[Path]:
     from synthbank.io.staging import write_file_atomic
 
     out.mkdir(parents=True, exist_ok=True)
+    lists = commands(source)
+    for stale in out.glob("*.txt"):  # a command that no longer exists
+        if stale.stem not in lists:
+            stale.unlink()
     written = []
-    for name, command in sorted(commands(source).items()):
+    for name, command in sorted(lists.items()):
         path = out / f"{name}.txt"
         write_file_atomic(path, source_list(source, command).encode())
         written.append(path)
@@ -326,7 +345,10 @@ def check(source: Source, dvc_path: Path, sources_dir: Path | None = None) -> li
             lines.append(f"{dvc_path}: stage {name}: lists {', '.join(listed_by_hand)} by hand: allowed only {wanted}")
         if wanted not in deps:
             lines.append(f"{dvc_path}: stage {name}: does not depend on {wanted}, the source list of its command")
-    for list_file, command in sorted(commands(source).items()):
+    lists = commands(source)
+    for stray in sorted(p for p in sources_dir.glob("*.txt") if p.stem not in lists):
+        lines.append(f"{dvc_path}: {stray} lists a command that no longer exists (run dvc repro)")
+    for list_file, command in sorted(lists.items()):
         committed = sources_dir / f"{list_file}.txt"
         want = source_list(source, command)
         have = committed.read_text("utf-8") if committed.is_file() else ""

@@ -8,10 +8,10 @@ shared options; the family declares only what is its own:
 * its config type, built from its params section (the bounds live in the JSON Schema);
 * its items, when it has several outputs (energy domains, signals datasets, ptycho doses);
 * its own options, as data (:class:`Option`), for example ``--num-images``;
-* its hooks, named ``"module:function"`` so that nothing heavy is imported before a
-  command runs: ``estimate(run) -> Estimate``, ``generate(run) -> GenerateResult``,
+* its hooks: functions of its ``hooks.py`` named after the verb, imported only when a
+  command runs: ``estimate(run) -> Estimate``, ``generate(run, out) -> Output``,
   ``validate(run) -> list[str]`` (violations from :func:`synthbank.thresholds.check`),
-  ``finalize(run) -> list[str]``;
+  ``finalize(run) -> Finalized``;
 * its threshold rules (:class:`synthbank.thresholds.Rule`).
 
 The core owns the rest: reading params.yaml, parsing options with one message format,
@@ -33,6 +33,8 @@ from synthbank.thresholds import Rule
 
 Verb = Literal["generate", "validate", "estimate", "finalize"]
 VERBS: tuple[Verb, ...] = ("generate", "validate", "estimate", "finalize")
+#: Bounds of ``--shard-blocks`` (blocks per worker task): a scheduling knob, no params key.
+SHARD_BLOCKS = (1, 1_000_000)
 OptionKind = Literal["int", "float", "str", "path", "flag", "date", "choice"]
 
 
@@ -55,6 +57,9 @@ class Option:
         its bounds come from the JSON Schema, so option and params cannot disagree.
     bounds : tuple or None
         Inclusive ``(minimum, maximum)`` when the option is no params key.
+    limits_of : str or None
+        A params key whose schema bounds the option shares without overriding it
+        (``--reseed-samples`` takes ``num_samples``'s).
     choices : tuple of str
         The allowed values of a ``choice`` option.
     metavar : str or None
@@ -67,6 +72,7 @@ class Option:
     default: Any = None
     key: str | None = None
     bounds: tuple[Any, Any] | None = None
+    limits_of: str | None = None
     choices: tuple[str, ...] = ()
     metavar: str | None = None
 
@@ -203,7 +209,8 @@ class Family:
         Default output of ``generate``; ``{family}``, ``{item}`` and ``{today}`` are filled in.
     data, metrics, reports : str
         Defaults of ``--data-dir`` (what validate and finalize read), ``--metrics`` and
-        ``--report-dir``, the same templates.
+        ``--report-dir``, the same templates; ``metrics`` may also say ``{data}`` or
+        ``{reports}`` (the directory the command uses).
     reported : tuple of str
         What validate's reports manifest lists (``--reports-manifest``): ``{reports}`` (the
         report directory), ``{metrics}``, or files below the report directory
@@ -218,6 +225,12 @@ class Family:
         A module adding the verbs no other family has (imported with the CLI).
     parallel : tuple of str
         The verbs whose hooks use ``--workers`` (the others run in one process and say so).
+    extra_outputs : tuple of str
+        Generate options (by dest) that name another output directory (``preview_dir``): the
+        core checks each like ``--output-dir``, before anything is planned or written.
+    omit : Mapping[str, tuple of str]
+        ``verb -> shared options`` (by dest, ``"report_dir"``) that do not apply to this
+        family, so they are not offered rather than accepted and ignored.
     hooks : tuple of str, or Mapping[str, str]
         The verbs the family has. A tuple names functions of the family's ``hooks`` module
         called after the verb (``("estimate", "generate")``: ``<package>.hooks:generate``...);
@@ -245,6 +258,8 @@ class Family:
     stream_id: int = 0
     cli: str | None = None
     parallel: tuple[str, ...] = ()
+    omit: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extra_outputs: tuple[str, ...] = ()
     hooks: tuple[str, ...] | Mapping[str, str] = ()
     options: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()

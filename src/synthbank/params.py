@@ -69,7 +69,7 @@ def params_schema() -> dict[str, Any]:
     from synthbank import registry
 
     for family in registry.names():
-        source = resources.files(registry.package(family)).joinpath("params.schema.json")
+        source = registry.folder(family) / "params.schema.json"
         if not source.is_file():
             continue
         section = json.loads(source.read_text("utf-8"))

@@ -10,9 +10,11 @@ Listing imports only the families' ``__init__`` modules (no numpy).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 from functools import cache
+from pathlib import Path
 
 from synthbank.errors import UsageError
 from synthbank.family import Family
@@ -48,7 +50,10 @@ def get(name: str) -> Family:
     packages = _packages()
     if name not in packages:
         raise UsageError(f"unknown family {name!r}: allowed {', '.join(names())}")
-    family = importlib.import_module(packages[name]).FAMILY
+    try:
+        family = importlib.import_module(packages[name]).FAMILY
+    except (ImportError, AttributeError) as exc:  # a broken or foreign package named in the environment
+        raise UsageError(f"family {name!r} ({packages[name]}) cannot be loaded: {exc}: allowed a package that defines FAMILY") from None
     if family.name != name:
         raise RuntimeError(f"{packages[name]}.FAMILY is named {family.name!r}: a family's name is its folder's")
     return family
@@ -61,6 +66,15 @@ def package(name: str) -> str:
         raise UsageError(f"unknown family {name!r}: allowed {', '.join(names())}")
     return packages[name]
 
+
+
+def folder(name: str) -> Path:
+    """The directory of family ``name``'s package, found without importing it (its params
+    schema is read by every command; its code runs only when a command names it)."""
+    spec = importlib.util.find_spec(package(name))
+    if spec is None or not spec.submodule_search_locations:
+        raise UsageError(f"family {name!r} ({package(name)}) is not a package: allowed a package that defines FAMILY")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def all_families() -> tuple[Family, ...]:

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from synthbank.errors import UsageError
+from synthbank.errors import UsageError, checked
 from synthbank.family import Family
 
 
@@ -91,10 +91,7 @@ class Run:
                 section[option.key] = self.options[option.dest]
         module, name = self.family.config.split(":")
         factory = getattr(importlib.import_module(module), name).from_params
-        try:
-            config = factory(self.seed, self.params.release_date, section, *extra)
-        except ValueError as exc:
-            raise UsageError(f"{self.where()}{exc}") from None
+        config = checked(factory, self.seed, self.params.release_date, section, *extra, where=self.where())
         self._configs[extra] = config
         return config
 
@@ -125,7 +122,12 @@ class Run:
         return self.path("data_dir", self.family.data)
 
     def metrics_path(self) -> Path:
-        return self.path("metrics", self.family.metrics, whole="metrics/{family}.json")
+        """``--metrics``, else the family's template; ``{data}``/``{reports}`` follow ``--data-dir``/``--report-dir``."""
+        whole = "metrics/{family}.json"  # a family with items, without one (finalize): the merged metrics
+        if self.item is None and self.family.items is not None and self.options.get("metrics") is None:
+            return self.path("metrics", whole)
+        template = self.family.metrics.replace("{data}", str(self.data_dir())).replace("{reports}", str(self.report_dir()))
+        return self.path("metrics", template, whole=whole)
 
     def report_dir(self) -> Path:
         return self.path("report_dir", self.family.reports)

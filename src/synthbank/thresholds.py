@@ -126,6 +126,11 @@ def _matches(metrics: Any, parts: Sequence[str], prefix: str = "") -> Iterator[t
     yield from _matches(metrics[head], rest, name)
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number or bool it holds (``np.bool_`` is no ``bool``)."""
+    return value.item() if hasattr(value, "item") and getattr(value, "shape", None) == () else value
+
+
 def check(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[str, Any], where: str = "") -> list[str]:
     """One line per violated rule, in rule order; empty when every rule holds.
 
@@ -153,7 +158,8 @@ def check(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[str
             continue
         source = f" (thresholds.{rule.key})" if rule.key else ""
         note = f"; {rule.note}" if rule.note else ""
-        for path, value in _matches(metrics, rule.metric.split(".")):
+        for path, found in _matches(metrics, rule.metric.split(".")):
+            value = _plain(found)
             if value is _MISSING:
                 if not rule.optional:
                     lines.append(f"{where}{path} is missing: allowed {_allowed(rule.kind, bound)}{source}{note}")

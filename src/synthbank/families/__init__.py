@@ -1,5 +1,5 @@
-"""Dataset families: one package each, with VERSION and RELEASE_NOTES beside the generator."""
+"""Dataset families: one package each, defining ``FAMILY`` (see :mod:`synthbank.family`).
 
-#: Families this release can generate; the CLI names them when refusing an unknown one.
-#: (seeding.FAMILY_IDS reserves stream ids for all six.)
-AVAILABLE = ("atomic", "chromatic", "public", "signals", "ptycho", "energy")
+The registry (:mod:`synthbank.registry`) finds them here by themselves: a new folder with
+``FAMILY`` in its ``__init__`` is a new family, with no list to edit.
+"""

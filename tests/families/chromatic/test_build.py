@@ -57,7 +57,7 @@ def test_files_describe_themselves_and_hold_the_generated_sample(dataset):
         assert f.attrs["family"] == "chromatic" and f.attrs["generator_version"] == VERSION
         assert f.attrs["seed"] == 42 and f.attrs["index"] == index and f.attrs["kind"] == "chromatic"
         assert f.attrs["uid"] == sample_name("chromatic", 42, index) and f.attrs["release_date"] == "2026-11-22"
-        assert f.attrs["license"] == "CC0-1.0"  # SPDX identifier (seed 000, X)
+        assert f.attrs["license"] == "CC0-1.0"  # SPDX identifier (the chromatic source document, docs/families/chromatic.md)
         recorded = json.loads(f.attrs["params"])
         assert recorded["noise_level"] == 0.05 and recorded["shape"] == [64, 64, 3]
         assert not {"thresholds", "num_samples", "previews"} & set(recorded)

@@ -52,8 +52,8 @@ def test_help_lists_every_shared_and_own_option(run, tmp_path):
         "generate": ("--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--no-progress",
                      "--yes", "--confirm-above", "--overwrite", "--manifest", "--num-samples", "--preview-dir", "--shard-blocks"),
         "validate": ("--params", "--data-dir", "--metrics", "--report-dir", "--reports-manifest", "--workers",
-                     "--scheduler", "--progress", "--manifest", "--reseed-samples"),
-        "estimate": ("--params", "--seed", "--num-samples"),
+                     "--scheduler", "--manifest", "--reseed-samples"),
+        "estimate": ("--params", "--seed", "--num-samples", "--workers"),
     }
     for verb, options in shared.items():
         out = run(["synthbank", verb, "chromatic", "--help"], tmp_path).stdout

@@ -1,4 +1,4 @@
-"""EnergyAtlasLoader: the seed's methods on real files, laziness, and user maps kept out of data."""
+"""EnergyAtlasLoader: the source document's methods (docs/families/energy.md) on real files, laziness, and user maps kept out of data."""
 
 import io
 import time

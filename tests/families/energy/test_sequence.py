@@ -10,8 +10,11 @@ from synthbank.families.energy.thermo import entropy
 ALL = {k: 1.0 for k in perturb.KINDS}
 
 
+MAGNITUDES = dict(rotation_max_deg=15.0, noise_sigma=0.1, blur_sigma=2.0, translation_max_px=16, scale_range=(0.95, 1.05))
+
+
 def config(probability=None, **kw):
-    return PerturbationConfig(probability=probability or {k: 0.5 for k in perturb.KINDS}, **kw)
+    return PerturbationConfig(probability=probability or {k: 0.5 for k in perturb.KINDS}, **(MAGNITUDES | kw))
 
 
 def run(n_seq=3, n_steps=6, cfg=None, domain="d", pattern="turbulent", seed=42):
@@ -49,9 +52,12 @@ def test_deterministic_and_independent_of_how_many_sequences_or_steps():
 
 
 def test_config_is_validated_with_the_value_and_the_rule():
-    with pytest.raises(ValueError, match="probability=.*allowed one value in \\[0, 1\\]"):
-        PerturbationConfig(probability={"rotation": 2.0})
-    with pytest.raises(ValueError, match="scale_range=\\(0.0, 1.0\\) is invalid"):
+    # the params schema's bounds and wording (energy.probability, energy.domains.<name>)
+    with pytest.raises(ValueError, match=r"^probability\.rotation=2\.0 is invalid: allowed <= 1$"):
+        config(probability={k: 2.0 if k == "rotation" else 0.5 for k in perturb.KINDS})
+    with pytest.raises(ValueError, match=r"^'noise' is missing under probability: required keys there are \['rotation'"):
+        config(probability={"rotation": 0.5})
+    with pytest.raises(ValueError, match=r"^scale_range\.0=0\.0 is invalid: allowed > 0$"):
         config(scale_range=(0.0, 1.0))
     with pytest.raises(ValueError, match="n_steps=0 is invalid"):
         run(n_steps=0)

@@ -25,8 +25,8 @@ def _dose(run, tmp_path, params, dose, root, check=True):
     for stage in OWN_STAGES:
         extra = [] if stage in ("canonicalise", "split") else ["--params", params]
         procs.append(run([SYNTHBANK, "ptycho", stage, "--dose", str(dose), "--root", root, *extra], tmp_path, check=check))
-    procs.append(run([SYNTHBANK, "validate", "ptycho", "--dose", str(dose), "--data-dir", d,
-                      "--metrics", d / "validate" / "metrics.json", "--params", params], tmp_path, check=check))
+    procs.append(run([SYNTHBANK, "validate", "ptycho", "--dose", str(dose), "--data-dir", d, "--params", params],
+                     tmp_path, check=check))  # the metrics go to <data-dir>/validate, a stage output
     return procs
 
 
@@ -87,11 +87,13 @@ def test_a_violated_threshold_exits_1_after_writing_metrics(run, tmp_path, tiny_
     section["thresholds"]["view_groups_min"] = 1000
     params = write_params(tmp_path / "params.yaml", section)
     validate = [SYNTHBANK, "validate", "ptycho", "--dose", "1000", "--params", params]
-    proc = run([*validate, "--data-dir", tmp_path / "none", "--metrics", tmp_path / "m" / "metrics.json"], tmp_path, check=False)
+    proc = run([*validate, "--data-dir", tmp_path / "none"], tmp_path, check=False)
     assert proc.returncode == 2 and "does not exist" in proc.stderr  # no data: a usage error
+    proc = run([*validate, "--metrics", tmp_path / "m.json"], tmp_path, check=False)  # not offered: never ignored
+    assert proc.returncode == 2 and "No such option: --metrics" in proc.stderr and not (tmp_path / "m.json").exists()
     shutil.copytree(tiny_root, tmp_path / "ptycho")
     d = tmp_path / "ptycho" / "dose_1000"
-    proc = run([*validate, "--data-dir", d, "--metrics", d / "validate" / "metrics.json"], tmp_path, check=False)
+    proc = run([*validate, "--data-dir", d], tmp_path, check=False)
     assert proc.returncode == 1, proc.stderr
     assert "ptycho: dose_1000: views.dense_test.groups = " in proc.stderr
     assert ": allowed >= 1000 (thresholds.view_groups_min)" in proc.stderr
@@ -106,9 +108,10 @@ def test_a_violated_threshold_exits_1_after_writing_metrics(run, tmp_path, tiny_
 
 def test_generate_help_lists_every_shared_option(run, tmp_path):
     out = run([SYNTHBANK, "generate", "ptycho", "--help"], tmp_path, env={"COLUMNS": "200"}).stdout
-    for flag in ("--dose", "--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--yes",
+    for flag in ("--dose", "--params", "--output-dir", "--seed", "--workers", "--scheduler", "--yes",
                  "--confirm-above", "--overwrite"):
         assert flag in out, flag
+    assert "--progress" not in out  # no progress bar: not offered
     assert "--manifest" not in out  # finalize writes the family's manifest
 
 

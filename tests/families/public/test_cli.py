@@ -66,9 +66,9 @@ def test_estimate_bounds_what_generate_writes(run, workdir: Path) -> None:
 
 def test_help_lists_every_shared_and_own_option(run, workdir: Path) -> None:
     options = {
-        "generate": ("--params", "--output-dir", "--seed", "--workers", "--scheduler", "--progress", "--no-progress",
+        "generate": ("--params", "--output-dir", "--seed", "--workers", "--scheduler",
                      "--yes", "--confirm-above", "--overwrite", "--manifest", "--sources", "--licenses"),
-        "validate": ("--params", "--data-dir", "--metrics", "--report-dir", "--reports-manifest", "--workers", "--manifest"),
+        "validate": ("--params", "--data-dir", "--metrics", "--reports-manifest", "--workers", "--manifest"),
         "estimate": ("--params", "--seed"),
     }
     for verb, names in options.items():

@@ -1,4 +1,4 @@
-"""Parameters: bounds, one-line refusals (seed 002's troubleshooting cases), schema."""
+"""Parameters: bounds, one-line refusals (the source document's troubleshooting cases), schema."""
 
 import pytest
 import yaml

@@ -20,7 +20,7 @@ RELEASE_NOTES = {
 }
 
 # The family contract (synthbank.family): what the core needs to run this family.
-from synthbank.family import Family, Option  # noqa: E402
+from synthbank.family import SHARD_BLOCKS, Family, Option  # noqa: E402
 from synthbank.thresholds import Rule  # noqa: E402
 
 FAMILY = Family(
@@ -39,7 +39,7 @@ FAMILY = Family(
             Option("--num-images", "Total number of images, a positive integer (default: atomic.num_images in params).",
                    kind="int", key="num_images", metavar="N"),
             Option("--shard-blocks", "Blocks (of 5,000 images) per worker task (>= 1). Output bytes do not depend on it.",
-                   kind="int", bounds=(1, 1_000_000), default=1, metavar="K"),
+                   kind="int", bounds=SHARD_BLOCKS, default=1, metavar="K"),
         ),
     },
     rules=(

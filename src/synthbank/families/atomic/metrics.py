@@ -17,27 +17,26 @@ The metrics are
   compared with chance.
 
 :func:`compute_metrics` bundles them into a JSON-ready nested dict and
-:func:`threshold_failures` turns that dict plus the ``thresholds`` block of
-``params.yaml`` into human-readable failure lines.
+:func:`violations` checks it against the family's rules (:data:`synthbank.families.atomic.FAMILY`)
+with the core threshold engine.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from synthbank.thresholds import check
 from synthbank.families.atomic.baseline import baseline_accuracy
 from synthbank.families.atomic.duplicates import count_duplicates
 from synthbank.families.atomic.statistics import Moments, chi2_uniform, label_counts, pixel_moments
+from synthbank.thresholds import check
 
 __all__ = [
     "CLASS_NAMES",
     "N_CLASSES",
     "compute_metrics",
-    "threshold_failures",
+    "violations",
 ]
 
 #: Lattice class names, indexed by label value.

@@ -20,7 +20,7 @@ RELEASE_NOTES = {
 }
 
 # The family contract (synthbank.family): what the core needs to run this family.
-from synthbank.family import Family, Option  # noqa: E402
+from synthbank.family import SHARD_BLOCKS, Family, Option  # noqa: E402
 from synthbank.thresholds import Rule  # noqa: E402
 
 FAMILY = Family(
@@ -33,6 +33,7 @@ FAMILY = Family(
     reported=("{reports}/spectral_profile.csv", "{metrics}"),  # reports/chromatic/previews is generate's
     manifest="{output}/manifest.json",
     parallel=("generate", "validate"),
+    extra_outputs=("preview_dir",),
     stream_id=2,
     hooks=("estimate", "generate", "validate"),  # functions of hooks.py
     options={
@@ -41,14 +42,13 @@ FAMILY = Family(
                    kind="int", key="num_samples", metavar="N"),
             Option("--preview-dir", "Directory of the PNG previews (default: OUTPUT_DIR/previews).", kind="path"),
             Option("--shard-blocks", "Blocks (of 4 samples) per worker task (>= 1). Output bytes do not depend on it.",
-                   kind="int", bounds=(1, 1_000_000), default=1, metavar="K"),
+                   kind="int", bounds=SHARD_BLOCKS, default=1, metavar="K"),
         ),
         "validate": (
             Option("--manifest", "The dataset's manifest (default: manifests/chromatic.json).", kind="path",
                    default="manifests/chromatic.json"),
-            # the bounds of chromatic.num_samples in the params schema: at most every sample
             Option("--reseed-samples", "Samples regenerated to check reseed stability (>= 1).", kind="int",
-                   bounds=(1, 100_000_000), default=2, metavar="K"),
+                   limits_of="num_samples", default=2, metavar="K"),  # at most every sample
         ),
     },
     rules=(

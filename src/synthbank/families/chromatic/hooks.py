@@ -27,11 +27,9 @@ def generate(run: Run, out: Path) -> Output:
     the manifest's per-file fields (uid, paired_with, index, content CRC-64)."""
     from synthbank.families.chromatic.build import build, manifest_entry_fields
     from synthbank.families.chromatic.layout import PREVIEW_DIR
-    from synthbank.io.staging import check_output
 
     cfg, o = run.config(), run.options
-    previews = Path(o["preview_dir"]) if o["preview_dir"] is not None else out / PREVIEW_DIR
-    check_output(previews, run.family.name, overwrite=o["overwrite"], manifest=run.manifest_path(out), option="--preview-dir")
+    previews = Path(o["preview_dir"]) if o["preview_dir"] is not None else out / PREVIEW_DIR  # checked by the core
     records = build(cfg, out, previews, workers=o["workers"], shard_blocks=o["shard_blocks"], progress=o["progress"])
     extra = () if previews.absolute().is_relative_to(out.absolute()) else (previews,)
     root = run.manifest_root(out, extra)

@@ -44,7 +44,21 @@ logger = logging.getLogger(__name__)
 #: params.yaml ``seed``: the seed of every default random stream of this module.
 DEFAULT_SEED = 42
 #: params.yaml ``energy.probability``: chance that a step applies each perturbation kind.
-DEFAULT_PROBABILITY = {"rotation": 0.3, "noise": 0.5, "blur": 0.5, "translation": 0.3, "scaling": 0.2}
+def _schema(*keys: str) -> Any:
+    from synthbank import params
+
+    node = params.params_schema()["properties"]["energy"]
+    for key in keys:
+        node = node["additionalProperties"] if key == "*" else node["properties"][key]
+    return node["default"]
+
+
+def _domain_default(key: str) -> Any:
+    return _schema("domains", "*", key)
+
+
+#: The document's defaults, written once: the ``default`` keywords of the energy params schema.
+DEFAULT_PROBABILITY: dict[str, float] = _schema("probability")
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,11 @@ class PerturbationConfig(_PerturbationConfig):
     """
 
     probability: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PROBABILITY))
+    rotation_max_deg: float = field(default_factory=lambda: _domain_default("rotation_max_deg"))
+    noise_sigma: float = field(default_factory=lambda: _domain_default("noise_sigma"))
+    blur_sigma: float = field(default_factory=lambda: _domain_default("blur_sigma"))
+    translation_max_px: int = field(default_factory=lambda: _domain_default("translation_max_px"))
+    scale_range: tuple[float, float] = field(default_factory=lambda: tuple(_domain_default("scale_range")))
 
 
 # -- checks -----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def generate(run: Run, out: Path) -> Output:
 
 
 def validate(run: Run) -> list[str]:
-    """metrics/energy.json over every domain (or the one named) and one montage per domain; the violated rules."""
+    """metrics/energy.json over every domain and one montage per domain; the violated rules."""
     from synthbank.families.energy.validate import validate as compute
 
     return compute(run.data_dir(), run.item_names(), run.metrics_path(), run.report_dir(), run.thresholds)

@@ -59,21 +59,21 @@ class PerturbationConfig:
     """
 
     probability: Mapping[str, float]
-    rotation_max_deg: float = 15.0
-    noise_sigma: float = 0.1
-    blur_sigma: float = 2.0
-    translation_max_px: int = 16
-    scale_range: tuple[float, float] = (0.95, 1.05)
+    rotation_max_deg: float
+    noise_sigma: float
+    blur_sigma: float
+    translation_max_px: int
+    scale_range: tuple[float, float]
 
     def __post_init__(self) -> None:
-        bad = {k: v for k, v in self.probability.items() if k not in perturb.KINDS or not 0 <= v <= 1}
-        if bad or set(self.probability) != set(perturb.KINDS):
-            raise ValueError(f"probability={dict(self.probability)} is invalid: allowed one value in [0, 1] for each of {perturb.KINDS}")
-        if not (self.scale_range[0] > 0 and self.scale_range[0] <= self.scale_range[1]):
-            raise ValueError(f"scale_range={self.scale_range} is invalid: allowed 0 < low <= high")
-        for name in ("rotation_max_deg", "noise_sigma", "blur_sigma", "translation_max_px"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}={getattr(self, name)!r} is invalid: allowed a number >= 0")
+        # The bounds are the params schema's (energy.probability, energy.domains.<name>), stated once.
+        from synthbank import params
+
+        params.check_value({k: float(v) for k, v in self.probability.items()}, "energy", "probability", name="probability")
+        for name in DOMAIN_KEYS:
+            value = getattr(self, name)
+            params.check_value([float(v) for v in value] if name == "scale_range" else value,
+                               "energy", "domains", "domain", name, name=name)
 
     @classmethod
     def from_mapping(cls, probability: Mapping[str, float], domain: Mapping[str, Any]) -> PerturbationConfig:
@@ -86,6 +86,9 @@ class PerturbationConfig:
             scale_range=(float(domain["scale_range"][0]), float(domain["scale_range"][1])),
         )
 
+
+#: The per-domain keys a PerturbationConfig takes from ``energy.domains.<name>``.
+DOMAIN_KEYS = ("rotation_max_deg", "noise_sigma", "blur_sigma", "translation_max_px", "scale_range")
 
 #: Names of the per-step records (each an (n, T) float array; 0 where not applied).
 RECORD_NAMES = (

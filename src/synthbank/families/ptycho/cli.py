@@ -17,8 +17,8 @@ from typing import Annotated, Optional, TypeVar
 import typer
 
 from synthbank import params as params_mod
-from synthbank.cliutil import OverwriteOpt, ParamsOpt, app, checked, info, int_option
-from synthbank.errors import UsageError, ValidationFailed
+from synthbank.cliutil import OverwriteOpt, ParamsOpt, app, info, int_option
+from synthbank.errors import UsageError, ValidationFailed, checked
 
 ptycho_app = typer.Typer(help="The ptycho dose-sweep stages (one DVC stage each, per dose).", no_args_is_help=True)
 app.add_typer(ptycho_app, name="ptycho")

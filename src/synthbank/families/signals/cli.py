@@ -71,7 +71,7 @@ def pregenerate(
     yes: YesOpt = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Pregenerate a dataset outside DVC (seed 002's "pregeneration"): the same three files as the pipeline."""
+    """Pregenerate a dataset outside DVC (the source document's "pregeneration", docs/families/signals.md): the same three files as the pipeline."""
     from synthbank.families.signals.spec import make_spec
     from synthbank.parallel import check_workers
 
