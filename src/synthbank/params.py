@@ -1,8 +1,6 @@
-"""Load params.yaml, validate it against ``schemas/params.schema.json``, freeze it.
-
-The CLI is the only caller; library code receives plain values or family configs.
-Any problem is a :class:`~synthbank.errors.UsageError` with one line naming the key,
-the value and what is allowed.
+"""Load params.yaml, validate it against the params schema (``schemas/params.schema.json`` and
+each family's ``params.schema.json``), freeze it. Any problem is a
+:class:`~synthbank.errors.UsageError`: one line naming the key, the value and what is allowed.
 
 Beyond standard JSON Schema (draft 2020-12), validation here adds:
 
@@ -274,20 +272,17 @@ def key_limits(*keys: str) -> tuple[Any, Any]:
     Parameters
     ----------
     *keys : str
-        The key path in params.yaml, ``"items"`` for an array's items, for example
-        ``key_limits("ptycho", "doses", "items")``; any name stands for a user-chosen key
-        (``key_limits("signals", "datasets", "x", "channels")``). A CLI option that
-        overrides a params key takes its bounds from here, so the two cannot drift apart.
+        The key path in params.yaml: ``"items"`` for an array's items, any name for a
+        user-chosen key (``"signals", "datasets", "x", "channels"``). CLI options that
+        override a params key take their bounds from here: the two cannot drift apart.
     """
     node = _schema_node(keys)
     return node.get("minimum"), node.get("maximum")
 
 
 def check_value(value: Any, *keys: str, name: str | None = None) -> None:
-    """Check one value against the schema of its params key: the code's single source of bounds.
-
-    Library code that takes a value outside params.yaml (an API call with a config built in
-    Python) checks it here rather than repeating the schema's bounds.
+    """Check one value against the schema of its params key (the single source of bounds), for
+    library code given a value outside params.yaml instead of repeating the schema's bounds.
 
     Parameters
     ----------
