@@ -31,7 +31,7 @@ import typer
 
 from synthbank import registry
 from synthbank.cliutil import (
-    BYTES, CONFIRM_ABOVE, date_option, estimate_app, finalize_app, float_option, generate_app, info, int_option,
+    BYTES, CONFIRM_ABOVE, estimate_app, finalize_app, float_option, generate_app, info, int_option,
     seed_option, validate_app, workers_option,
 )
 from synthbank.errors import UsageError, ValidationFailed
@@ -51,7 +51,7 @@ _SHARED: dict[str, tuple[tuple[str, str, Any, Any, str | None, str], ...]] = {
     ),
     "progress": (("progress", "--progress/--no-progress", Optional[bool], None, None, "Show a progress bar (default: on a terminal only)."),),
     "confirm": (
-        ("yes", "--yes", bool, False, None, "Do not ask for confirmation."),
+        ("yes", ("--yes", "-y"), bool, False, None, "Do not ask for confirmation."),
         ("confirm_above", "--confirm-above", str, str(CONFIRM_ABOVE), "BYTES", "Ask y/n on a terminal above this many bytes on disk."),
         ("overwrite", "--overwrite", bool, False, None, "Replace an existing output even if synthbank did not write it (its contents are lost)."),
     ),
@@ -70,8 +70,7 @@ _VERB_SHARED = {
     "estimate": ("params", "seed", "run"),
     "finalize": ("params", "data", "manifest", "metrics"),
 }
-_PY_TYPES = {"int": Optional[str], "float": Optional[str], "str": Optional[str], "choice": Optional[str], "date": Optional[str],
-             "path": Optional[Path], "flag": bool}
+_PY_TYPES = {"int": Optional[str], "float": Optional[str], "str": Optional[str], "path": Optional[Path]}
 _APPS = {"generate": generate_app, "validate": validate_app, "estimate": estimate_app, "finalize": finalize_app}
 
 
@@ -89,8 +88,8 @@ def _parameters(family: Family, verb: str) -> list[inspect.Parameter]:
     defaults = _defaults(family, verb)
     params: list[inspect.Parameter] = []
 
-    def add(dest: str, flags: str, kind: Any, default: Any, metavar: str | None, help_text: str) -> None:
-        names = [flags, "-y"] if dest == "yes" else [flags]
+    def add(dest: str, flags: str | tuple[str, ...], kind: Any, default: Any, metavar: str | None, help_text: str) -> None:
+        names = flags if isinstance(flags, tuple) else (flags,)
         option = typer.Option(*names, help=help_text.format(**defaults), metavar=metavar)
         params.append(inspect.Parameter(dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]))
 
@@ -108,20 +107,14 @@ def _parameters(family: Family, verb: str) -> list[inspect.Parameter]:
             if spec[0] not in omitted:
                 add(*spec)
     for opt in family.options_of(verb):
-        add(opt.dest, opt.flag, _PY_TYPES[opt.kind], False if opt.kind == "flag" else None, opt.metavar, opt.help)
+        add(opt.dest, opt.flag, _PY_TYPES[opt.kind], None, opt.metavar, opt.help)
     return params
 
 
 def parse_option(family: Family, opt: Option, raw: Any) -> Any:
     """One family option's value, checked; a bad value is one line naming the option, the value and what is allowed."""
-    if raw is None or opt.kind in ("flag", "path", "str"):
+    if raw is None or opt.kind in ("path", "str"):
         return opt.default if raw is None else raw
-    if opt.kind == "choice":
-        if raw not in opt.choices:
-            raise UsageError(f"{opt.flag}={raw!r} is invalid: allowed one of {', '.join(opt.choices)}")
-        return raw
-    if opt.kind == "date":
-        return date_option(opt.flag, raw)
     if opt.key is not None or opt.limits_of is not None:
         from synthbank import params as params_mod
 
@@ -172,11 +165,12 @@ def generate(run: Run) -> None:
     if manifest_path is not None:
         check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
     plan: Estimate = family.hook("estimate")(run)
+    shown = plan.record()
     info("\nDataset Generation Plan:")
     info(f"  Family: {family.name} {family.version}" + (f" ({run.item})" if run.item else ""))
     info(f"  Items:  {plan.items:,} {plan.unit}")
-    info(f"  Memory: {plan.record()['memory_readable']}")
-    info(f"  Disk:   at most {plan.record()['disk_readable']}")
+    info(f"  Memory: {shown['memory_readable']}")
+    info(f"  Disk:   at most {shown['disk_readable']}")
     info(f"  Output: {out}")
     check_disk(out, plan.disk_bytes)
     confirm_or_exit(plan.disk_bytes, o["yes"], o["confirm_above"])

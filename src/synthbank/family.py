@@ -35,7 +35,7 @@ Verb = Literal["generate", "validate", "estimate", "finalize"]
 VERBS: tuple[Verb, ...] = ("generate", "validate", "estimate", "finalize")
 #: Bounds of ``--shard-blocks`` (blocks per worker task): a scheduling knob, no params key.
 SHARD_BLOCKS = (1, 1_000_000)
-OptionKind = Literal["int", "float", "str", "path", "flag", "date", "choice"]
+OptionKind = Literal["int", "float", "str", "path"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Option:
         As typed, ``"--num-images"``; the value reaches the hook as ``run.options["num_images"]``.
     help : str
         One sentence for ``--help``.
-    kind : {"int", "float", "str", "path", "flag", "date", "choice"}
+    kind : {"int", "float", "str", "path"}
         How the text is parsed; integers and numbers are range-checked with one message.
     default : Any
         The value when the option is not given (None: "not given", the hook decides).
@@ -60,8 +60,6 @@ class Option:
     limits_of : str or None
         A params key whose schema bounds the option shares without overriding it
         (``--reseed-samples`` takes ``num_samples``'s).
-    choices : tuple of str
-        The allowed values of a ``choice`` option.
     metavar : str or None
         The placeholder in ``--help``.
     """
@@ -73,7 +71,6 @@ class Option:
     key: str | None = None
     bounds: tuple[Any, Any] | None = None
     limits_of: str | None = None
-    choices: tuple[str, ...] = ()
     metavar: str | None = None
 
     @property
