@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 from collections import deque
@@ -59,10 +60,22 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop every worker now (on an error, SIGTERM or Ctrl-C in the parent)."""
-    for process in list(getattr(pool, "_processes", {}).values()):
+    """Stop every worker now (on an error, SIGTERM or Ctrl-C in the parent).
+
+    A worker killed while it sends a result leaves half a message in the result pipe, and
+    the pool's manager thread would wait for the rest for ever (and with it the interpreter's
+    exit, which joins that thread). Once every worker is gone, closing our own copy of the
+    pipe's write end turns that wait into end-of-file, which the pool handles as broken.
+    """
+    processes = list(getattr(pool, "_processes", {}).values())
+    result_queue = getattr(pool, "_result_queue", None)
+    for process in processes:
         process.terminate()
+    multiprocessing.connection.wait([p.sentinel for p in processes], timeout=10)
     pool.shutdown(wait=False, cancel_futures=True)
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def check_workers(workers: int, scheduler: str | None = None) -> None:
