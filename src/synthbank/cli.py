@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
         where = f" writing {name}" if name else ""
         info(f"synthbank: error: no space left on the device{where}: outputs left as they were; allowed: free space (see `synthbank estimate`) and run again")
         sys.exit(2)
+    finally:
+        if "synthbank.cluster" in sys.modules:  # a run on a cluster: disconnect (the cluster keeps running)
+            sys.modules["synthbank.cluster"].close()
     if code == 130:  # typer's way of returning Ctrl-C (KeyboardInterrupt) without standalone mode
         _interrupted(KeyboardInterrupt())
     sys.exit(code if isinstance(code, int) else 0)

@@ -47,7 +47,9 @@ _SHARED: dict[str, tuple[tuple[str, str, Any, Any, str | None, str], ...]] = {
     "seed": (("seed", "--seed", Optional[str], None, "S", "Root random seed, an integer from 0 to 2**63 - 1 (default: seed in params)."),),
     "run": (
         ("workers", "--workers", str, "1", "N", "Worker processes, 1 to 1024. Output bytes do not depend on it."),
-        ("scheduler", "--scheduler", Optional[str], None, "ADDRESS", "Dask scheduler address (reserved; not available yet)."),
+        ("scheduler", "--scheduler", Optional[str], None, "ADDRESS",
+         "Run the shards on the Dask scheduler at this address (default: $DASK_SCHEDULER_ADDRESS; 'local': this machine). "
+         "Output bytes do not depend on it."),
     ),
     "progress": (("progress", "--progress/--no-progress", Optional[bool], None, None, "Show a progress bar (default: on a terminal only)."),),
     "confirm": (
@@ -132,9 +134,11 @@ def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
         options["workers"] = workers_option(options["workers"])
         from synthbank.parallel import check_workers
 
-        check_workers(options["workers"], options.get("scheduler"))
-        if options["workers"] > 1 and verb not in (*family.parallel, "estimate"):
-            info(f"{family.name}: {verb} runs in one process: --workers {options['workers']} changes nothing")
+        check_workers(options["workers"])
+    if "scheduler" in options:
+        _cluster(family, verb, options)
+    if options.get("workers", 1) > 1 and verb not in (*family.parallel, "estimate"):
+        info(f"{family.name}: {verb} runs in one process: --workers {options['workers']} changes nothing")
     if "seed" in options:
         options["seed"] = seed_option(options["seed"])
     if "confirm_above" in options:
@@ -147,6 +151,19 @@ def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
     if item is not None and item not in run.item_names():
         raise UsageError(f"{family.item_flag}={item!r} is invalid: allowed one of {', '.join(run.item_names())}")
     return run
+
+
+def _cluster(family: Family, verb: str, options: dict[str, Any]) -> None:
+    """Resolve the scheduler (option, else ``DASK_SCHEDULER_ADDRESS``) and reach it before anything is written."""
+    from synthbank import cluster
+
+    address, source = cluster.resolve(options["scheduler"])
+    options["scheduler"] = address if verb in family.parallel else None
+    if options["scheduler"] is None:
+        return
+    cluster.connect(address, source)  # unreachable or without workers: one line, exit 2
+    if options.get("workers", 1) > 1:
+        info(f"{family.name}: the cluster at {address} runs the shards: --workers {options['workers']} is not used")
 
 
 def generate(run: Run) -> None:

@@ -1,11 +1,9 @@
-"""Run independent shards in-process, on local threads or processes; results come back in order.
+"""Run independent shards in-process, on local threads or processes, or on a Dask cluster.
 
 Output bytes never depend on the backend: a shard's result is a pure function of its
 task, and the caller consumes results in task order. At most ``window`` tasks are in
-flight, so memory stays bounded however many shards there are.
-
-A Dask backend (``--scheduler tcp://host:8786``) plugs in behind :func:`run_ordered`;
-it is not implemented yet and is refused with a clear message.
+flight, so memory stays bounded however many shards there are: on this machine the driver
+holds at most ``window`` finished results; with a cluster (:mod:`synthbank.cluster`) one.
 """
 
 from __future__ import annotations
@@ -78,14 +76,10 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         writer.close()
 
 
-def check_workers(workers: int, scheduler: str | None = None) -> None:
-    """Validate backend options before any work starts."""
+def check_workers(workers: int) -> None:
+    """Validate the worker count before any work starts."""
     if workers < 1:
         raise UsageError(f"--workers={workers} is invalid: allowed an integer >= 1")
-    if scheduler is not None:
-        raise UsageError(
-            f"--scheduler={scheduler} is not available yet: allowed none (run with --workers N on this machine)"
-        )
 
 
 def run_ordered(
@@ -105,11 +99,17 @@ def run_ordered(
     tasks : the shard descriptions.
     workers : 1 runs in this process; N > 1 uses N workers.
     window : maximum tasks in flight (default ``2 * workers``).
-    scheduler : address of a Dask scheduler (reserved; refused for now).
+    scheduler : address of a Dask scheduler: the tasks run there (``workers`` is then
+        unused); ``fn`` and the tasks are pickled with cloudpickle.
     backend : ``"processes"`` (a fork pool) or ``"threads"``, for work that releases the
         GIL (numpy random fills, FFTs) and returns arrays too large to pipe back cheaply.
     """
-    check_workers(workers, scheduler)
+    if scheduler is not None:
+        from synthbank import cluster
+
+        yield from cluster.run_ordered(fn, tasks, address=scheduler, window=window)
+        return
+    check_workers(workers)
     if workers == 1:
         for task in tasks:
             yield fn(task)

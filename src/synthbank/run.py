@@ -56,6 +56,13 @@ class Run:
 
         return params_mod.load(self.options["params_file"])
 
+    def backend(self) -> dict[str, Any]:
+        """``workers=`` and ``scheduler=`` for :func:`synthbank.parallel.run_ordered`: where the shards run.
+
+        Neither changes a byte: they are options, never params.
+        """
+        return {"workers": self.options.get("workers", 1), "scheduler": self.options.get("scheduler")}
+
     @property
     def section(self) -> Mapping[str, Any]:
         return self.params.family(self.family.name)

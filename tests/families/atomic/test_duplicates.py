@@ -37,7 +37,7 @@ def test_duplicate_rate_confirms_hash_collisions(monkeypatch):
     x = rng.integers(0, 256, size=(100, 16, 16), dtype=np.uint8)
     x[99] = x[0]
     # every image gets the same hash: exact byte comparison must still decide
-    monkeypatch.setattr(duplicates, "_row_hashes", lambda images, chunk=65536: np.zeros(len(images), np.uint64))
+    monkeypatch.setattr(duplicates, "row_hashes", lambda images, chunk=65536: np.zeros(len(images), np.uint64))
     assert duplicate_rate(x) == pytest.approx(1 / 100, abs=0)
 
 

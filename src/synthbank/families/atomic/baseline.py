@@ -15,7 +15,13 @@ import numpy as np
 from synthbank.families.atomic.features import invariant_features
 from synthbank.families.atomic.statistics import label_counts
 
-__all__ = ["LinearClassifier", "baseline_accuracy", "fit_linear_classifier", "predict"]
+#: Rows per chunk of the normal equations and of the predictions: fixed, so that work split
+#: into tasks at these boundaries (the validation stage) sums the same chunks.
+FIT_CHUNK = 8192
+PREDICT_CHUNK = 65536
+
+__all__ = ["LinearClassifier", "baseline_accuracy", "fit_linear_classifier", "normal_equations", "predict", "solve",
+           "standardisation", "stride_subsample"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def fit_linear_classifier(
     n_classes: int,
     alpha: float = 1.0,
     quadratic: bool = True,
-    chunk: int = 8192,
+    chunk: int = FIT_CHUNK,
 ) -> LinearClassifier:
     """Fit a one-vs-rest ridge regression classifier in closed form.
 
@@ -89,6 +95,20 @@ def fit_linear_classifier(
     -------
     LinearClassifier
     """
+    x, y, mean, scale = standardisation(features, labels, n_classes)
+    # accumulate the normal equations over row chunks so the expanded design
+    # matrix never exists in full (50,000 x ~1,600 float64 would be 640 MB)
+    gram = rhs = None
+    for start in range(0, x.shape[0], chunk):
+        g, r = normal_equations(x[start : start + chunk], y[start : start + chunk], mean, scale, n_classes, quadratic)
+        gram, rhs = (g, r) if gram is None else (gram + g, rhs + r)
+    return solve(gram, rhs, mean, scale, alpha, quadratic)
+
+
+def standardisation(
+    features: np.ndarray, labels: np.ndarray, n_classes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked float64 features, int64 labels, and the standardisation ``mean``, ``scale`` of the features."""
     x = np.asarray(features, dtype=np.float64)
     y = np.asarray(labels).reshape(-1).astype(np.int64)
     if x.ndim != 2 or x.shape[0] != y.shape[0]:
@@ -100,16 +120,27 @@ def fit_linear_classifier(
     scale = np.where(scale > 1e-12, scale, 1.0)
     if y.min() < 0 or y.max() >= n_classes:
         raise ValueError(f"labels must lie in [0, {n_classes})")
-    # accumulate the normal equations over row chunks so the expanded design
-    # matrix never exists in full (50,000 x ~1,600 float64 would be 640 MB)
-    gram = rhs = None
-    for start in range(0, x.shape[0], chunk):
-        z = (x[start : start + chunk] - mean) / scale
-        d = _design(z, quadratic)
-        onehot = np.zeros((d.shape[0], n_classes), dtype=np.float64)
-        onehot[np.arange(d.shape[0]), y[start : start + chunk]] = 1.0
-        g, r = d.T @ d, d.T @ onehot
-        gram, rhs = (g, r) if gram is None else (gram + g, rhs + r)
+    return x, y, mean, scale
+
+
+def normal_equations(
+    x: np.ndarray, y: np.ndarray, mean: np.ndarray, scale: np.ndarray, n_classes: int, quadratic: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``X^T X`` and ``X^T Y`` of one chunk of rows (float64 features, int64 labels).
+
+    :func:`fit_linear_classifier` sums them over its chunks in order; the same chunks summed
+    in the same order elsewhere (validation tasks) give the same bytes.
+    """
+    z = (np.asarray(x, dtype=np.float64) - mean) / scale
+    d = _design(z, quadratic)
+    onehot = np.zeros((d.shape[0], n_classes), dtype=np.float64)
+    onehot[np.arange(d.shape[0]), y] = 1.0
+    return d.T @ d, d.T @ onehot
+
+
+def solve(gram: np.ndarray, rhs: np.ndarray, mean: np.ndarray, scale: np.ndarray, alpha: float,
+          quadratic: bool) -> LinearClassifier:
+    """The classifier from the summed normal equations (``gram`` is changed in place)."""
     reg = np.full(gram.shape[0], float(alpha))
     reg[-1] = 0.0
     gram[np.diag_indices_from(gram)] += reg
@@ -120,7 +151,7 @@ def fit_linear_classifier(
     return LinearClassifier(mean=mean, scale=scale, weights=weights, quadratic=quadratic)
 
 
-def predict(model: LinearClassifier, features: np.ndarray, chunk: int = 65536) -> np.ndarray:
+def predict(model: LinearClassifier, features: np.ndarray, chunk: int = PREDICT_CHUNK) -> np.ndarray:
     """Predict class labels with a fitted :class:`LinearClassifier`.
 
     Parameters
@@ -145,7 +176,7 @@ def predict(model: LinearClassifier, features: np.ndarray, chunk: int = 65536) -
     return out
 
 
-def _stride_subsample(n: int, k: int) -> np.ndarray:
+def stride_subsample(n: int, k: int) -> np.ndarray:
     """``min(n, k)`` evenly spaced indices in ``[0, n)`` (deterministic)."""
     if n <= k:
         return np.arange(n, dtype=np.int64)
@@ -192,7 +223,7 @@ def baseline_accuracy(
     """
     train_labels = np.asarray(train_labels).reshape(-1)
     test_labels = np.asarray(test_labels).reshape(-1)
-    idx = _stride_subsample(train_labels.size, int(max_train))
+    idx = stride_subsample(train_labels.size, int(max_train))
     n_test = int(test_labels.size)
     if n_test == 0:
         return {"accuracy": math.nan, "chance": math.nan, "n_train": int(idx.size), "n_test": 0}

@@ -32,11 +32,14 @@ from synthbank.families.atomic.layout import (
     split_codes,
     split_sizes,
 )
+from synthbank.families.atomic.shards import check_shard_images
 from synthbank.io import deflate, hdf5
 from synthbank.io.npz import NpzWriter
 from synthbank.io.staging import staged_dir
 
 IMAGE_BYTES = GRID_SIZE * GRID_SIZE
+#: metadata.json's ``file_format.hdf5`` (both layouts).
+HDF5_FORMAT = {"compression": "deflate", "level": DEFLATE_LEVEL, "datasets": ["images", "labels", "index"]}
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class AtomicConfig:
     splits: dict[str, float]
     lattice: LatticeParams
     release_date: str
+    #: Dataset items per shard file (0: one file per split); the layout, never an item's bytes.
+    shard_images: int = 0
 
     @classmethod
     def from_params(cls, seed: int, release_date: str, section: Mapping[str, Any]) -> AtomicConfig:
@@ -60,15 +65,21 @@ class AtomicConfig:
             splits={k: float(section["splits"][k]) for k in SPLIT_NAMES},
             lattice=lattice,
             release_date=release_date,
+            shard_images=check_shard_images(section.get("shard_images", 0)),
         )
 
     def params_record(self) -> dict[str, Any]:
-        """The family's params as recorded in files and the manifest."""
+        """The params that shape the items, as recorded in the HDF5 files and metadata.json (without
+        the layout: item i's bytes do not depend on it)."""
         return {
             "num_images": self.num_images,
             "splits": dict(self.splits),
             "lattice": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self.lattice).items()},
         }
+
+    def manifest_params(self) -> dict[str, Any]:
+        """The manifest's params record: every generation param of params.yaml, the layout too."""
+        return self.params_record() | {"shard_images": self.shard_images}
 
 
 @dataclass(frozen=True)
@@ -185,7 +196,7 @@ def metadata(cfg: AtomicConfig, sizes: np.ndarray) -> dict[str, Any]:
         "file_format": {
             "dtype": "uint8",
             "compression": "npz",
-            "hdf5": {"compression": "deflate", "level": DEFLATE_LEVEL, "datasets": ["images", "labels", "index"]},
+            "hdf5": dict(HDF5_FORMAT),
         },
         "label_names": list(LATTICE_NAMES),
         "block_size": BLOCK_SIZE,
@@ -205,26 +216,35 @@ def _root_attrs(cfg: AtomicConfig, split: str) -> dict[str, Any]:
 
 
 class _SplitWriter:
-    """The HDF5 file and the npz of one split, filled block by block."""
+    """The HDF5 file and the npz of one split (or the HDF5 shard ``name``), filled block by block.
 
-    def __init__(self, tmp: Path, cfg: AtomicConfig, split: str, rows: int, chunk_rows: int) -> None:
-        self.rows, self.chunk_rows = rows, chunk_rows
-        self.h5 = hdf5.create_file(tmp / f"{split}.h5", _root_attrs(cfg, split))
+    ``first_block`` is the file's first block: a shard's chunk of block b sits at row
+    ``(b - first_block) * chunk_rows``.
+    """
+
+    def __init__(self, tmp: Path, cfg: AtomicConfig, split: str, rows: int, chunk_rows: int,
+                 *, name: str | None = None, first_block: int = 0, attrs: Mapping[str, Any] | None = None) -> None:
+        self.rows, self.chunk_rows, self.first_block = rows, chunk_rows, first_block
+        self.h5 = hdf5.create_file(tmp / (name or f"{split}.h5"), _root_attrs(cfg, split) | dict(attrs or {}))
         self.images = hdf5.create_dataset(
             self.h5, "images", shape=(rows, GRID_SIZE, GRID_SIZE), dtype=np.uint8,
             chunks=(chunk_rows, GRID_SIZE, GRID_SIZE), deflate=DEFLATE_LEVEL,
             attrs={"axes": ["image", "y", "x"], "units": "intensity, 0-255 = full scale"},
         )
-        self.npz = NpzWriter(tmp / f"{split}.npz", level=DEFLATE_LEVEL)
-        self.npz_images = self.npz.begin_array("images", np.dtype(np.uint8), (rows, GRID_SIZE, GRID_SIZE))
+        # Shards have no npz: a second full copy is what sharding avoids (load_corpus reads the shards).
+        self.npz = None if name else NpzWriter(tmp / f"{split}.npz", level=DEFLATE_LEVEL)
+        if self.npz is not None:
+            self.npz_images = self.npz.begin_array("images", np.dtype(np.uint8), (rows, GRID_SIZE, GRID_SIZE))
         self.labels: list[np.ndarray] = []
         self.index: list[np.ndarray] = []
 
     def add(self, block: int, part: SplitPart) -> None:
         if part.labels.size:
             segments = [part.segment, part.pad_segment] if part.pad_segment else [part.segment]
-            hdf5.write_chunk(self.images, (block * self.chunk_rows, 0, 0), deflate.zlib_stream(segments, part.chunk_adler))
-            self.npz_images.write(part.raw, part.segment)
+            offset = ((block - self.first_block) * self.chunk_rows, 0, 0)
+            hdf5.write_chunk(self.images, offset, deflate.zlib_stream(segments, part.chunk_adler))
+            if self.npz is not None:
+                self.npz_images.write(part.raw, part.segment)
         self.labels.append(part.labels)
         self.index.append(part.index)
 
@@ -241,15 +261,22 @@ class _SplitWriter:
             data=index, attrs={"axes": ["image"], "description": "global item index (block * block_size + position)"},
         )
         self.h5.close()
-        self.npz.end_array(self.npz_images)
-        self.npz.add_array("labels", labels)
-        self.npz.close()
+        if self.npz is not None:
+            self.npz.end_array(self.npz_images)
+            self.npz.add_array("labels", labels)
+            self.npz.close()
 
 
 def build(
-    cfg: AtomicConfig, output_dir: Path, *, workers: int = 1, shard_blocks: int = 1, progress: bool = False
+    cfg: AtomicConfig, output_dir: Path, *, workers: int = 1, scheduler: str | None = None, shard_blocks: int = 1,
+    progress: bool = False,
 ) -> dict[str, int]:
     """Generate the dataset into ``output_dir`` (replaced only when complete).
+
+    With ``cfg.shard_images`` 0, workers return compressed segments and this process
+    writes one HDF5 file and one npz per split; otherwise every worker writes its own
+    shard files (:mod:`~synthbank.families.atomic.sharded`). ``workers``/``scheduler``
+    say where the tasks run and never change a byte.
 
     Returns
     -------
@@ -258,11 +285,18 @@ def build(
     """
     counts = block_split_counts(cfg.splits)
     sizes = split_sizes(cfg.seed, cfg.num_images, counts)
+    backend = {"workers": workers, "scheduler": scheduler}
     with staged_dir(output_dir, "atomic") as tmp:
+        if cfg.shard_images:
+            from synthbank.families.atomic.sharded import write_shards
+
+            record = metadata(cfg, sizes) | write_shards(cfg, tmp, backend, progress)
+            (tmp / "metadata.json").write_text(jsonio.dumps(record), "utf-8")
+            return {s: int(n) for s, n in zip(SPLIT_NAMES, sizes, strict=True)}
         writers = [_SplitWriter(tmp, cfg, s, int(sizes[i]), int(counts[i])) for i, s in enumerate(SPLIT_NAMES)]
         bar = tqdm(total=cfg.num_images, desc="Generating images", unit="img", disable=not progress)
         shards = plan_shards(cfg, shard_blocks)
-        for shard, results in zip(shards, parallel.run_ordered(generate_shard, shards, workers=workers), strict=True):
+        for shard, results in zip(shards, parallel.run_ordered(generate_shard, shards, **backend), strict=True):
             for task, parts in zip(shard, results, strict=True):
                 for writer, part in zip(writers, parts, strict=True):
                     writer.add(task.block, part)

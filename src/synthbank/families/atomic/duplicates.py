@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["count_duplicates", "duplicate_rate"]
+__all__ = ["candidates", "count_duplicates", "duplicate_rate", "repeats", "row_hashes"]
 
 _GOLDEN = 0x9E3779B97F4A7C15
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -40,7 +40,7 @@ def _as_rows(images: np.ndarray) -> np.ndarray:
     return images.reshape(n, -1).view(np.uint8).reshape(n, -1)
 
 
-def _row_hashes(images: np.ndarray, chunk: int = 65536) -> np.ndarray:
+def row_hashes(images: np.ndarray, chunk: int = 65536) -> np.ndarray:
     """64-bit hash of every image's bytes, shape (n,), uint64.
 
     Each image's bytes are read as little-endian uint64 words (zero padded to
@@ -87,18 +87,9 @@ def count_duplicates(parts: Sequence[np.ndarray]) -> tuple[int, int]:
     n_total = int(sum(sizes))
     if n_total < 2:
         return 0, n_total
-    keys = np.concatenate([_row_hashes(p) for p in parts]) if parts else np.empty(0, np.uint64)
-    order = np.argsort(keys, kind="stable")
-    sk = keys[order]
-    same = sk[1:] == sk[:-1]
-    if not same.any():
+    cand = candidates(np.concatenate([row_hashes(p) for p in parts]))
+    if not cand.size:
         return 0, n_total
-    # every member of a hash group of size > 1 is a candidate; images with
-    # a unique hash are certainly unique.
-    cand_mask = np.zeros(n_total, dtype=bool)
-    cand_mask[1:] |= same
-    cand_mask[:-1] |= same
-    cand = np.sort(order[cand_mask])
     # gather candidate rows from the parts (global index -> part, offset)
     bounds = np.cumsum([0] + sizes)
     which = np.searchsorted(bounds, cand, side="right") - 1
@@ -107,11 +98,28 @@ def count_duplicates(parts: Sequence[np.ndarray]) -> tuple[int, int]:
         sel = cand[which == i] - bounds[i]
         if sel.size:
             rows.append(_as_rows(p[sel]))
-    block = np.ascontiguousarray(np.concatenate(rows))
-    # exact confirmation: distinct byte strings among the candidates
+    return repeats(np.concatenate(rows)), n_total
+
+
+def candidates(keys: np.ndarray) -> np.ndarray:
+    """Sorted positions of every image whose hash key occurs more than once (``keys`` of all
+    images, in any fixed order); an image with a unique key is certainly unique."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    same = sk[1:] == sk[:-1]
+    cand_mask = np.zeros(keys.size, dtype=bool)
+    cand_mask[1:] |= same
+    cand_mask[:-1] |= same
+    return np.sort(order[cand_mask])
+
+
+def repeats(rows: np.ndarray) -> int:
+    """Exact confirmation: how many of the candidate ``rows`` (n, bytes) repeat another one's bytes."""
+    if rows.shape[0] == 0:
+        return 0
+    block = np.ascontiguousarray(_as_rows(rows))
     void = block.view(np.dtype((np.void, block.shape[1]))).reshape(-1)
-    n_unique = np.unique(void).size
-    return int(block.shape[0] - n_unique), n_total
+    return int(block.shape[0] - np.unique(void).size)
 
 
 def duplicate_rate(images: np.ndarray) -> float:

@@ -16,7 +16,11 @@ import scipy.fft
 
 from synthbank import numerics
 
-__all__ = ["feature_names", "invariant_features"]
+__all__ = ["FEATURE_CHUNK", "feature_names", "invariant_features"]
+
+#: Images per chunk of :func:`invariant_features`: a chunk's rows are computed together (BLAS
+#: may sum other row counts in another order), so tasks cut at these boundaries.
+FEATURE_CHUNK = 16384
 
 _RAD_STEP = 0.5  # radial bin spacing, in FFT grid units (cycles per image)
 _HARMONICS = (2, 4, 6)  # even angular harmonics (the power spectrum is centrosymmetric)
@@ -191,7 +195,7 @@ def _features_chunk(x: np.ndarray, b: _FeatureBasis) -> np.ndarray:
     return out
 
 
-def invariant_features(images: np.ndarray, chunk: int = 16384) -> np.ndarray:
+def invariant_features(images: np.ndarray, chunk: int = FEATURE_CHUNK) -> np.ndarray:
     """Rotation- and translation-invariant spectral features of each image.
 
     With ``P = |FFT2(img - mean(img))|^2`` normalised to unit total power

@@ -23,7 +23,7 @@ with the core threshold engine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -35,7 +35,9 @@ from synthbank.thresholds import check
 __all__ = [
     "CLASS_NAMES",
     "N_CLASSES",
+    "baseline_test_split",
     "compute_metrics",
+    "metrics_record",
     "violations",
 ]
 
@@ -135,38 +137,46 @@ def compute_metrics(
         per_class += label_counts(labels, n_classes)
         moments.merge(pixel_moments(images, 65536))
         parts.append(images)
-    counts["total"] = int(sum(v for k, v in counts.items()))
-
-    chi2, p = chi2_uniform(per_class)
-    mean, std = moments.result()
     nonempty = [x for x in parts if x.shape[0]]
-    if nonempty:
-        dup, total = count_duplicates(nonempty)
-        dup_rate = dup / total
-    else:
-        dup_rate = 0.0
+    dup, total = count_duplicates(nonempty) if nonempty else (0, 0)
 
-    out: dict = {
-        "counts": counts,
-        "labels": {
-            "chi2": _round(chi2),
-            "chi2_p": _round(p),
-            "per_class": {class_names[k]: int(per_class[k]) for k in range(n_classes)},
-        },
-        "pixels": {"mean": _round(mean), "std": _round(std)},
-        "duplicate_rate": _round(dup_rate),
-    }
-
-    test_name = "test" if "test" in splits else ("val" if "val" in splits else None)
-    if "train" in splits and test_name is not None:
+    base = None
+    test_name = baseline_test_split(splits)
+    if test_name is not None:
         tr_x, tr_y = splits["train"]
         te_x, te_y = splits[test_name]
         if len(tr_y) and len(te_y):
             base = baseline_accuracy(tr_x, tr_y, te_x, te_y, n_classes, max_train=max_train)
-            out["baseline"] = {
-                "accuracy": _round(base["accuracy"]),
-                "chance": _round(base["chance"]),
-                "n_train": int(base["n_train"]),
-                "n_test": int(base["n_test"]),
-            }
+    return metrics_record(counts, per_class, moments, dup / total if total else 0.0, base, class_names)
+
+
+def baseline_test_split(splits: Collection[str]) -> str | None:
+    """The split the baseline is evaluated on: test, else val; None without train or either."""
+    test_name = "test" if "test" in splits else ("val" if "val" in splits else None)
+    return test_name if "train" in splits else None
+
+
+def metrics_record(counts: Mapping[str, int], per_class: np.ndarray, moments: Moments, dup_rate: float,
+                   base: Mapping[str, float] | None, class_names: Sequence[str]) -> dict:
+    """The metrics JSON from the merged statistics (see :func:`compute_metrics`): ``counts``
+    per split, then ``total`` is added; floats rounded to 6 decimals."""
+    chi2, p = chi2_uniform(per_class)
+    mean, std = moments.result()
+    out: dict = {
+        "counts": {**counts, "total": int(sum(counts.values()))},
+        "labels": {
+            "chi2": _round(chi2),
+            "chi2_p": _round(p),
+            "per_class": {class_names[k]: int(per_class[k]) for k in range(len(class_names))},
+        },
+        "pixels": {"mean": _round(mean), "std": _round(std)},
+        "duplicate_rate": _round(dup_rate),
+    }
+    if base is not None:
+        out["baseline"] = {
+            "accuracy": _round(base["accuracy"]),
+            "chance": _round(base["chance"]),
+            "n_train": int(base["n_train"]),
+            "n_test": int(base["n_test"]),
+        }
     return out

@@ -205,8 +205,9 @@ def generate_shard(shard: Sequence[BlockTask]) -> list[SampleRecord]:
 
 def plan_shards(cfg: ChromaticConfig, data_dir: Path, preview_dir: Path, shard_blocks: int = 1) -> list[tuple[BlockTask, ...]]:
     """All blocks of the dataset, grouped into shards of ``shard_blocks`` blocks."""
+    data, previews = str(Path(data_dir).resolve()), str(Path(preview_dir).resolve())  # a worker's cwd is not ours
     tasks = [
-        BlockTask(cfg, b, min(BLOCK_SIZE, cfg.num_samples - b * BLOCK_SIZE), str(data_dir), str(preview_dir))
+        BlockTask(cfg, b, min(BLOCK_SIZE, cfg.num_samples - b * BLOCK_SIZE), data, previews)
         for b in range(n_blocks(cfg.num_samples))
     ]
     return [tuple(tasks[i : i + shard_blocks]) for i in range(0, len(tasks), shard_blocks)]
@@ -256,6 +257,7 @@ def build(
     preview_dir: Path | None = None,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     shard_blocks: int = 1,
     progress: bool = False,
 ) -> list[SampleRecord]:
@@ -273,22 +275,23 @@ def build(
     """
     preview_dir = Path(preview_dir) if preview_dir is not None else Path(output_dir) / PREVIEW_DIR
     inner = _inside(preview_dir, Path(output_dir))
+    backend = {"workers": workers, "scheduler": scheduler}
     with staged_dir(output_dir, "chromatic") as tmp:
         if inner is not None:
-            return _build_into(cfg, tmp, tmp / inner, workers, shard_blocks, progress)
+            return _build_into(cfg, tmp, tmp / inner, backend, shard_blocks, progress)
         with staged_dir(preview_dir, "chromatic") as ptmp:
-            return _build_into(cfg, tmp, ptmp, workers, shard_blocks, progress)
+            return _build_into(cfg, tmp, ptmp, backend, shard_blocks, progress)
 
 
 def _build_into(
-    cfg: ChromaticConfig, data: Path, previews: Path, workers: int, shard_blocks: int, progress: bool
+    cfg: ChromaticConfig, data: Path, previews: Path, backend: Mapping[str, Any], shard_blocks: int, progress: bool
 ) -> list[SampleRecord]:
     for sub in (data / "chromatic", data / "spectral", previews):
         sub.mkdir(parents=True, exist_ok=True)
     shards = plan_shards(cfg, data, previews, shard_blocks)
     records: list[SampleRecord] = []
     with tqdm(total=cfg.num_samples, desc="Generating samples", unit="sample", disable=not progress) as bar:
-        for result in parallel.run_ordered(generate_shard, shards, workers=workers):
+        for result in parallel.run_ordered(generate_shard, shards, **backend):
             records += result
             bar.update(len(result))
     return records

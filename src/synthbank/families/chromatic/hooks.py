@@ -30,7 +30,7 @@ def generate(run: Run, out: Path) -> Output:
 
     cfg, o = run.config(), run.options
     previews = Path(o["preview_dir"]) if o["preview_dir"] is not None else out / PREVIEW_DIR  # checked by the core
-    records = build(cfg, out, previews, workers=o["workers"], shard_blocks=o["shard_blocks"], progress=o["progress"])
+    records = build(cfg, out, previews, shard_blocks=o["shard_blocks"], progress=o["progress"], **run.backend())
     extra = () if previews.absolute().is_relative_to(out.absolute()) else (previews,)
     root = run.manifest_root(out, extra)
     return Output(f"Wrote {len(records):,} chromatic/spectral pairs to {out}; manifest {run.manifest_path(out)}",
@@ -44,4 +44,4 @@ def validate(run: Run) -> list[str]:
 
     o = run.options
     return compute(run.data_dir(), Path(o["manifest"]), run.metrics_path(), run.report_dir(), run.thresholds,
-                   reseed_samples=o["reseed_samples"], workers=o["workers"])
+                   reseed_samples=o["reseed_samples"], **run.backend())

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -50,8 +51,10 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise UsageError(f"manifest {path} is not valid JSON: {exc}") from None
 
 
-def manifest_problems(manifest_path: Path, manifest: Mapping[str, Any], cfg: ChromaticConfig) -> list[str]:
+def manifest_problems(manifest_path: Path, cfg: ChromaticConfig) -> list[str]:
     """Schema, presence and digests (:func:`synthbank.manifest.verify`), then the sample pairs.
+
+    Reads the manifest itself (a task carries its path, not its entries).
 
     Every sample 0 .. num_samples - 1 must have a chromatic and a spectral entry named by
     the chromatic source document's convention (docs/families/chromatic.md), each
@@ -60,7 +63,7 @@ def manifest_problems(manifest_path: Path, manifest: Mapping[str, Any], cfg: Chr
     problems = list(manifest_mod.verify(manifest_path, None).problems)
     if problems:
         return problems
-    by_uid = {e["uid"]: e for e in manifest["entries"]}
+    by_uid = {e["uid"]: e for e in _read_manifest(manifest_path)["entries"]}
     for i in range(cfg.num_samples):
         chrom = by_uid.get(sample_name("chromatic", cfg.seed, i))
         spec = by_uid.get(sample_name("spectral", cfg.seed, i))
@@ -153,15 +156,17 @@ class FileStats:
     error: str | None = None
 
 
-#: Per-process read buffers, reused from file to file: a fresh 8 MB array per read costs
-#: more in page faults than the read itself.
-_BUFFERS: dict[str, np.ndarray] = {}
+#: Per-thread read buffers, reused from file to file: a fresh 8 MB array per read costs
+#: more in page faults than the read itself. Per thread: a Dask worker runs tasks on
+#: several threads of one process.
+_BUFFERS = threading.local()
 
 
 def _buffer(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    buf = _BUFFERS.get(name)
+    buf = getattr(_BUFFERS, name, None)
     if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
-        buf = _BUFFERS[name] = np.empty(shape, dtype=dtype)
+        buf = np.empty(shape, dtype=dtype)
+        setattr(_BUFFERS, name, buf)
     return buf
 
 
@@ -287,8 +292,11 @@ def validate(
     *,
     reseed_samples: int = 2,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> list[str]:
     """Write the metrics JSON and the spectral-profile CSV; return violated thresholds."""
+    # tasks carry absolute paths: a worker's cwd is not ours
+    data_dir, manifest_path = Path(data_dir).resolve(), Path(manifest_path).resolve()
     manifest = _read_manifest(manifest_path)
     if manifest.get("family") != "chromatic":
         raise UsageError(f"manifest {manifest_path} is of family {manifest.get('family')!r}: allowed 'chromatic'")
@@ -305,13 +313,14 @@ def validate(
     regen = reseed_tasks(cfg, indices)
     phi_slices = [tuple(scanned[i : i + PHI_SLICE]) for i in range(0, len(scanned), PHI_SLICE)]
     tasks = [
-        partial(manifest_problems, manifest_path, manifest, cfg),
+        partial(manifest_problems, manifest_path, cfg),
         partial(m.expected_colour_means, cfg.params.hsl_box, cfg.params.noise_level),
         *(partial(phi_findings, list(paths)) for paths in phi_slices),
         *regen,
-        *(partial(file_stats, t) for t in file_tasks(Path(data_dir), cfg)),
+        *(partial(file_stats, t) for t in file_tasks(data_dir, cfg)),
     ]
-    results = list(parallel.run_ordered(call, tasks, workers=workers))
+    # every result is small (counts, per-region sums, one spectrum sum per file)
+    results = list(parallel.run_ordered(call, tasks, workers=workers, scheduler=scheduler))
     problems, expected = results[0], results[1]
     after_phi = 2 + len(phi_slices)
     phi_count = sum(results[2:after_phi])

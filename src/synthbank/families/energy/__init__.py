@@ -45,6 +45,7 @@ FAMILY = Family(
     output="data/energy/{item}",
     data="data/energy",  # validate and finalize read every domain's folder below it
     stream_id=6,
+    parallel=("generate", "validate"),
     omit={"generate": ("progress",), "finalize": ("metrics", "report_dir", "reports_manifest")},
     cli="synthbank.families.energy.cli",
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from synthbank import jsonio
+from synthbank import jsonio, parallel
 from synthbank.params import thaw
 from synthbank.families.energy import VERSION, patterns, pyramid, wellformat
 from synthbank.families.energy.sequence import FAMILY, RECORD_NAMES, PatternParams, PerturbationConfig, generate_domain
@@ -86,14 +86,45 @@ def simulation_parameters(cfg: DomainConfig) -> dict[str, float]:
     }
 
 
-def well_content(cfg: DomainConfig, scale: int, maps: np.ndarray, records: Mapping[str, np.ndarray]) -> wellformat.WellContent:
-    """The Well file of one scale: maps (B, T, h, w) and the records of :data:`RECORD_NAMES`."""
-    b, t, h, w = maps.shape
-    gx, gy = pyramid.compute_gradients(maps, spacing=1.0 / h)
-    grad = np.stack([gy, gx], axis=-1).astype(np.float32)
-    recs = dict(records)
-    recs["total_energy"] = maps.sum(axis=(2, 3), dtype=np.float64)
-    recs["entropy"] = entropy(maps)
+@dataclass(frozen=True)
+class Level:
+    """One pyramid scale of some sequences: what its file holds for them.
+
+    Attributes
+    ----------
+    maps : (b, T, h, w) float32, energy per cell.
+    grad : (b, T, h, w, 2) float32, (dE/dy, dE/dx) per unit length (the map height).
+    total_energy, entropy : (b, T) float64, of the stored float32 maps.
+    """
+
+    maps: np.ndarray
+    grad: np.ndarray
+    total_energy: np.ndarray
+    entropy: np.ndarray
+
+    @classmethod
+    def of(cls, maps: np.ndarray) -> Level:
+        """The level of float32 maps (b, T, h, w): their gradients, totals and entropies (row by row)."""
+        gx, gy = pyramid.compute_gradients(maps, spacing=1.0 / maps.shape[2])
+        return cls(maps, np.stack([gy, gx], axis=-1).astype(np.float32), maps.sum(axis=(2, 3), dtype=np.float64),
+                   entropy(maps))
+
+    @classmethod
+    def empty(cls, b: int, like: Level) -> Level:
+        """Room for ``b`` sequences shaped like ``like``'s, filled by :meth:`put`."""
+        return cls(*(np.empty((b, *a.shape[1:]), a.dtype) for a in (like.maps, like.grad, like.total_energy, like.entropy)))
+
+    def put(self, row: int, part: Level) -> None:
+        """Copy ``part`` (its sequences) into rows ``row ...``."""
+        for mine, theirs in ((self.maps, part.maps), (self.grad, part.grad),
+                             (self.total_energy, part.total_energy), (self.entropy, part.entropy)):
+            mine[row : row + len(theirs)] = theirs
+
+
+def well_content(cfg: DomainConfig, scale: int, level: Level, records: Mapping[str, np.ndarray]) -> wellformat.WellContent:
+    """The Well file of one scale: its level and the records of :data:`RECORD_NAMES`."""
+    b, t, h, w = level.maps.shape
+    recs = {**records, "total_energy": level.total_energy, "entropy": level.entropy}
     sim = simulation_parameters(cfg)
     scalars: dict[str, tuple[np.ndarray, bool, bool]] = {n: (np.asarray(recs[n]), True, True) for n in RECORD_NAMES}
     assert not set(sim) & set(scalars), "simulation parameter names must differ from record names"
@@ -103,10 +134,10 @@ def well_content(cfg: DomainConfig, scale: int, maps: np.ndarray, records: Mappi
         time=np.arange(t, dtype=np.float32),
         coords={"y": ((np.arange(h) + 0.5) / h).astype(np.float32), "x": ((np.arange(w) + 0.5) / h).astype(np.float32)},
         fields={
-            0: {"energy": (maps, {"units": ENERGY_UNITS, "axes": wellformat.names(["trajectory", "step", "y", "x"])})},
-            1: {"energy_gradient": (grad, {"units": "energy units per cell per unit length (unit = map height)",
-                                           "axes": wellformat.names(["trajectory", "step", "y", "x", "component"]),
-                                           "components": wellformat.names(["d/dy", "d/dx"])})},
+            0: {"energy": (level.maps, {"units": ENERGY_UNITS, "axes": wellformat.names(["trajectory", "step", "y", "x"])})},
+            1: {"energy_gradient": (level.grad, {"units": "energy units per cell per unit length (unit = map height)",
+                                                 "axes": wellformat.names(["trajectory", "step", "y", "x", "component"]),
+                                                 "components": wellformat.names(["d/dy", "d/dx"])})},
         },
         scalars=scalars,
         simulation_parameters=sim,
@@ -119,20 +150,46 @@ def well_content(cfg: DomainConfig, scale: int, maps: np.ndarray, records: Mappi
     )
 
 
-def generate(cfg: DomainConfig) -> tuple[dict[int, np.ndarray], dict[str, np.ndarray]]:
-    """Maps of every scale ``{h: (B, T, h, w) float32}`` and the per-step records."""
+@dataclass(frozen=True)
+class SequenceTask:
+    """One worker task: sequence ``sequence`` of the domain (its streams are keyed by that number)."""
+
+    cfg: DomainConfig
+    sequence: int
+
+
+def generate_sequence(task: SequenceTask) -> tuple[dict[int, Level], dict[str, np.ndarray]]:
+    """One sequence: its level at every scale ``{h: Level}`` and its per-step records (1, T)."""
+    cfg = task.cfg
     maps, records = generate_domain(
-        cfg.seed, cfg.domain, cfg.pattern, cfg.shape, cfg.n_sequences, cfg.n_steps,
-        cfg.total_energy, cfg.patterns, cfg.perturbations,
+        cfg.seed, cfg.domain, cfg.pattern, cfg.shape, 1, cfg.n_steps,
+        cfg.total_energy, cfg.patterns, cfg.perturbations, first=task.sequence,
     )
     levels = pyramid.precompute_pyramids(maps, cfg.scales)
-    return {s: np.asarray(m, dtype=np.float32) for s, m in levels.items()}, records
+    return {s: Level.of(np.asarray(m, dtype=np.float32)) for s, m in levels.items()}, records
 
 
-def build(cfg: DomainConfig, output_dir: Path) -> list[Path]:
-    """Write the domain's files into ``output_dir`` (replaced only when complete)."""
-    levels, records = generate(cfg)
+def generate(cfg: DomainConfig, backend: Mapping[str, Any] | None = None) -> tuple[dict[int, Level], dict[str, np.ndarray]]:
+    """Every scale's level ``{h: Level}`` and the per-step records of the whole domain.
+
+    Each sequence is a task (:func:`synthbank.parallel.run_ordered` with ``backend``);
+    results are copied in sequence order, so the bytes do not depend on the workers.
+    """
+    tasks = (SequenceTask(cfg, s) for s in range(cfg.n_sequences))
+    levels: dict[int, Level] = {}
+    records = {n: np.empty((cfg.n_sequences, cfg.n_steps)) for n in RECORD_NAMES}
+    for s, (parts, recs) in enumerate(parallel.run_ordered(generate_sequence, tasks, **dict(backend or {}))):
+        for scale, part in parts.items():
+            levels.setdefault(scale, Level.empty(cfg.n_sequences, part)).put(s, part)
+        for name in RECORD_NAMES:
+            records[name][s] = recs[name][0]
+    return levels, records
+
+
+def build(cfg: DomainConfig, output_dir: Path, backend: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write the domain's files into ``output_dir`` (replaced only when complete); ``backend`` as :func:`generate`."""
+    levels, records = generate(cfg, backend)
     with staged_dir(output_dir, "energy") as tmp:
-        for scale, maps in levels.items():
-            wellformat.write(tmp / file_name(cfg.domain, scale), well_content(cfg, scale, maps, records))
+        for scale, level in levels.items():
+            wellformat.write(tmp / file_name(cfg.domain, scale), well_content(cfg, scale, level, records))
     return [output_dir / file_name(cfg.domain, s) for s in cfg.scales]

@@ -34,7 +34,7 @@ def generate(run: Run, out: Path) -> Output:
     from synthbank.families.energy.build import build
 
     cfg = run.config(run.item)
-    files = build(cfg, out)
+    files = build(cfg, out, run.backend())  # one task per sequence
     return Output(f"energy: wrote {cfg.n_sequences * cfg.n_steps} maps of {run.item} at scales {list(cfg.scales)} "
                   f"to {out} ({len(files)} files)")
 
@@ -43,7 +43,8 @@ def validate(run: Run) -> list[str]:
     """metrics/energy.json over every domain and one montage per domain; the violated rules."""
     from synthbank.families.energy.validate import validate as compute
 
-    return compute(run.data_dir(), run.item_names(), run.metrics_path(), run.report_dir(), run.thresholds)
+    return compute(run.data_dir(), run.item_names(), run.metrics_path(), run.report_dir(), run.thresholds,
+                   run.backend())  # one task per domain
 
 
 def finalize(run: Run) -> Finalized:

@@ -192,10 +192,11 @@ def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws,
     return current, rec
 
 
-def enforce_conservation(rec: dict[str, np.ndarray], step: int, tolerance: float = CONSERVATION_TOLERANCE) -> None:
+def enforce_conservation(rec: dict[str, np.ndarray], step: int, tolerance: float = CONSERVATION_TOLERANCE, first: int = 0) -> None:
     """Raise ThermodynamicViolation if a kind applied in this step broke conservation.
 
-    The expected ratio is 1, or the factor for scaling; ``rec`` holds one step's records.
+    The expected ratio is 1, or the factor for scaling; ``rec`` holds one step's records
+    of sequences ``first``, ``first + 1``, ... (the numbers the message names).
     """
     for kind in perturb.KINDS:
         applied = rec[f"{kind}_applied"] > 0
@@ -206,14 +207,15 @@ def enforce_conservation(rec: dict[str, np.ndarray], step: int, tolerance: float
         if not err.max() < tolerance:
             i = int(err.argmax())
             raise ThermodynamicViolation(
-                f"{kind} at step {step} of sequence {i} changed the energy by a factor "
+                f"{kind} at step {step} of sequence {first + i} changed the energy by a factor "
                 f"{rec[f'{kind}_energy_ratio'][i]:.6g} (expected {np.broadcast_to(expected, err.shape)[i]:.6g}): "
                 f"relative error {err[i]:.3g} >= tolerance {tolerance:g}",
                 before=1.0, after=float(rec[f"{kind}_energy_ratio"][i]), error=float(err[i]), tolerance=tolerance,
             )
 
 
-def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfig, streams) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfig, streams,
+                       first: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Sequences of ``n_steps`` maps: map 0 is the base map, map t perturbs map t-1.
 
     Parameters
@@ -224,6 +226,9 @@ def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfi
     config : PerturbationConfig
     streams : callable (sequence, step, stream_id) -> numpy Generator
         The stream factory (see the module docstring).
+    first : int
+        The number of the first sequence: row i of ``base`` is sequence ``first + i``
+        and draws from its streams.
 
     Returns
     -------
@@ -250,9 +255,10 @@ def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfi
     records["total_energy"][:, 0], records["entropy"][:, 0] = base.sum(axis=(1, 2)), h
     out[:, 0] = base
     for t in range(1, n_steps):  # sequential by nature; every step is vectorised over n
-        draws = draw_step(config, [streams(s, t, CHOICE_STREAM) for s in range(n)], [streams(s, t, NOISE_STREAM) for s in range(n)])
+        ids = range(first, first + n)
+        draws = draw_step(config, [streams(s, t, CHOICE_STREAM) for s in ids], [streams(s, t, NOISE_STREAM) for s in ids])
         current, rec = perturb_step(current, config, draws, h)
-        enforce_conservation(rec, t)
+        enforce_conservation(rec, t, first=first)
         h = rec["entropy"]
         for name, values in rec.items():
             records[name][:, t] = values
@@ -272,13 +278,18 @@ def domain_streams(seed: int, domain: str):
 
 def generate_domain(
     seed: int, domain: str, pattern: str, shape: tuple[int, int], n_sequences: int, n_steps: int,
-    total_energy: float, pp: PatternParams, config: PerturbationConfig,
+    total_energy: float, pp: PatternParams, config: PerturbationConfig, first: int = 0,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """All sequences of one domain: maps (n_sequences, n_steps, h, w) float32 and records."""
+    """Sequences ``first .. first + n_sequences - 1`` of one domain: maps (n_sequences, n_steps, h, w) float32 and records.
+
+    Each sequence draws from its own streams, so any split of a domain's sequences into
+    calls gives the same maps (the vectorised arithmetic is row by row).
+    """
     if n_sequences < 1:
         raise ValueError(f"n_sequences={n_sequences!r} is invalid: allowed an integer >= 1")
     if not total_energy > 0:
         raise ValueError(f"total_energy={total_energy!r} is invalid: allowed a number > 0")
     streams = domain_streams(seed, domain)
-    base = base_maps(pattern, shape, total_energy, pp, [streams(s, 0, BASE_STREAM) for s in range(n_sequences)])
-    return generate_sequences(base, n_steps, config, streams)
+    ids = range(first, first + n_sequences)
+    base = base_maps(pattern, shape, total_energy, pp, [streams(s, 0, BASE_STREAM) for s in ids])
+    return generate_sequences(base, n_steps, config, streams, first)

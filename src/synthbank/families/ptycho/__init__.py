@@ -38,6 +38,7 @@ FAMILY = Family(
     data="data/{family}/dose_{item}",  # finalize reads data/ptycho, every dose below it
     metrics="{data}/validate/metrics.json",  # finalize nests them in metrics/ptycho.json
     stream_id=5,
+    parallel=("generate", "validate"),
     omit={"generate": ("progress",), "validate": ("metrics", "report_dir", "reports_manifest"), "finalize": ("report_dir",)},
     cli="synthbank.families.ptycho.cli",  # the stages after simulate, and the whole sweep in one process
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py

@@ -45,7 +45,7 @@ def generate(run: Run, out: Path) -> Output:
     from synthbank.families.ptycho.stages import run_simulate
 
     dose = int(run.item)
-    written = run_simulate(run.config().simulation(dose), out)
+    written = run_simulate(run.config().simulation(dose), out, run.backend())  # one task per noise block
     return Output(f"ptycho: {written['patterns']:,} patterns at dose {dose:,} in {out}")
 
 
@@ -57,7 +57,7 @@ def validate(run: Run) -> list[str]:
 
     cfg, dose = run.config(), int(run.item)
     _, failures = validate_dose(run.data_dir(), run.metrics_path(), dose, cfg.patch.group_size, spacings(cfg.views),
-                                run.thresholds)
+                                run.thresholds, run.backend())  # one task per split
     return [f"ptycho: {dose_key(dose)}: {failure}" for failure in failures]
 
 

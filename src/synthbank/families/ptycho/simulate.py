@@ -11,12 +11,15 @@ centres, in object pixels), and its far-field intensity is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import scipy.fft
 
-from synthbank import numerics, seeding
+from synthbank import numerics, parallel, seeding
 from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
 from synthbank.families.ptycho.layout import FAMILY, NOISE_BLOCK, NOISE_STREAM, OBJECT_STREAM, SCAN_STREAM
 
@@ -183,21 +186,48 @@ class Simulation:
     counts: np.ndarray
 
 
+@lru_cache(maxsize=1)  # every block task of a dose needs it: computed once per worker process
 def design(cfg: SimulationConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The dose-independent design: object, probe and positions (same for every dose)."""
+    """The dose-independent design: object, probe and positions (same for every dose; read-only)."""
     obj = make_object(seeding.stream(cfg.seed, FAMILY, OBJECT_STREAM), cfg.object)
     probe = make_probe(cfg.probe)
     positions = scan_positions(seeding.stream(cfg.seed, FAMILY, SCAN_STREAM), cfg.scan, cfg.object.size_px, cfg.probe.size_px)
+    for a in (obj, probe, positions):
+        a.flags.writeable = False  # shared by the cache
     return obj, probe, positions
 
 
-def simulate(cfg: SimulationConfig) -> Simulation:
-    """Simulate one dose: the shared design, expected intensities and Poisson counts."""
+@dataclass(frozen=True)
+class BlockTask:
+    """One worker task: noise block ``block`` of a dose (patterns ``block * NOISE_BLOCK ...``)."""
+
+    cfg: SimulationConfig
+    block: int
+
+
+def simulate_block(task: BlockTask) -> tuple[np.ndarray, np.ndarray]:
+    """Expected intensities (float32) and Poisson counts (uint32) of one block's patterns.
+
+    The block's counts come from its own stream (:func:`poisson_counts`), and the design
+    is a function of the config, so a block is the same bytes in any process.
+    """
+    obj, probe, positions = design(task.cfg)
+    start = task.block * NOISE_BLOCK
+    lam = expected_intensity(obj, probe, positions[start : start + NOISE_BLOCK], task.cfg.dose)
+    return lam, poisson_counts(task.cfg.seed, task.cfg.dose, lam, task.block)
+
+
+def simulate(cfg: SimulationConfig, backend: Mapping[str, Any] | None = None) -> Simulation:
+    """Simulate one dose: the shared design, expected intensities and Poisson counts.
+
+    Each noise block is a task (:func:`synthbank.parallel.run_ordered` with ``backend``),
+    copied in block order: the bytes do not depend on the workers.
+    """
     obj, probe, positions = design(cfg)
     intensity = np.empty((len(positions), *probe.shape), dtype=np.float32)
     counts = np.empty(intensity.shape, dtype=np.uint32)
-    for start in range(0, len(positions), NOISE_BLOCK):  # bounded memory, one noise block at a time
-        lam = expected_intensity(obj, probe, positions[start : start + NOISE_BLOCK], cfg.dose)
-        intensity[start : start + len(lam)] = lam
-        counts[start : start + len(lam)] = poisson_counts(cfg.seed, cfg.dose, lam, start // NOISE_BLOCK)
+    tasks = (BlockTask(cfg, b) for b in range(-(-len(positions) // NOISE_BLOCK)))
+    for b, (lam, k) in enumerate(parallel.run_ordered(simulate_block, tasks, **dict(backend or {}))):
+        intensity[b * NOISE_BLOCK : b * NOISE_BLOCK + len(lam)] = lam
+        counts[b * NOISE_BLOCK : b * NOISE_BLOCK + len(lam)] = k
     return Simulation(obj, probe, positions, intensity, counts)

@@ -8,6 +8,7 @@ those carried by its inputs, so each file describes everything that shaped it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +32,14 @@ def _coords_attrs(axis: str) -> dict[str, Any]:
     return {"axes": ["frame"], "units": PX, "description": f"{axis} of the patch centre"}
 
 
-def run_simulate(cfg: SimulationConfig, out_dir: Path) -> dict[str, Any]:
-    """Simulate one dose and write ``raw.h5`` in the detector's native form.
+def run_simulate(cfg: SimulationConfig, out_dir: Path, backend: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Simulate one dose (its noise blocks as tasks on ``backend``) and write ``raw.h5`` in the detector's native form.
 
     ``counts`` (H, W, n) uint32 photons and ``intensity_expected`` (H, W, n) float32 (the
     noise-free intensity the validator compares against), detector axis order HWN;
     ``object`` (S, S) and ``probe`` (N, N) complex64; ``positions`` (n, 2) float64 (y, x).
     """
-    sim = simulate(cfg)
+    sim = simulate(cfg, backend)
     hwn = lambda a: np.moveaxis(a, 0, 2)  # noqa: E731  (the detector writes frames last)
     attrs = root_attrs("simulate", cfg.dose, cfg.record(), "detector-native simulated ptychography scan")
     attrs["detector_axis_order"] = "HWN"

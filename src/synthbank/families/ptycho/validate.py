@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synthbank import jsonio, thresholds
+from synthbank import jsonio, parallel, thresholds
 from synthbank.errors import UsageError
 from synthbank.families.ptycho import FAMILY as PTYCHO
 from synthbank.families.ptycho.files import read_h5
@@ -117,41 +118,73 @@ def group_problems(groups: np.ndarray, n_rows: int, group_size: int, where: str)
     return []
 
 
+def read_raw(dose_dir: Path) -> dict[str, np.ndarray]:
+    return read_h5(dose_dir / "simulate" / "raw.h5", ["counts", "intensity_expected"])
+
+
+def read_split(dose_dir: Path, name: str) -> dict[str, Any]:
+    """One split's NPZ arrays and the HDF5 arrays the validator needs: ``{"npz": ..., "h5": ...}``."""
+    npz_path = dose_dir / "split" / f"{name}.npz"
+    if not npz_path.is_file():
+        raise UsageError(f"{npz_path} does not exist: run the ptycho split stage first")
+    with np.load(npz_path, allow_pickle=False) as npz:
+        npz_arrays = {k: npz[k] for k in npz.files}
+    h5 = read_h5(dose_dir / "split" / f"{name}.h5", ["diffraction", "scan_index", "groups", "ycoords"])
+    return {"npz": npz_arrays, "h5": h5}
+
+
+def read_views(dose_dir: Path) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    return {v: {s: read_h5(dose_dir / "views" / f"{v}.h5", ["groups", "centres"], group=s) for s in SPLITS} for v in VIEWS}
+
+
 def read_dose(dose_dir: Path) -> dict[str, Any]:
     """Every array the validator needs from one dose directory."""
-    raw = read_h5(dose_dir / "simulate" / "raw.h5", ["counts", "intensity_expected"])
-    splits = {}
-    for name in SPLITS:
-        npz_path = dose_dir / "split" / f"{name}.npz"
-        if not npz_path.is_file():
-            raise UsageError(f"{npz_path} does not exist: run the ptycho split stage first")
-        with np.load(npz_path, allow_pickle=False) as npz:
-            npz_arrays = {k: npz[k] for k in npz.files}
-        h5 = read_h5(dose_dir / "split" / f"{name}.h5", ["diffraction", "scan_index", "groups", "ycoords"])
-        splits[name] = {"npz": npz_arrays, "h5": h5}
-    views = {
-        v: {s: read_h5(dose_dir / "views" / f"{v}.h5", ["groups", "centres"], group=s) for s in SPLITS} for v in VIEWS
-    }
-    return {"raw": raw, "splits": splits, "views": views}
+    return {"raw": read_raw(dose_dir), "splits": {n: read_split(dose_dir, n) for n in SPLITS}, "views": read_views(dose_dir)}
+
+
+def split_problems(name: str, split: Mapping[str, Any], group_size: int) -> list[str]:
+    """The contract of one split's NPZ, its HDF5 copy of the diffraction and its groups."""
+    h5 = split["h5"]
+    problems = check_contract(split["npz"], f"{name}.npz")
+    if not np.array_equal(h5["diffraction"], split["npz"].get("diffraction")):
+        problems.append(f"{name}: HDF5 and NPZ diffraction differ")
+    return problems + group_problems(h5["groups"], len(h5["scan_index"]), group_size, f"{name}.h5")
+
+
+@dataclass(frozen=True)
+class SplitTask:
+    """One worker task: read and check one split (``dose_dir`` absolute, for any worker's cwd)."""
+
+    dose_dir: str
+    name: str
+    group_size: int
+
+
+def check_split(task: SplitTask) -> tuple[dict[str, np.ndarray], list[str]]:
+    """One split's HDF5 arrays (the NPZ stays in the task) and its problems (:func:`split_problems`)."""
+    split = read_split(Path(task.dose_dir), task.name)
+    return split["h5"], split_problems(task.name, split, task.group_size)
 
 
 def compute(data: Mapping[str, Any], dose: int, group_size: int, spacings: Mapping[str, float]) -> tuple[dict[str, Any], list[str]]:
     """Metrics of one dose and the structural problems found (contract, split, groups, views)."""
-    problems: list[str] = []
-    splits = data["splits"]
-    for name in SPLITS:
-        problems += check_contract(splits[name]["npz"], f"{name}.npz")
-        h5 = splits[name]["h5"]
-        n = len(h5["scan_index"])
-        if not np.array_equal(h5["diffraction"], splits[name]["npz"].get("diffraction")):
-            problems.append(f"{name}: HDF5 and NPZ diffraction differ")
-        problems += group_problems(h5["groups"], n, group_size, f"{name}.h5")
-    sep = separation(splits["train"]["h5"]["ycoords"], splits["test"]["h5"]["ycoords"])
+    checked = {name: split_problems(name, data["splits"][name], group_size) for name in SPLITS}
+    h5s = {name: data["splits"][name]["h5"] for name in SPLITS}
+    return dose_metrics(data["raw"], h5s, checked, data["views"], dose, group_size, spacings)
+
+
+def dose_metrics(
+    raw: Mapping[str, np.ndarray], h5s: Mapping[str, Mapping[str, np.ndarray]], checked: Mapping[str, list[str]],
+    views: Mapping[str, Any], dose: int, group_size: int, spacings: Mapping[str, float],
+) -> tuple[dict[str, Any], list[str]]:
+    """:func:`compute` from the splits already checked (``checked``: each split's problems)."""
+    problems = [p for name in SPLITS for p in checked[name]]
+    sep = separation(h5s["train"]["ycoords"], h5s["test"]["ycoords"])
     if not sep["separated"]:
         problems.append(f"split: train y max {sep['train_y_max']} is not below test y min {sep['test_y_min']}")
-    counts_hwn, lam_hwn = data["raw"]["counts"], data["raw"]["intensity_expected"]
-    rows = np.concatenate([splits[s]["h5"]["scan_index"] for s in SPLITS])
-    amp = np.concatenate([splits[s]["h5"]["diffraction"] for s in SPLITS]).astype(np.float64)
+    counts_hwn, lam_hwn = raw["counts"], raw["intensity_expected"]
+    rows = np.concatenate([h5s[s]["scan_index"] for s in SPLITS])
+    amp = np.concatenate([h5s[s]["diffraction"] for s in SPLITS]).astype(np.float64)
     counts = np.rint(amp**2)
     if (np.abs(amp**2 - counts) > 1e-3 + 1e-6 * counts).any():
         problems.append("diffraction**2 is not integral: amplitudes are not sqrt(counts)")
@@ -164,17 +197,17 @@ def compute(data: Mapping[str, Any], dose: int, group_size: int, spacings: Mappi
         problems.append("diffraction**2 differs from the simulated counts of the same scan positions")
     photons = photon_statistics(counts, np.moveaxis(lam_hwn[:, :, rows], 2, 0), dose)
     view_metrics = {}
-    for view, per_split in data["views"].items():
+    for view, per_split in views.items():
         for name, arrays in per_split.items():
             vm = view_spacing(arrays["centres"], spacings[view])
             view_metrics[f"{view}_{name}"] = vm
             if not vm["spaced"]:
                 problems.append(f"view {view}/{name}: centres {vm['min_distance_px']:.3f} px apart (allowed >= {spacings[view]})")
-            problems += group_problems(arrays["groups"], len(splits[name]["h5"]["scan_index"]), group_size, f"{view}.h5/{name}")
+            problems += group_problems(arrays["groups"], len(h5s[name]["scan_index"]), group_size, f"{view}.h5/{name}")
     metrics = {
         "dose": int(dose),
-        "patterns": {s: int(len(splits[s]["h5"]["scan_index"])) for s in SPLITS},
-        "groups": {s: int(len(splits[s]["h5"]["groups"])) for s in SPLITS},
+        "patterns": {s: int(len(h5s[s]["scan_index"])) for s in SPLITS},
+        "groups": {s: int(len(h5s[s]["groups"])) for s in SPLITS},
         "photons": photons,
         "split": sep,
         "views": view_metrics,
@@ -183,14 +216,24 @@ def compute(data: Mapping[str, Any], dose: int, group_size: int, spacings: Mappi
 
 
 def validate_dose(
-    dose_dir: Path, metrics_path: Path, dose: int, group_size: int, spacings: Mapping[str, float], bounds: Mapping[str, Any]
+    dose_dir: Path, metrics_path: Path, dose: int, group_size: int, spacings: Mapping[str, float], bounds: Mapping[str, Any],
+    backend: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Validate one dose; write ``metrics_path`` (its directory staged whole); return (metrics, failures).
+
+    Each split is read and checked in a task (:func:`synthbank.parallel.run_ordered` with
+    ``backend``); the photon statistics are float sums over every pattern, so they stay
+    whole in this process (a split of them would change the last digits of the metrics).
 
     The failures are the structural problems, then the violated :data:`FAMILY.rules`
     (``bounds``: the ``ptycho.thresholds`` params block).
     """
-    metrics, problems = compute(read_dose(dose_dir), dose, group_size, spacings)
+    dose_dir = Path(dose_dir).resolve()
+    tasks = [SplitTask(str(dose_dir), name, group_size) for name in SPLITS]
+    h5s, checked = {}, {}
+    for name, (h5, found) in zip(SPLITS, parallel.run_ordered(check_split, tasks, **dict(backend or {})), strict=True):
+        h5s[name], checked[name] = h5, found
+    metrics, problems = dose_metrics(read_raw(dose_dir), h5s, checked, read_views(dose_dir), dose, group_size, spacings)
     failures = problems + thresholds.check(metrics, PTYCHO.rules, bounds)
     metrics["structure_ok"] = not problems
     metrics["thresholds_met"] = not failures

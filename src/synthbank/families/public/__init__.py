@@ -33,6 +33,7 @@ FAMILY = Family(
     reported=("{metrics}",),  # no report of its own
     manifest="manifests/{family}.json",
     stream_id=3,
+    parallel=("generate", "validate"),
     omit={"generate": ("progress",), "validate": ("report_dir",)},
     hooks=("estimate", "generate", "validate"),  # functions of hooks.py
     options={

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from synthbank import jsonio
+from synthbank import jsonio, parallel
 from synthbank.errors import UsageError
 from synthbank.families.public import DEMOS, VERSION
 from synthbank.families.public.convert import array_sha256, decode_rgb, plane_slices, window_to_uint8
@@ -183,17 +183,37 @@ def estimate_bytes(cfg: PublicConfig) -> int:
     return 3 * source_bytes(cfg) + 1_000_000
 
 
-def build(cfg: PublicConfig, sources_dir: Path, licenses_dir: Path, out: Path) -> dict[str, Sequence[str]]:
-    """Write every demo into ``out`` (all or nothing); return demo -> file names."""
-    sources = [load_source(sources_dir, demo) for demo in cfg.demos]
-    licences = {s.spdx: license_text(licenses_dir, s.spdx) for s in sources}
+@dataclass(frozen=True)
+class DemoTask:
+    """One demo to convert: what a worker needs, as plain values (absolute paths)."""
+
+    cfg: PublicConfig
+    demo: str
+    sources_dir: str
+    licenses_dir: str
+
+
+def convert_task(task: DemoTask) -> dict[str, bytes]:
+    """Worker: load and check one demo's source, convert it; name -> bytes (about 2 MB at most)."""
+    source = load_source(Path(task.sources_dir), task.demo)
+    return convert_demo(source, task.cfg, license_text(Path(task.licenses_dir), source.spdx))
+
+
+def build(cfg: PublicConfig, sources_dir: Path, licenses_dir: Path, out: Path, *, workers: int = 1,
+          scheduler: str | None = None) -> dict[str, Sequence[str]]:
+    """Write every demo into ``out`` (all or nothing); return demo -> file names.
+
+    Each demo is converted as its own task (:func:`synthbank.parallel.run_ordered`); the
+    files are written here, in demo order, so the bytes do not depend on the backend.
+    """
+    tasks = [DemoTask(cfg, demo, str(Path(sources_dir).resolve()), str(Path(licenses_dir).resolve())) for demo in cfg.demos]
     written: dict[str, Sequence[str]] = {}
     with staged_dir(out, "public") as tmp:
-        for source in sources:
-            folder = tmp / source.demo
+        results = parallel.run_ordered(convert_task, tasks, workers=workers, scheduler=scheduler)
+        for task, files in zip(tasks, results, strict=True):
+            folder = tmp / task.demo
             folder.mkdir()
-            files = convert_demo(source, cfg, licences[source.spdx])
             for name in sorted(files):
                 (folder / name).write_bytes(files[name])
-            written[source.demo] = sorted(files)
+            written[task.demo] = sorted(files)
     return written

@@ -37,7 +37,7 @@ def generate(run: Run, out: Path) -> Output:
     """One folder per demo in ``out``: PNG/NIfTI, LICENSE.txt and provenance.json."""
     from synthbank.families.public.build import build
 
-    written = build(run.config(), Path(run.options["sources"]), Path(run.options["licenses"]), out)
+    written = build(run.config(), Path(run.options["sources"]), Path(run.options["licenses"]), out, **run.backend())
     return Output(f"public: wrote {sum(map(len, written.values()))} files for {', '.join(written)} to {out}")
 
 
@@ -45,4 +45,4 @@ def validate(run: Run) -> list[str]:
     """Checksums, licences, pixels and no PHI; metrics/public.json; the violated thresholds and failed checks."""
     from synthbank.families.public.validate import validate as compute
 
-    return compute(run.data_dir(), Path(run.options["manifest"]), run.metrics_path(), run.thresholds)
+    return compute(run.data_dir(), Path(run.options["manifest"]), run.metrics_path(), run.thresholds, **run.backend())

@@ -14,12 +14,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synthbank import jsonio, phi
+from synthbank import jsonio, parallel, phi
 from synthbank import manifest as manifest_mod
 from synthbank.errors import UsageError
 from synthbank.families.public import FAMILY
@@ -62,8 +63,51 @@ def _license_ok(folder: Path, spdx: str, problems: list[str]) -> bool:
     return True
 
 
-def compute_metrics(data_dir: Path, manifest_path: Path) -> tuple[dict[str, Any], list[str]]:
-    """Metrics of a written ``public`` dataset and the problems found (hard checks)."""
+@dataclass(frozen=True)
+class FileTask:
+    """One written image to check against its provenance record (plain values, absolute path)."""
+
+    path: str
+    label: str  # the path as the messages name it (relative to the driver's --data-dir)
+    pixel_sha256: str
+    source_pixels: str | None  # a key of SOURCE_PIXELS, or None: not a copy of the source
+    reference_sha256: str
+    reader: str
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What one file contributes: found, pixels as recorded, the problems, PNG statistics."""
+
+    exists: bool
+    pixels_ok: bool
+    problems: tuple[str, ...]
+    stats: dict[str, Any] | None
+
+
+def check_file(task: FileTask) -> FileCheck:
+    """Worker: decode one image, compare its pixels with its record and the source's (a few hundred bytes back)."""
+    path = Path(task.path)
+    if not path.is_file():
+        return FileCheck(False, False, (f"{task.label} (listed in {PROVENANCE_FILE}) is missing",), None)
+    array = decode(path)
+    problems = []
+    if array_sha256(array) != task.pixel_sha256:
+        problems.append(f"{task.label}: pixels differ from the pixel_sha256 in {PROVENANCE_FILE}")
+    how = task.source_pixels
+    if how is not None and array_sha256(SOURCE_PIXELS[how](array)) != task.reference_sha256:
+        problems.append(f"{task.label}: pixels differ from the source's reference pixels ({task.reader})")
+    stats = image_stats(array) if path.name.endswith(".png") else None
+    return FileCheck(True, not problems, tuple(problems), stats)
+
+
+def compute_metrics(data_dir: Path, manifest_path: Path, *, workers: int = 1,
+                    scheduler: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Metrics of a written ``public`` dataset and the problems found (hard checks).
+
+    Provenance records and licences are read here; every image is checked as its own task
+    (:func:`check_file`), merged in record order (demo, then file name).
+    """
     if not manifest_path.is_file():
         raise UsageError(f"{manifest_path} does not exist: run 'synthbank generate public' first")
     manifest = json.loads(manifest_path.read_text("utf-8"))
@@ -73,7 +117,7 @@ def compute_metrics(data_dir: Path, manifest_path: Path) -> tuple[dict[str, Any]
     problems += [f"manifest: {p}" for p in report.problems]
 
     licenses_ok = pixels_ok = True
-    images: dict[str, Any] = {}
+    tasks: list[tuple[str, FileTask]] = []  # (demo, task)
     counts = {"demos": 0, "files": 0, "png": 0, "nifti": 0, "bytes": 0}
     for demo in demos:
         folder = data_dir / demo
@@ -87,32 +131,28 @@ def compute_metrics(data_dir: Path, manifest_path: Path) -> tuple[dict[str, Any]
         counts["demos"] += 1
         try:
             record = json.loads(record_path.read_text("utf-8"))
-            reference = record["source"]["reference_pixels"]["sha256"]
-            files = dict(record["files"])
+            reference = record["source"]["reference_pixels"]
+            reference_sha256, reader = reference["sha256"], str(reference.get("reader"))
+            files = {name: (info["pixel_sha256"], info.get("source_pixels")) for name, info in dict(record["files"]).items()}
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"{record_path} is not a provenance record: {type(exc).__name__} {exc}")
             licenses_ok = pixels_ok = False
             continue
         licenses_ok &= _license_ok(folder, record.get("spdx_license_identifier", ""), problems)
-        for name, info in sorted(files.items()):
-            path = folder / name
-            if not path.is_file():
-                problems.append(f"{path} (listed in {record_path.name}) is missing")
-                pixels_ok = False
-                continue
-            array = decode(path)
-            if array_sha256(array) != info["pixel_sha256"]:
-                problems.append(f"{path}: pixels differ from the pixel_sha256 in {record_path.name}")
-                pixels_ok = False
-            how = info.get("source_pixels")
-            if how is not None and array_sha256(SOURCE_PIXELS[how](array)) != reference:
-                problems.append(f"{path}: pixels differ from the source's reference pixels ({record['source']['reference_pixels']['reader']})")
-                pixels_ok = False
-            if name.endswith(".png"):
-                counts["png"] += 1
-                images[f"{demo}/{name}"] = image_stats(array)
-            else:
-                counts["nifti"] += 1
+        tasks += [(demo, FileTask(str((folder / name).resolve()), str(folder / name), sha, how, reference_sha256, reader))
+                  for name, (sha, how) in sorted(files.items())]
+    images: dict[str, Any] = {}
+    checks = parallel.run_ordered(check_file, [t for _, t in tasks], workers=workers, scheduler=scheduler)
+    for (demo, task), result in zip(tasks, checks, strict=True):
+        problems += result.problems
+        pixels_ok &= result.pixels_ok
+        if not result.exists:
+            continue
+        if result.stats is not None:
+            counts["png"] += 1
+            images[f"{demo}/{Path(task.label).name}"] = result.stats
+        else:
+            counts["nifti"] += 1
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         counts["files"] += 1
         counts["bytes"] += path.stat().st_size
@@ -136,11 +176,12 @@ def compute_metrics(data_dir: Path, manifest_path: Path) -> tuple[dict[str, Any]
     return metrics, problems
 
 
-def validate(data_dir: Path, manifest_path: Path, metrics_path: Path, thresholds: Mapping[str, Any]) -> list[str]:
+def validate(data_dir: Path, manifest_path: Path, metrics_path: Path, thresholds: Mapping[str, Any], *,
+             workers: int = 1, scheduler: str | None = None) -> list[str]:
     """Write the metrics; return the violated thresholds and failed checks (empty when all pass)."""
     if not data_dir.is_dir():
         raise UsageError(f"{data_dir} does not exist: run 'synthbank generate public' first")
-    metrics, problems = compute_metrics(data_dir, manifest_path)
+    metrics, problems = compute_metrics(data_dir, manifest_path, workers=workers, scheduler=scheduler)
     failures = check(metrics, FAMILY.rules, thresholds)
     metrics["thresholds_met"] = not failures
     write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())

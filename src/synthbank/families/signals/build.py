@@ -16,6 +16,7 @@ by time chunk), so the HDF5 bytes do not depend on the block size or worker coun
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,20 @@ def block_channels(spec: SignalSpec, workers: int = 1, memory_budget: int = DEFA
     if fits >= width:
         fits -= fits % width
     return int(min(fits, spec.channels))
+
+
+@dataclass(frozen=True)
+class ChannelBlock:
+    """Channels ``first .. stop - 1`` of the dataset of ``spec``: one generation task (picklable)."""
+
+    spec: SignalSpec
+    first: int
+    stop: int
+
+
+def generate_channels(task: ChannelBlock) -> np.ndarray:
+    """Worker: the (stop - first, n_samples) float32 block of :class:`ChannelBlock` (see :func:`channel_block`)."""
+    return channel_block(task.spec, task.first, task.stop)
 
 
 def root_attrs(spec: SignalSpec, release_date: str) -> dict[str, Any]:
@@ -113,10 +128,15 @@ def write_hdf5(
     release_date: str,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     on_block: Callable[[int], None] | None = None,
 ) -> int:
     """Generate every channel into ``path`` (dataset ``/signal``, (n_samples, n_channels) float32).
+
+    Each block of channels is a task (:class:`ChannelBlock`) of
+    :func:`synthbank.parallel.run_ordered`: on local threads (numpy releases the GIL and
+    the blocks are large arrays, cheaper shared than piped) or on a Dask cluster.
 
     Returns
     -------
@@ -132,8 +152,11 @@ def write_hdf5(
         whole_columns = per_block % chunks[1] == 0 or per_block == c
         if not whole_columns:
             _preallocate(ds, chunks)
-        blocks = run_ordered(lambda first: channel_block(spec, first, min(c, first + per_block)), starts,
-                             workers=workers, window=workers + 1, backend="threads")
+        tasks = [ChannelBlock(spec, first, min(c, first + per_block)) for first in starts]
+        # locally workers + 1 blocks in flight (the memory budget); a cluster keeps them on its workers
+        window = None if scheduler else workers + 1
+        blocks = run_ordered(generate_channels, tasks, workers=workers, window=window, scheduler=scheduler,
+                             backend="threads")
         for first, block in zip(starts, blocks, strict=True):
             if whole_columns:
                 _write_block_chunks(ds, first, block, chunks)
@@ -231,6 +254,7 @@ def build(
     release_date: str,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     on_block: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
@@ -243,19 +267,21 @@ def build(
         The generation manifest.
     """
     with staged_dir(output_dir, "signals") as tmp:
-        write_hdf5(tmp / layout.HDF5_NAME, spec, release_date, workers=workers, memory_budget=memory_budget, on_block=on_block)
+        write_hdf5(tmp / layout.HDF5_NAME, spec, release_date, workers=workers, scheduler=scheduler,
+                   memory_budget=memory_budget, on_block=on_block)
         digest = write_float32(tmp / layout.HDF5_NAME, tmp / layout.FLOAT32_NAME)
         record = generation_manifest(spec, release_date, tmp, digest)
         (tmp / layout.MANIFEST_NAME).write_text(dump_yaml(record), "utf-8")
     return record
 
 
-def build_with_progress(spec: SignalSpec, output_dir: Path, release_date: str, workers: int, progress: bool) -> dict[str, Any]:
+def build_with_progress(spec: SignalSpec, output_dir: Path, release_date: str, progress: bool, *, workers: int = 1,
+                        scheduler: str | None = None) -> dict[str, Any]:
     """:func:`build` with a progress bar of the channels written (when ``progress``)."""
     from tqdm import tqdm
 
     with tqdm(total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch", disable=not progress) as bar:
-        return build(spec, output_dir, release_date, workers=workers, on_block=bar.update)
+        return build(spec, output_dir, release_date, workers=workers, scheduler=scheduler, on_block=bar.update)
 
 
 def estimate_bytes(spec: SignalSpec) -> int:

@@ -46,7 +46,7 @@ def _build(spec, out: Path, release_date: str, n_workers: int, yes: bool, ask_ab
     check_disk(out, disk)
     confirm_or_exit(disk, yes, ask_above)
     with transaction("signals", overwrite=overwrite):
-        return build_with_progress(spec, out, release_date, n_workers, sys.stderr.isatty())
+        return build_with_progress(spec, out, release_date, sys.stderr.isatty(), workers=n_workers)
 
 
 @signals_app.command("generate")

@@ -38,7 +38,7 @@ def generate(run: Run, out: Path) -> Output:
     """signal.h5, signal.float32 and generation_manifest.yaml in ``out`` (the manifest comes at finalize)."""
     from synthbank.families.signals.build import build_with_progress
 
-    record = build_with_progress(spec(run, run.item), out, run.params.release_date, run.options["workers"], run.options["progress"])
+    record = build_with_progress(spec(run, run.item), out, run.params.release_date, run.options["progress"], **run.backend())
     return Output(f"signals: {run.item}: wrote {record['output']['bytes']:,} bytes")
 
 
@@ -46,7 +46,8 @@ def validate(run: Run) -> list[str]:
     """One dataset's metrics.json (with its ``thresholds_met``) and psd.csv; the violated rules."""
     from synthbank.families.signals.validate import validate as compute
 
-    return compute(run.data_dir(), spec(run, run.item), run.metrics_path(), run.report_dir(), run.thresholds)
+    return compute(run.data_dir(), spec(run, run.item), run.metrics_path(), run.report_dir(), run.thresholds,
+                   **run.backend())
 
 
 def finalize(run: Run) -> Finalized:

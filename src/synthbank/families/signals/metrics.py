@@ -35,6 +35,7 @@ the channel's mean):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -192,8 +193,64 @@ def fill_gaps(block: np.ndarray, finite: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class BlockStats:
+    """What one block of channels contributes to the metrics (a few hundred kB to a few MB).
+
+    Sums are per block; :meth:`Accumulator.merge` adds them in channel order, so the
+    metrics are the same bytes whoever computed the blocks.
+    """
+
+    first: int
+    channels: int
+    finite: int
+    nans: int
+    total: float  # sum of the finite samples
+    sq_total: float  # sum over finite samples of (x - dc)^2
+    power: np.ndarray  # (n_freq,) float64, |rfft|^2 summed over the block's channels
+    corr_index: np.ndarray  # the correlation-subset channels in the block
+    corr_spectra: np.ndarray  # their spectra
+    peak_sum: float = 0.0  # sine: sum of peak bin x weight
+    peak_weight: float = 0.0
+    if_errors: np.ndarray | None = None  # chirp: (n_block, n_central - 1) Hz
+
+
+def block_stats(spec: SignalSpec, first: int, block: np.ndarray) -> BlockStats:
+    """The statistics of channels ``first .. first + len(block) - 1`` ((n_block, n_samples) float32).
+
+    float32 arithmetic per sample (spectra by a float32 FFT), float64 sums.
+    """
+    dc = float(spec.params.get("dc_offset_uv", 0.0))
+    finite = np.isfinite(block)
+    complete = bool(finite.all())
+    x = block if complete else np.where(finite, block, np.float32(0))
+    n_finite = np.full(block.shape[0], block.shape[1]) if complete else finite.sum(axis=1)
+    row_sums = x.sum(axis=1, dtype=np.float64)
+    row_squares = np.square(x).sum(axis=1, dtype=np.float64)
+    means = row_sums / np.maximum(n_finite, 1)
+    centred = x - means[:, None].astype(np.float32)
+    if not complete:
+        centred[~finite] = 0.0
+    spectra = np.fft.rfft(centred, axis=1)
+    power = np.square(spectra.real) + np.square(spectra.imag)
+    corr = correlation_channels(spec.channels)
+    corr = corr[(corr >= first) & (corr < first + block.shape[0])]
+    extra: dict[str, Any] = {}
+    if spec.signal_type == "sine_wave":
+        bins, weights = peak_bins(spectra, power, spec.n_samples)
+        extra = {"peak_sum": float(bins @ weights), "peak_weight": float(weights.sum())}
+    if spec.signal_type == "chirp":
+        filled = (block if complete else fill_gaps(block, finite)) - means[:, None].astype(np.float32)
+        extra = {"if_errors": instantaneous_frequency_error(filled, spec)}
+    return BlockStats(
+        first=first, channels=block.shape[0], finite=int(n_finite.sum()), nans=int(block.size - n_finite.sum()),
+        total=float(row_sums.sum()), sq_total=float((row_squares - 2 * dc * row_sums + dc * dc * n_finite).sum()),
+        power=power.sum(axis=0, dtype=np.float64), corr_index=corr, corr_spectra=spectra[corr - first], **extra,
+    )
+
+
 class Accumulator:
-    """Metrics of one dataset, fed channel blocks in order."""
+    """Metrics of one dataset, fed channel blocks (or their :class:`BlockStats`) in order."""
 
     def __init__(self, spec: SignalSpec) -> None:
         self.spec = spec
@@ -213,40 +270,22 @@ class Accumulator:
         self.peak_weight = 0.0
 
     def add(self, first: int, block: np.ndarray) -> None:
-        """Add channels ``first .. first + len(block) - 1`` ((n_block, n_samples) float32).
+        """Add channels ``first .. first + len(block) - 1`` ((n_block, n_samples) float32)."""
+        self.merge(block_stats(self.spec, first, block))
 
-        float32 arithmetic per sample (spectra by a float32 FFT), float64 sums.
-        """
-        spec = self.spec
-        dc = float(spec.params.get("dc_offset_uv", 0.0))
-        finite = np.isfinite(block)
-        complete = bool(finite.all())
-        x = block if complete else np.where(finite, block, np.float32(0))
-        n_finite = np.full(block.shape[0], block.shape[1]) if complete else finite.sum(axis=1)
-        row_sums = x.sum(axis=1, dtype=np.float64)
-        row_squares = np.square(x).sum(axis=1, dtype=np.float64)
-        self.finite += int(n_finite.sum())
-        self.nans += int(block.size - n_finite.sum())
-        self.sum += float(row_sums.sum())
-        # sum over finite samples of (x - dc)^2
-        self.sq_sum += float((row_squares - 2 * dc * row_sums + dc * dc * n_finite).sum())
-        means = row_sums / np.maximum(n_finite, 1)
-        centred = x - means[:, None].astype(np.float32)
-        if not complete:
-            centred[~finite] = 0.0
-        spectra = np.fft.rfft(centred, axis=1)
-        power = np.square(spectra.real) + np.square(spectra.imag)
-        self.psd_sum += power.sum(axis=0, dtype=np.float64)
-        self.channels += block.shape[0]
-        mine = (self.corr_index >= first) & (self.corr_index < first + block.shape[0])
-        self.corr_spectra[mine] = spectra[self.corr_index[mine] - first]
-        if spec.signal_type == "sine_wave":
-            bins, weights = peak_bins(spectra, power, spec.n_samples)
-            self.peak_sum += float(bins @ weights)
-            self.peak_weight += float(weights.sum())
-        if spec.signal_type == "chirp":
-            filled = (block if complete else fill_gaps(block, finite)) - means[:, None].astype(np.float32)
-            self.if_errors.append(instantaneous_frequency_error(filled, spec))
+    def merge(self, stats: BlockStats) -> None:
+        """Add one block's statistics (blocks in channel order: float sums depend on the order)."""
+        self.finite += stats.finite
+        self.nans += stats.nans
+        self.sum += stats.total
+        self.sq_sum += stats.sq_total
+        self.psd_sum += stats.power
+        self.channels += stats.channels
+        self.corr_spectra[np.searchsorted(self.corr_index, stats.corr_index)] = stats.corr_spectra
+        self.peak_sum += stats.peak_sum
+        self.peak_weight += stats.peak_weight
+        if stats.if_errors is not None:
+            self.if_errors.append(stats.if_errors)
 
     def psd(self) -> np.ndarray:
         """The channel-averaged one-sided psd, uV^2/Hz (DC bin 0)."""

@@ -9,16 +9,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
 
-from synthbank import jsonio, thresholds
+from synthbank import jsonio, parallel, thresholds
 from synthbank.errors import UsageError
 from synthbank.families.signals import NOISE_RULES, RULES, layout
-from synthbank.families.signals.metrics import DC_STANDARD_ERRORS, EXPECTED_SLOPE, Accumulator
+from synthbank.families.signals.metrics import DC_STANDARD_ERRORS, EXPECTED_SLOPE, Accumulator, BlockStats, block_stats
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.io.staging import write_file_atomic
 
@@ -28,43 +29,82 @@ PSD_NAME = "psd.csv"
 READ_CHANNELS = 32
 
 
-def float32_matches(h5_ds: h5py.Dataset, path: Path) -> bool:
-    """Whether the interleaved file holds exactly the HDF5 samples (bitwise, NaNs included)."""
-    n, c = h5_ds.shape
-    if not path.is_file() or path.stat().st_size != n * c * 4:
-        return False
-    rows = max(1, h5_ds.chunks[0] * max(1, (8 << 20) // (4 * c * h5_ds.chunks[0])))
-    buf = np.empty((min(rows, n), c), dtype=np.float32)
-    with open(path, "rb") as f:
-        for t0 in range(0, n, rows):
-            k = min(rows, n - t0)
-            h5_ds.read_direct(buf, np.s_[t0 : t0 + k], np.s_[0:k])
-            raw = np.frombuffer(f.read(k * c * 4), dtype=layout.FLOAT32_DTYPE).reshape(k, c)
-            if not np.array_equal(raw.view(np.uint32), buf[:k].view(np.uint32)):
-                return False
-    return True
+@dataclass(frozen=True)
+class ReadBlock:
+    """Channels ``first .. stop - 1`` of the HDF5 file at ``path`` (absolute): one statistics task."""
+
+    spec: SignalSpec
+    path: str
+    first: int
+    stop: int
 
 
-def compute(data_dir: Path, spec: SignalSpec, band_hz: tuple[float, float]) -> tuple[dict[str, Any], list[dict[str, float]]]:
-    """Metrics and PSD curve of the dataset in ``data_dir`` (see :mod:`.metrics`)."""
+@dataclass(frozen=True)
+class CompareRows:
+    """Samples ``t0 .. stop - 1`` of the HDF5 file and of the interleaved copy (absolute paths): one task."""
+
+    h5_path: str
+    float32_path: str
+    t0: int
+    stop: int
+
+
+def read_block_stats(task: ReadBlock) -> BlockStats:
+    """Worker: read one block of channels and reduce it (:func:`.metrics.block_stats`)."""
+    with h5py.File(task.path, "r") as f:
+        block = f[layout.DATASET][:, task.first : task.stop]
+    return block_stats(task.spec, task.first, np.ascontiguousarray(block.T))
+
+
+def rows_match(task: CompareRows) -> bool:
+    """Worker: whether the interleaved rows hold exactly the HDF5 samples (bitwise, NaNs included)."""
+    with h5py.File(task.h5_path, "r") as f:
+        rows = f[layout.DATASET][task.t0 : task.stop]
+    with open(task.float32_path, "rb") as f:
+        f.seek(task.t0 * rows.shape[1] * 4)
+        raw = np.frombuffer(f.read(rows.size * 4), dtype=layout.FLOAT32_DTYPE)
+    return raw.size == rows.size and np.array_equal(raw.view(np.uint32), rows.reshape(-1).view(np.uint32))
+
+
+def compare_tasks(shape: tuple[int, int], chunks: tuple[int, int], h5_path: Path, float32_path: Path) -> list[CompareRows] | None:
+    """Row blocks of about 8 MiB (whole time chunks) comparing the two files; None if the copy has the wrong size."""
+    n, c = shape
+    if not float32_path.is_file() or float32_path.stat().st_size != n * c * 4:
+        return None
+    rows = max(1, chunks[0] * max(1, (8 << 20) // (4 * c * chunks[0])))
+    return [CompareRows(str(h5_path.resolve()), str(float32_path.resolve()), t0, min(n, t0 + rows)) for t0 in range(0, n, rows)]
+
+
+def compute(data_dir: Path, spec: SignalSpec, band_hz: tuple[float, float], *, workers: int = 1,
+            scheduler: str | None = None) -> tuple[dict[str, Any], list[dict[str, float]]]:
+    """Metrics and PSD curve of the dataset in ``data_dir`` (see :mod:`.metrics`).
+
+    Tasks of :func:`synthbank.parallel.run_ordered`: blocks of :data:`READ_CHANNELS`
+    channels (a partition fixed by the channel count, merged in channel order, so the
+    metrics are the same bytes for every backend), then row blocks of the .float32 check.
+    """
     path = data_dir / layout.HDF5_NAME
     if not path.is_file():
         raise UsageError(f"{path} does not exist: run 'synthbank generate signals --dataset {spec.name}' first")
-    acc = Accumulator(spec)
     with h5py.File(path, "r") as f:
         if layout.DATASET not in f:
             raise UsageError(f"{path}: dataset /{layout.DATASET} is missing")
         ds = f[layout.DATASET]
-        if ds.shape != (spec.n_samples, spec.channels):
-            raise UsageError(
-                f"{path}: /{layout.DATASET} has shape {ds.shape}, params ask for ({spec.n_samples}, {spec.channels}): regenerate it"
-            )
-        buf = np.empty((spec.n_samples, min(READ_CHANNELS, spec.channels)), dtype=np.float32)
-        for first in range(0, spec.channels, READ_CHANNELS):
-            k = min(READ_CHANNELS, spec.channels - first)
-            ds.read_direct(buf, np.s_[:, first : first + k], np.s_[:, 0:k])
-            acc.add(first, np.ascontiguousarray(buf[:, :k].T))
-        matches = float32_matches(ds, data_dir / layout.FLOAT32_NAME)
+        shape, chunks = ds.shape, ds.chunks
+    if shape != (spec.n_samples, spec.channels):
+        raise UsageError(
+            f"{path}: /{layout.DATASET} has shape {shape}, params ask for ({spec.n_samples}, {spec.channels}): regenerate it"
+        )
+    backend = {"workers": workers, "scheduler": scheduler}
+    absolute = str(path.resolve())
+    blocks = [ReadBlock(spec, absolute, first, min(spec.channels, first + READ_CHANNELS))
+              for first in range(0, spec.channels, READ_CHANNELS)]
+    acc = Accumulator(spec)
+    for stats in parallel.run_ordered(read_block_stats, blocks, **backend):
+        acc.merge(stats)
+    compare = compare_tasks(shape, chunks, path, data_dir / layout.FLOAT32_NAME)
+    # every row block is checked (a list of booleans): stopping early would tear the pool down
+    matches = compare is not None and all(list(parallel.run_ordered(rows_match, compare, **backend)))
     metrics, curve = acc.result(band_hz)
     metrics["float32_matches_hdf5"] = matches
     return metrics, curve
@@ -94,10 +134,11 @@ def violations(metrics: Mapping[str, Any], spec: SignalSpec, bounds: Mapping[str
     return thresholds.check(metrics, rules, derived, where=f"signals: {spec.name}: ")
 
 
-def validate(data_dir: Path, spec: SignalSpec, metrics_path: Path, report_dir: Path, bounds: Mapping[str, Any]) -> list[str]:
+def validate(data_dir: Path, spec: SignalSpec, metrics_path: Path, report_dir: Path, bounds: Mapping[str, Any], *,
+             workers: int = 1, scheduler: str | None = None) -> list[str]:
     """Write ``metrics_path`` and ``report_dir/psd.csv``; return the violated rules."""
     band = tuple(float(b) for b in bounds["psd_slope_band_hz"])
-    metrics, curve = compute(data_dir, spec, band)
+    metrics, curve = compute(data_dir, spec, band, workers=workers, scheduler=scheduler)
     failures = violations(metrics, spec, bounds)
     metrics["thresholds_met"] = not failures
     write_file_atomic(metrics_path, jsonio.dumps(metrics).encode())

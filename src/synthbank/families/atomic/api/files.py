@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 
 from synthbank import jsonio
@@ -25,6 +24,7 @@ from synthbank.families.atomic.api.common import (
 from synthbank.families.atomic.build import AtomicConfig, metadata
 from synthbank.families.atomic.lattice import LatticeParams, validate_lattice
 from synthbank.families.atomic.layout import SPLIT_NAMES
+from synthbank.families.atomic.shards import LazyArray, SplitReader, split_files
 from synthbank.io.npz import NpzWriter
 from synthbank.io.staging import write_file_atomic
 
@@ -158,34 +158,43 @@ def save_metadata(
     return path
 
 
-def _read_split(directory: Path, name: str) -> Split | None:
-    """One split from ``<name>.npz`` (save_corpus, pipeline), else ``<name>.h5`` (pipeline); None if neither."""
-    npz, h5 = directory / f"{name}.npz", directory / f"{name}.h5"
-    if npz.is_file():
+def _read_split(directory: Path, name: str, lazy: bool = False) -> Split | None:
+    """One split from ``<name>.npz`` (save_corpus, pipeline), else the pipeline's HDF5 (``<name>.h5``
+    or its shards); None if neither. ``lazy``: HDF5 first, as :class:`LazyArray` pairs."""
+    npz, h5 = directory / f"{name}.npz", split_files(directory, name)
+    if h5 and (lazy or not npz.is_file()):
+        reader = SplitReader(h5)
+        if lazy:
+            return LazyArray(reader, "images"), LazyArray(reader, "labels")
+        pair = (reader.read("images"), reader.read("labels"))
+        where = str(h5[0]) if len(h5) == 1 else f"{directory}/{name}-*.h5"
+    elif npz.is_file():
         with np.load(npz, allow_pickle=False) as z:
             missing = {"images", "labels"} - set(z.files)
             if missing:
                 raise ValueError(f"{npz} is invalid: it lacks {sorted(missing)}: allowed an npz with images and labels")
             pair = (z["images"], z["labels"])
         where = str(npz)
-    elif h5.is_file():
-        with h5py.File(h5, "r") as f:
-            missing = {"images", "labels"} - set(f)
-            if missing:
-                raise ValueError(f"{h5} is invalid: it lacks datasets {sorted(missing)}: allowed the pipeline's /images and /labels")
-            pair = (f["images"][...], f["labels"][...])
-        where = str(h5)
     else:
         return None
     _check_pair(name, *pair, where)
     return pair
 
 
-def load_corpus(output_dir: str | Path) -> dict[str, Split]:
+def load_corpus(output_dir: str | Path, *, lazy: bool = False) -> dict[str, Split]:
     """Every split present in a dataset directory, as stored.
 
     Each split is read from ``<split>.npz`` if present (what :func:`save_corpus` and the
-    pipeline write), else from the pipeline's ``<split>.h5``.
+    pipeline write), else from the pipeline's ``<split>.h5`` or its shards
+    ``<split>-<k>-of-<n>.h5`` (``atomic.shard_images`` > 0), in item order.
+
+    Parameters
+    ----------
+    output_dir : path
+    lazy : bool, default False
+        Return :class:`~synthbank.families.atomic.shards.LazyArray` views of the HDF5
+        files (either layout) that read rows on indexing, one file at a time, instead of
+        arrays in memory; a directory with npz files only is read in full.
 
     Returns
     -------
@@ -199,7 +208,7 @@ def load_corpus(output_dir: str | Path) -> dict[str, Split]:
         If no split is present.
     """
     out = Path(output_dir)
-    result = {name: pair for name in SPLIT_NAMES if (pair := _read_split(out, name)) is not None}
+    result = {name: pair for name in SPLIT_NAMES if (pair := _read_split(out, name, lazy)) is not None}
     if not result:
         raise FileNotFoundError(f"{out} holds no train/val/test .npz or .h5 files: allowed a directory written by save_corpus or the pipeline")
     return result
