@@ -12,7 +12,6 @@ other processes) at 1x and 10x the atomic size: it must not grow with the datase
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 import psutil
+import yaml
 from _common import BIN, REPO, table
 from distributed import Client, LocalCluster
 
@@ -31,26 +31,32 @@ ATOMIC = 100_000 if QUICK else 400_000
 CHROMATIC = 8 if QUICK else 24
 
 
-def generate(work: Path, family: str, n: int, backend: list[str]) -> tuple[float, float]:
-    """Wall seconds and the driver's peak RSS (MB) of one ``synthbank generate``."""
+def generate(work: Path, family: str, n: int, backend: list[str], params: str = "params.yaml") -> tuple[float, float, float]:
+    """Wall seconds, the driver's peak RSS (MB) and its CPU seconds for one ``synthbank generate``."""
     size = ["--num-images", str(n), "--shard-blocks", "1"] if family == "atomic" else ["--num-samples", str(n)]
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
     start = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "synthbank"), "generate", family, *size, "--output-dir", str(out), "--yes", *backend],
-                            cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([str(BIN / "synthbank"), "generate", family, "--params", params, *size, "--output-dir", str(out),
+                             "--yes", *backend],
+                            cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     driver, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
         try:
             peak = max(peak, driver.memory_info().rss)
         except psutil.Error:
             pass
         time.sleep(0.005)
     wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise SystemExit(f"generate {family} {backend} failed: {proc.stderr.read().decode()}")
-    return wall, peak / 1e6
+        raise SystemExit(f"generate {family} {backend} failed with exit {proc.returncode}")
+    # the driver alone on a cluster; with a local pool its waited-for workers are included
+    return wall, max(peak / 1e6, usage.ru_maxrss / 1e3), usage.ru_utime + usage.ru_stime
 
 
 def dask_processes(tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
@@ -59,16 +65,13 @@ def dask_processes(tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
     dask = str(BIN / "dask")
     procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(file)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
-    while not file.exists():
-        time.sleep(0.1)
     for i in range(2):
         procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(file), "--nthreads", "1", "--no-dashboard",
                                        "--host", "127.0.0.1", "--local-directory", str(tmp / f"w{i}")],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-    address = json.loads(file.read_text())["address"]
-    with Client(address, set_as_default=False, timeout="60s") as client:
+    with Client(scheduler_file=str(file), set_as_default=False, timeout="120s") as client:  # waits for the file
         client.wait_for_workers(2, timeout=120)
-    return address, procs
+        return client.scheduler.address, procs
 
 
 def main() -> None:
@@ -76,7 +79,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         shutil.copy(REPO / "params.yaml", tmp / "params.yaml")
         address, procs = dask_processes(tmp)
-        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1")
+        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", host="127.0.0.1")
         backends = {
             "1 local worker (baseline)": ["--workers", "1"],
             "2 local workers": ["--workers", "2"],
@@ -84,23 +87,39 @@ def main() -> None:
             "dask scheduler + 2 worker processes": ["--scheduler", address],
         }
         try:
-            rows = []
-            for family, n, unit in (("atomic", ATOMIC, "images"), ("chromatic", CHROMATIC, "samples")):
+            rows, model = [], []
+            for family, n, unit, per_task in (("atomic", ATOMIC, "images", 5000), ("chromatic", CHROMATIC, "samples", 1)):
                 generate(tmp, family, max(1, n // 10), ["--scheduler", address])  # warm: workers import synthbank
-                best = {name: min(generate(tmp, family, n, args)[0] for _ in range(2)) for name, args in backends.items()}
-                base, pool = best["1 local worker (baseline)"], best["2 local workers"]
-                for name, wall in best.items():
+                runs = {name: min((generate(tmp, family, n, args) for _ in range(2)), key=lambda r: r[0])
+                        for name, args in backends.items()}
+                base, pool = runs["1 local worker (baseline)"][0], runs["2 local workers"][0]
+                for name, (wall, _, _) in runs.items():
                     rows.append((family, name, f"{n / wall:,.0f} {unit}/s", f"{base / wall:.2f}x", f"{pool / wall:.2f}x"))
+                # per-task costs: a worker's (1-worker run less a tiny run's start-up) and the driver's on the cluster
+                tasks = n / per_task
+                startup = generate(tmp, family, per_task, ["--workers", "1"])[0]
+                t_task = (base - startup) / tasks
+                t_drv = runs["dask scheduler + 2 worker processes"][2] / tasks
+                for w in (8, 64, 512):
+                    rate = min(w / t_task, 1 / t_drv) * per_task
+                    model.append((family, w, f"{t_task * 1e3:.0f}", f"{t_drv * 1e3:.1f}", f"{t_task / t_drv:.0f}",
+                                  f"{rate:,.0f} {unit}/s", "driver" if w / t_task > 1 / t_drv else "workers"))
             table(f"throughput on {os.cpu_count()} cores (best of 2; target: a cluster >= 0.8x the 2-worker pool)",
                   ["family", "backend", "throughput", "vs 1 worker", "vs 2-worker pool"], rows)
+            table("expected throughput at W workers: min(W / t_task, 1 / t_driver) tasks/s (driver writes every byte)",
+                  ["family", "W", "t_task ms", "t_driver ms", "W* = t_task/t_driver", "expected", "limited by"], model)
+            sharded = yaml.safe_load((REPO / "params.yaml").read_text("utf-8"))
+            sharded["atomic"]["shard_images"] = 20000
+            (tmp / "sharded.yaml").write_text(yaml.safe_dump(sharded, sort_keys=False), "utf-8")
             memory = []
             for factor in (1, 10):
                 n = ATOMIC // 4 * factor
-                for name in ("2 local workers", "dask scheduler + 2 worker processes"):
-                    wall, peak = generate(tmp, "atomic", n, backends[name])
-                    memory.append((f"{n:,}", name, f"{peak:.0f}", f"{wall:.1f}"))
-            table("driver peak RSS (the synthbank process only) at 1x and 10x the atomic size",
-                  ["images", "backend", "driver peak MB", "wall s"], memory)
+                for layout, params in (("one file per split", "params.yaml"), ("shards of 20,000", "sharded.yaml")):
+                    for name in ("2 local workers", "dask scheduler + 2 worker processes"):
+                        wall, peak, _ = generate(tmp, "atomic", n, backends[name], params)
+                        memory.append((f"{n:,}", layout, name, f"{peak:.0f}", f"{wall:.1f}"))
+            table("driver peak RSS at 1x and 10x the atomic size (local pool: largest of driver and workers)",
+                  ["images", "layout", "backend", "driver peak MB", "wall s"], memory)
         finally:
             local.close()
             for proc in reversed(procs):

@@ -54,7 +54,7 @@ BAD_INPUT = [
     pytest.param(["generate", "atomic", "--workers", "0"], ["--workers", "0"], id="workers-0"),
     pytest.param(["generate", "atomic", "--shard-blocks", "0"], ["--shard-blocks", "0"], id="shard-blocks-0"),
     pytest.param(["generate", "atomic", "--seed", "-1"], ["--seed", "-1"], id="seed-negative"),
-    pytest.param(["generate", "atomic", "--scheduler", "tcp://x:1"], ["--scheduler", "tcp://x:1", "not available"],
+    pytest.param(["generate", "atomic", "--scheduler", "nonsense://x:1"], ["--scheduler=nonsense://x:1", "is invalid", "unknown address scheme"],
                  id="scheduler"),
 ]
 

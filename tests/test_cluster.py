@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import MAIN, VENV_BIN, make_project
 from distributed import Client, LocalCluster
 
@@ -40,10 +41,7 @@ class DaskProcesses:
         env.pop(cluster.ADDRESS_ENV, None)
         self.procs: list[subprocess.Popen[bytes]] = []
         self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(self.file)], env, "scheduler")
-        deadline = time.monotonic() + 60
-        while not self.file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        self.address = json.loads(self.file.read_text())["address"]
+        self.address = scheduler_address(self.file)
         for i in range(n):
             self._start(["worker", "--scheduler-file", str(self.file), "--nthreads", "1", "--no-dashboard",
                          "--host", "127.0.0.1", "--name", f"w{i}", "--local-directory", str(tmp / f"w{i}")], env, f"w{i}")
@@ -56,10 +54,7 @@ class DaskProcesses:
                                                stdin=subprocess.DEVNULL, start_new_session=True))
 
     def task_counts(self) -> dict[str, int]:
-        """Tasks the scheduler has seen, by key prefix (``module.function`` of the shard function)."""
-        def counts(dask_scheduler):  # noqa: ANN001, ANN202 - runs on the scheduler
-            return {name: sum(p.state_counts.values()) for name, p in dask_scheduler.task_prefixes.items()}
-        return self.client.run_on_scheduler(counts)
+        return task_counts(self.client)
 
     def worker_pids(self) -> dict[str, int]:
         return self.client.run(os.getpid)
@@ -68,6 +63,25 @@ class DaskProcesses:
         self.client.close()
         for proc in reversed(self.procs):
             with_pgid_kill(proc)
+
+
+def scheduler_address(file: Path, timeout: float = 120) -> str:
+    """The address ``dask scheduler --scheduler-file`` writes (read again until it is whole JSON)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return json.loads(file.read_text())["address"]
+        except (OSError, ValueError, KeyError):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the scheduler wrote no address to {file} in {timeout} s") from None
+            time.sleep(0.1)
+
+
+def task_counts(client: Client) -> dict[str, int]:
+    """Tasks the scheduler has seen, by key prefix (``<verb>_<family>.<module>.<function>``)."""
+    def counts(dask_scheduler):  # noqa: ANN001, ANN202 - runs on the scheduler
+        return {name: sum(p.state_counts.values()) for name, p in dask_scheduler.task_prefixes.items()}
+    return client.run_on_scheduler(counts)
 
 
 def with_pgid_kill(proc: subprocess.Popen[bytes]) -> None:
@@ -90,8 +104,12 @@ def dask_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskPro
         procs.close()
 
 
-def _families_seen(counts: dict[str, int]) -> set[str]:
-    return {name.split(".")[2] for name, n in counts.items() if n and name.startswith("synthbank.families.")}
+def _commands_seen(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """``generate_atomic``, ``validate_energy``...: the commands whose tasks ran between two counts."""
+    return {name.split(".")[0] for name, n in after.items() if n > before.get(name, 0)}
+
+
+EVERY_COMMAND = {f"{verb}_{family}" for verb in ("generate", "validate") for family in determinism.FAMILIES}
 
 
 def _matrix_row(tmp: Path, name: str, env: dict[str, str]) -> dict[str, list[str]]:
@@ -103,17 +121,19 @@ def test_every_family_on_the_two_process_cluster_gives_the_golden_bytes(dask_pro
     before = dask_processes.task_counts()
     differ = _matrix_row(tmp_path, "dask scheduler + 2 workers", {cluster.ADDRESS_ENV: dask_processes.address})
     assert differ == {}, differ
-    after = dask_processes.task_counts()
-    ran = {k: after[k] - before.get(k, 0) for k in after}
     # every family's generate and validate shards ran as cluster tasks
-    assert _families_seen(ran) == set(determinism.FAMILIES), ran
+    assert _commands_seen(before, dask_processes.task_counts()) == EVERY_COMMAND
 
 
-def test_every_family_on_a_local_cluster_gives_the_golden_bytes(tmp_path: Path) -> None:
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+def test_every_family_on_a_one_worker_local_cluster_gives_the_golden_bytes(tmp_path: Path) -> None:
+    # one worker process running two tasks at a time on threads: shared state in a worker shows here
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0",
                       host="127.0.0.1") as local:
-        differ = _matrix_row(tmp_path, "LocalCluster of 2", {cluster.ADDRESS_ENV: local.scheduler_address})
+        differ = _matrix_row(tmp_path, "LocalCluster of 1 worker, 2 threads", {cluster.ADDRESS_ENV: local.scheduler_address})
+        with Client(local.scheduler_address, set_as_default=False) as client:
+            seen = _commands_seen({}, task_counts(client))
     assert differ == {}, differ
+    assert seen == EVERY_COMMAND
 
 
 def _synthbank(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess[str]:
@@ -129,8 +149,11 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def test_a_worker_killed_mid_run_changes_no_byte(dask_processes: DaskProcesses, tmp_path: Path) -> None:
-    (tmp_path / "params.yaml").write_bytes((MAIN / "params.yaml").read_bytes())
-    args = ["generate", "atomic", "--num-images", "120000", "--shard-blocks", "1", "--yes"]
+    # the sharded layout: the workers write the shard files themselves, so a kill lands mid-write
+    params = yaml.safe_load((MAIN / "params.yaml").read_text("utf-8"))
+    params["atomic"]["shard_images"] = 10000
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), "utf-8")
+    args = ["generate", "atomic", "--num-images", "120000", "--yes"]
     assert _synthbank([*args, "--output-dir", "local"], tmp_path).returncode == 0
     proc = subprocess.Popen([str(VENV_BIN / "synthbank"), *args, "--output-dir", "remote", "--scheduler", dask_processes.address],
                             cwd=tmp_path, env={k: v for k, v in os.environ.items() if k != cluster.ADDRESS_ENV},
@@ -147,7 +170,9 @@ def test_a_worker_killed_mid_run_changes_no_byte(dask_processes: DaskProcesses, 
     out, err = proc.communicate(timeout=600)
     assert victim is not None, "the run ended before a worker held one of its tasks"
     assert proc.returncode == 0, err
-    assert _tree(tmp_path / "remote") == _tree(tmp_path / "local")
+    remote = _tree(tmp_path / "remote")
+    assert remote == _tree(tmp_path / "local")
+    assert len([name for name in remote if name.startswith("train-")]) == 12  # and no private leftovers
     dask_processes.client.wait_for_workers(2, timeout=120)  # the nanny restarts the worker for the next test
 
 
@@ -158,6 +183,7 @@ def test_an_unreachable_scheduler_is_one_line_exit_2_and_nothing_written(tmp_pat
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
     args = ["generate", "atomic", "--num-images", "1000", "--output-dir", "out", "--yes"]
+    start = time.monotonic()
     if how == "option":
         proc = _synthbank([*args, "--scheduler", address], tmp_path)
         named = f"--scheduler={address}"
@@ -169,6 +195,7 @@ def test_an_unreachable_scheduler_is_one_line_exit_2_and_nothing_written(tmp_pat
     assert len(lines) == 1 and lines[0].startswith(f"synthbank: error: {named} is unreachable"), proc.stderr
     assert "allowed the address of a running Dask scheduler" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+    assert time.monotonic() - start < 30  # Dask's connect timeout (3 s here) bounds the wait
 
 
 def test_a_malformed_address_is_refused(tmp_path: Path) -> None:
@@ -198,9 +225,8 @@ def test_a_dvc_stage_on_the_cluster_leaves_the_lock_unchanged(dask_processes: Da
     assert "Running stage 'generate_atomic'" in forced.stdout
     assert (project.path / "dvc.lock").read_bytes() == lock
     assert project.run("git", "status", "--porcelain").stdout == ""
-    after = dask_processes.task_counts()
-    ran = {k: after[k] - before.get(k, 0) for k in after if after[k] > before.get(k, 0)}
-    assert any(".families.atomic." in k for k in ran), ran  # the stage's shards ran on the cluster
+    # both stages' shards ran on the cluster
+    assert _commands_seen(before, dask_processes.task_counts()) == {"generate_atomic", "validate_atomic"}
 
 
 # --- the backend itself --------------------------------------------------------------------
@@ -211,7 +237,7 @@ def _slower_first(i: int) -> int:
 
 
 def test_results_come_back_in_task_order_whatever_order_tasks_finish() -> None:
-    with LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None) as local:
+    with LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=":0") as local:
         got = list(cluster.run_ordered(_slower_first, range(10), address=local.scheduler_address, window=10))
         cluster.close()
     assert got == [i * i for i in range(10)]

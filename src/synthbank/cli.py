@@ -12,6 +12,7 @@ from synthbank.parallel import pin_blas_threads
 
 pin_blas_threads()  # before numpy is imported anywhere
 
+import contextlib  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -211,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     finally:
         if "synthbank.cluster" in sys.modules:  # a run on a cluster: disconnect (the cluster keeps running)
-            sys.modules["synthbank.cluster"].close()
+            with contextlib.suppress(Exception):  # a scheduler already gone must not change the exit code
+                sys.modules["synthbank.cluster"].close()
     if code == 130:  # typer's way of returning Ctrl-C (KeyboardInterrupt) without standalone mode
         _interrupted(KeyboardInterrupt())
     sys.exit(code if isinstance(code, int) else 0)

@@ -26,6 +26,7 @@ import hashlib
 import os
 import sys
 import uuid
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -121,7 +122,10 @@ def environment_digest() -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    versions = f"python {sys.version_info[0]}.{sys.version_info[1]} numpy {numpy.__version__} scipy {scipy.__version__} h5py {h5py.__version__}"
+    for path in sorted(root.rglob("*.json")):  # schemas and plot templates are code too
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = (f"python {sys.version_info[0]}.{sys.version_info[1]} numpy {numpy.__version__} scipy {scipy.__version__} "
+                f"h5py {h5py.__version__} hdf5 {h5py.version.hdf5_version} zlib {zlib.ZLIB_RUNTIME_VERSION}")  # deflate bytes
     return f"{digest.hexdigest()[:16]} ({versions})"
 
 
@@ -151,40 +155,66 @@ def task_name(fn: Callable[..., Any]) -> str:
     return f"{getattr(inner, '__module__', '?')}.{getattr(inner, '__qualname__', type(inner).__name__)}".replace("-", "_")
 
 
+#: Re-read the cluster's size every this many submissions: an adaptive cluster grows.
+_RESIZE_EVERY = 32
+#: What a command is running, for the task keys (``generate_atomic``), set by the core.
+label = "synthbank"
+
+
 def run_ordered(fn: Callable[[T], R], tasks: Iterable[T], *, address: str, window: int | None = None) -> Iterator[R]:
     """Yield ``fn(task)`` for every task, in task order, computed on the cluster at ``address``.
 
+    Parameters
+    ----------
+    fn : a pure function of one task (pickled with cloudpickle; module-level functions by name).
+    tasks : the shard descriptions: small, picklable, absolute paths only.
+    address : the scheduler (already reached by :func:`connect` in the command's checks).
+    window : tasks in flight at most (default: twice the cluster's worker threads, re-read
+        as the cluster grows or shrinks).
+
     Earlier tasks get higher priority, so results tend to arrive in the order they are
     consumed. A task lost with its worker is recomputed by the scheduler (up to Dask's
-    ``distributed.scheduler.allowed-failures``); a task that raises re-raises here.
+    ``distributed.scheduler.allowed-failures``); a task that raises re-raises here. On an
+    error, Ctrl-C or SIGTERM every task of the run is cancelled, running ones included.
     """
+    client = connect(address)
+    expected = environment_digest()
+    prefix = f"{label}.{task_name(fn)}"
+    run_id = uuid.uuid4().hex[:8]
+    pending: deque[Any] = deque()
+    limit = window or 2 * threads(client)
+    try:
+        for i, task in enumerate(tasks):
+            pending.append(client.submit(checked_call, fn, expected, task, key=f"{prefix}-{run_id}-{i}",
+                                         pure=False, priority=-i))
+            if window is None and i % _RESIZE_EVERY == _RESIZE_EVERY - 1:
+                limit = 2 * threads(client)
+            if len(pending) >= limit:
+                yield _take(pending, address)
+        while pending:
+            yield _take(pending, address)
+    finally:  # nothing of ours left running: the driver is about to remove its staging
+        if pending:
+            client.cancel(list(pending), force=True)
+
+
+def _take(pending: deque[Any], address: str) -> Any:
+    """The oldest future's result (it stays in ``pending``, and so cancellable, until it is in)."""
+    import asyncio
+    import concurrent.futures
+
     import dask
     from distributed import KilledWorker
 
-    client = connect(address)
-    window = window or 2 * threads(client)
-    expected = environment_digest()
-    name = task_name(fn)
-    run_id = uuid.uuid4().hex[:8]
-    pending: deque[Any] = deque()
-
-    def result(future: Any) -> R:
-        try:
-            value = future.result()
-        except KilledWorker as exc:  # the same task took down worker after worker
-            raise SynthbankError(f"the Dask cluster at {address} lost task {future.key} with {exc.last_worker.address if getattr(exc, 'last_worker', None) else 'its workers'} "
-                                 f"{dask.config.get('distributed.scheduler.allowed-failures')} times: outputs left as they were") from None
-        future.release()  # its copy on the worker can go now
-        return value
-
+    future = pending[0]
     try:
-        for i, task in enumerate(tasks):
-            pending.append(client.submit(checked_call, fn, expected, task, key=f"{name}-{run_id}-{i}",
-                                         pure=False, priority=-i))
-            if len(pending) >= window:
-                yield result(pending.popleft())
-        while pending:
-            yield result(pending.popleft())
-    finally:  # an error, Ctrl-C or a consumer that stopped: nothing left running for us
-        if pending:
-            client.cancel(list(pending))
+        value = future.result()
+    except KilledWorker as exc:  # the same task took down worker after worker
+        raise SynthbankError(f"the Dask cluster at {address} lost task {future.key} with its worker "
+                             f"{dask.config.get('distributed.scheduler.allowed-failures')} times: outputs left as they were") from exc
+    except (asyncio.CancelledError, concurrent.futures.CancelledError) as exc:  # the scheduler went away
+        raise SynthbankError(f"the Dask cluster at {address} cancelled task {future.key} (scheduler gone or restarted): "
+                             "outputs left as they were") from exc
+    pending.popleft()
+    future.release()  # its copy on the worker can go now
+    return value

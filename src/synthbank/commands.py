@@ -135,8 +135,6 @@ def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
         from synthbank.parallel import check_workers
 
         check_workers(options["workers"])
-    if "scheduler" in options:
-        _cluster(family, verb, options)
     if options.get("workers", 1) > 1 and verb not in (*family.parallel, "estimate"):
         info(f"{family.name}: {verb} runs in one process: --workers {options['workers']} changes nothing")
     if "seed" in options:
@@ -150,6 +148,8 @@ def _run(family: Family, verb: str, raw: dict[str, Any]) -> Run:
     run = Run(family, verb, options, item)
     if item is not None and item not in run.item_names():
         raise UsageError(f"{family.item_flag}={item!r} is invalid: allowed one of {', '.join(run.item_names())}")
+    if "scheduler" in options:  # last: reaching a scheduler may take Dask's connect timeout
+        _cluster(family, verb, options)
     return run
 
 
@@ -161,6 +161,7 @@ def _cluster(family: Family, verb: str, options: dict[str, Any]) -> None:
     options["scheduler"] = address if verb in family.parallel else None
     if options["scheduler"] is None:
         return
+    cluster.label = f"{verb}_{family.name}"  # the tasks' key prefix on the dashboard
     cluster.connect(address, source)  # unreachable or without workers: one line, exit 2
     if options.get("workers", 1) > 1:
         info(f"{family.name}: the cluster at {address} runs the shards: --workers {options['workers']} is not used")

@@ -13,6 +13,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -69,7 +70,10 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     result_queue = getattr(pool, "_result_queue", None)
     for process in processes:
         process.terminate()
-    multiprocessing.connection.wait([p.sentinel for p in processes], timeout=10)
+    alive = {p.sentinel for p in processes}
+    deadline = time.monotonic() + 10
+    while alive and time.monotonic() < deadline:  # wait() returns when any one has exited
+        alive -= set(multiprocessing.connection.wait(list(alive), timeout=max(0.0, deadline - time.monotonic())))
     pool.shutdown(wait=False, cancel_futures=True)
     writer = getattr(result_queue, "_writer", None)
     if writer is not None:

@@ -7,9 +7,12 @@ docs/writing.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from synthbank.errors import UsageError
@@ -74,3 +77,31 @@ def _write_file(final: Path, data: bytes, prefix: str | None = None) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+#: The infix of :func:`written_whole`'s private names (``.train-00000-of-00004.h5.part-1a2b...``).
+PART = ".part-"
+
+
+def remove_parts(directory: Path) -> None:
+    """Remove what workers killed mid-write left under :func:`written_whole`'s private names."""
+    for part in Path(directory).rglob(f".*{PART}*"):
+        part.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def written_whole(final: Path) -> Iterator[Path]:
+    """Yield a private sibling name to write ``final`` under; rename it into place on success.
+
+    For files a cluster worker writes into a staging directory: should the scheduler
+    run the same task twice (a worker it wrongly declared dead), each copy writes its own
+    file and the last rename wins with complete, identical bytes; never two writers
+    interleaved in one file. On an error the private file is removed.
+    """
+    part = final.with_name(f".{final.name}{PART}{uuid.uuid4().hex[:12]}")
+    try:
+        yield part
+        os.replace(part, final)
+    finally:
+        if part.exists():
+            part.unlink()

@@ -42,6 +42,10 @@ def _leftover_pattern(final: Path) -> re.Pattern[str]:
     return re.compile(rf"^\.{re.escape(final.name)}\.synthbank-(stage|old|commit)\.[a-z0-9_]{{8}}\.tmp$")
 
 
+#: The empty directory :func:`synthbank.io.staging` makes to probe that a directory is writable.
+PROBE = re.compile(r"^\.synthbank-probe-[a-z0-9_]{8}$")
+
+
 def recover(final: str | Path, held: Iterable[Path] = ()) -> bool:
     """Settle an interrupted commit of ``final``, then remove the leftovers of killed runs.
 
@@ -82,6 +86,9 @@ def recover(final: str | Path, held: Iterable[Path] = ()) -> bool:
         for stale in final.parent.iterdir():
             if pattern.match(stale.name):
                 _remove(stale)
+            elif PROBE.match(stale.name):  # staging.check_writable's empty probe, killed before its rmdir
+                with contextlib.suppress(OSError):  # not empty: not ours, leave it
+                    stale.rmdir()
     return finished
 
 

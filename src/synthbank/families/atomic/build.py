@@ -275,7 +275,7 @@ def build(
 
     With ``cfg.shard_images`` 0, workers return compressed segments and this process
     writes one HDF5 file and one npz per split; otherwise every worker writes its own
-    shard files (:mod:`~synthbank.families.atomic.sharded`). ``workers``/``scheduler``
+    shard files (:mod:`~synthbank.families.atomic.shard_writer`). ``workers``/``scheduler``
     say where the tasks run and never change a byte.
 
     Returns
@@ -288,7 +288,7 @@ def build(
     backend = {"workers": workers, "scheduler": scheduler}
     with staged_dir(output_dir, "atomic") as tmp:
         if cfg.shard_images:
-            from synthbank.families.atomic.sharded import write_shards
+            from synthbank.families.atomic.shard_writer import write_shards
 
             record = metadata(cfg, sizes) | write_shards(cfg, tmp, backend, progress)
             (tmp / "metadata.json").write_text(jsonio.dumps(record), "utf-8")

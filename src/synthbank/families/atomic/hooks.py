@@ -25,7 +25,7 @@ def estimate(run: Run) -> Estimate:
     detail = {"bytes_per_image": e["bytes_per_image"]}
     memory, disk = e["bytes"], e["disk_bytes"]
     if cfg.shard_images:
-        from synthbank.families.atomic.sharded import estimate as shard_sizes
+        from synthbank.families.atomic.shard_writer import estimate as shard_sizes
 
         s = shard_sizes(cfg.num_images, cfg.shard_images, run.options.get("workers", 1))
         memory, disk = s["memory_bytes"], s["disk_bytes"]

@@ -141,12 +141,15 @@ class LazyArray:
         return self.shape[0]
 
     def __getitem__(self, key: int | slice | np.ndarray) -> np.ndarray:
+        """Rows ``key``: an int, a step-1 or strided slice, or an integer array (booleans are refused)."""
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
             if step != 1:
                 return self[np.arange(start, stop, step)]
             return self.reader.read(self.name, start, max(start, stop))
         rows = np.asarray(key)
+        if rows.dtype.kind not in "iu":  # a boolean mask would be read as row numbers 0 and 1
+            raise TypeError(f"index of dtype {rows.dtype} is invalid: allowed an int, a slice or an integer array")
         if rows.ndim == 0:
             i = int(rows) + (len(self) if rows < 0 else 0)
             if not 0 <= i < len(self):

@@ -1,6 +1,6 @@
 """Read what build.py wrote, compute metrics as tasks, write metrics JSON, the report and CSV.
 
-The metrics are computed by tasks over fixed pieces of the files (:mod:`.scan`) that
+The metrics are computed by tasks over fixed pieces of the files (:mod:`.validate_tasks`) that
 ``parallel.run_ordered`` runs in-process, on local workers or on a cluster; merged in task
 order they equal :func:`~synthbank.families.atomic.metrics.compute_metrics` on the whole
 arrays, byte for byte. Only small pieces are ever in memory here: the train subsample's
@@ -23,7 +23,7 @@ import numpy as np
 
 from synthbank import jsonio, parallel
 from synthbank.errors import UsageError
-from synthbank.families.atomic import scan
+from synthbank.families.atomic import validate_tasks
 from synthbank.families.atomic.baseline import solve, standardisation
 from synthbank.families.atomic.duplicates import candidates, repeats
 from synthbank.families.atomic.lattice import LATTICE_NAMES
@@ -56,16 +56,16 @@ def split_readers(data_dir: Path) -> dict[str, SplitReader]:
 
 
 def _metrics(readers: Mapping[str, SplitReader], backend: Mapping[str, Any]) -> dict[str, Any]:
-    """compute_metrics' record, from tasks (see :mod:`~synthbank.families.atomic.scan`)."""
+    """compute_metrics' record, from tasks (see :mod:`~synthbank.families.atomic.validate_tasks`)."""
     n_classes = len(LATTICE_NAMES)
     files = {s: tuple(str(f) for f in r.files) for s, r in readers.items()}
-    stats = [(s, t) for s in SPLIT_NAMES for f in files[s] for t in scan.stats_tasks(f, n_classes)]
-    train = scan.feature_tasks(files["train"], len(readers["train"]), MAX_TRAIN)
+    stats = [(s, t) for s in SPLIT_NAMES for f in files[s] for t in validate_tasks.stats_tasks(f, n_classes)]
+    train = validate_tasks.feature_tasks(files["train"], len(readers["train"]), MAX_TRAIN)
     counts = {s: len(r) for s, r in readers.items()}
     per_split = {s: np.zeros(n_classes, np.int64) for s in SPLIT_NAMES}
     moments, hashes, feats, labels = Moments(), [], [], []
     # Statistics and train features in one batch of tasks; merged in task order.
-    for i, result in enumerate(parallel.run_ordered(scan.run, [t for _, t in stats] + train, **backend)):
+    for i, result in enumerate(parallel.run_ordered(validate_tasks.run, [t for _, t in stats] + train, **backend)):
         if i < len(stats):
             per_split[stats[i][0]] += result.per_class
             moments.merge(result.moments)
@@ -84,10 +84,10 @@ def _metrics(readers: Mapping[str, SplitReader], backend: Mapping[str, Any]) -> 
     if test is not None and counts["train"] and counts[test]:
         x, y, mean, scale = standardisation(np.concatenate(feats), np.concatenate(labels), n_classes)
         gram = rhs = None
-        for g, r in parallel.run_ordered(scan.run, scan.gram_tasks(x.astype(np.float32), y, mean, scale, n_classes), **backend):
+        for g, r in parallel.run_ordered(validate_tasks.run, validate_tasks.gram_tasks(x.astype(np.float32), y, mean, scale, n_classes), **backend):
             gram, rhs = (g, r) if gram is None else (gram + g, rhs + r)
         model = solve(gram, rhs, mean, scale, 1.0, quadratic=True)
-        correct = sum(parallel.run_ordered(scan.run, scan.predict_tasks(files[test], counts[test], model), **backend))
+        correct = sum(parallel.run_ordered(validate_tasks.run, validate_tasks.predict_tasks(files[test], counts[test], model), **backend))
         base = {"accuracy": correct / counts[test], "chance": float(per_split[test].max() / counts[test]),
                 "n_train": len(y), "n_test": counts[test]}
     return metrics_record(counts, per_class, moments, dup / keys.size if keys.size else 0.0, base, LATTICE_NAMES)

@@ -31,7 +31,7 @@ from synthbank.families.chromatic.layout import (
 from synthbank.families.chromatic.quantum import QUANTUM
 from synthbank.families.chromatic.spec import CHANNELS, ChromaticParams, check_key
 from synthbank.families.chromatic.spectral import bridge_kernel, wavelengths
-from synthbank.io import hdf5
+from synthbank.io import durable, hdf5
 from synthbank.io.png import write_png
 from synthbank.io.staging import staged_dir
 from synthbank.params import thaw
@@ -143,7 +143,8 @@ def write_sample(cfg: ChromaticConfig, data_dir: Path, index: int, block: Chroma
     chrom_rel, spec_rel = chromatic_file(cfg.seed, index), spectral_file(cfg.seed, index)
     chrom, mask, hsl, spec = block.chromatic[j], block.mask[j], block.region_hsl[j], block.spectral[j]
     chrom_crc, spec_crc = checksums.crc64_arrays([chrom, mask, hsl]), checksums.crc64_arrays([spec])
-    with hdf5.create_file(data_dir / chrom_rel, _root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc)) as f:
+    with durable.written_whole(data_dir / chrom_rel) as part, \
+            hdf5.create_file(part, _root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc)) as f:
         hdf5.create_dataset(f, "chromatic", shape=chrom.shape, dtype=np.float32, data=chrom, attrs={
             "axes": ["y", "x", "channel"], "channels": list(CHANNELS),
             "units": "linear RGB, full scale = 1, quantised to 1e-6",
@@ -157,7 +158,8 @@ def write_sample(cfg: ChromaticConfig, data_dir: Path, index: int, block: Chroma
             "axes": ["region", "hsl"], "columns": ["hue_turns", "saturation", "lightness"],
             "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": checksums.crc64_arrays([hsl]),
         })
-    with hdf5.create_file(data_dir / spec_rel, _root_attrs(cfg, "spectral", index, chrom_rel, spec_crc)) as f:
+    with durable.written_whole(data_dir / spec_rel) as part, \
+            hdf5.create_file(part, _root_attrs(cfg, "spectral", index, chrom_rel, spec_crc)) as f:
         hdf5.create_dataset(
             f, "spectral", shape=spec.shape, dtype=np.float32, data=spec,
             attrs=spectral_attrs(cfg.params) | {"crc64": spec_crc},  # one array: file CRC = dataset CRC
@@ -294,6 +296,7 @@ def _build_into(
         for result in parallel.run_ordered(generate_shard, shards, **backend):
             records += result
             bar.update(len(result))
+    durable.remove_parts(data)  # a worker killed mid-sample leaves its private file; the task ran again
     return records
 
 

@@ -119,6 +119,7 @@ def group_problems(groups: np.ndarray, n_rows: int, group_size: int, where: str)
 
 
 def read_raw(dose_dir: Path) -> dict[str, np.ndarray]:
+    """The simulate stage's ``counts`` (uint32, patterns x H x W) and ``intensity_expected`` (float32)."""
     return read_h5(dose_dir / "simulate" / "raw.h5", ["counts", "intensity_expected"])
 
 
@@ -134,6 +135,7 @@ def read_split(dose_dir: Path, name: str) -> dict[str, Any]:
 
 
 def read_views(dose_dir: Path) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    """Every view's ``groups`` and ``centres`` per split: ``{view: {split: {name: array}}}``."""
     return {v: {s: read_h5(dose_dir / "views" / f"{v}.h5", ["groups", "centres"], group=s) for s in SPLITS} for v in VIEWS}
 
 

@@ -12,6 +12,7 @@ rewrites the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm import tqdm
 
 from synthbank import parallel
+from synthbank.io import durable
 from synthbank.families.atomic.lattice import GRID_SIZE
 from synthbank.families.atomic.layout import BLOCK_SIZE, SPLIT_NAMES, block_split_counts, n_blocks, split_sizes
 from synthbank.families.atomic.shards import n_shards, shard_name
@@ -89,17 +91,19 @@ def write_shard(task: ShardTask) -> tuple[ShardFile, ...]:
     first = lo // BLOCK_SIZE
     attrs = {"shard": task.k, "num_shards": task.n, "shard_images": cfg.shard_images, "first_item": lo}
     names = [shard_name(s, task.k, task.n) for s in SPLIT_NAMES]
-    writers = [
-        _SplitWriter(directory, cfg, s, int(rows[i]), int(counts[i]), name=names[i], first_block=first, attrs=attrs)
-        for i, s in enumerate(SPLIT_NAMES)
-    ]
-    fixed = tuple(int(c) for c in counts)
-    for b in range(first, n_blocks(hi)):  # one block in memory at a time
-        parts = generate_block_parts(BlockTask(cfg.seed, b, min(BLOCK_SIZE, hi - b * BLOCK_SIZE), cfg.lattice, fixed))
-        for writer, part in zip(writers, parts, strict=True):
-            writer.add(b, part)
-    for writer in writers:
-        writer.close()
+    with contextlib.ExitStack() as stack:  # each file under a private name until it is whole
+        parts_of = [stack.enter_context(durable.written_whole(directory / name)) for name in names]
+        writers = [
+            _SplitWriter(directory, cfg, s, int(rows[i]), int(counts[i]), name=parts_of[i].name, first_block=first, attrs=attrs)
+            for i, s in enumerate(SPLIT_NAMES)
+        ]
+        fixed = tuple(int(c) for c in counts)
+        for b in range(first, n_blocks(hi)):  # one block in memory at a time
+            parts = generate_block_parts(BlockTask(cfg.seed, b, min(BLOCK_SIZE, hi - b * BLOCK_SIZE), cfg.lattice, fixed))
+            for writer, part in zip(writers, parts, strict=True):
+                writer.add(b, part)
+        for writer in writers:
+            writer.close()
     return tuple(
         ShardFile(s, name, int(rows[i]), (directory / name).stat().st_size, _sha256(directory / name))
         for i, (s, name) in enumerate(zip(SPLIT_NAMES, names, strict=True))
@@ -126,6 +130,7 @@ def write_shards(cfg: AtomicConfig, tmp: Path, backend: dict[str, Any], progress
             for f in files:
                 shards[f.split].append({"file": f.file, "count": f.count, "bytes": f.bytes, "sha256": f.sha256})
             bar.update(sum(f.count for f in files))
+    durable.remove_parts(Path(directory))  # a worker killed mid-shard leaves its private file; the task ran again
     return {
         "file_format": {"dtype": "uint8", "hdf5": HDF5_FORMAT | {"shard_images": cfg.shard_images, "shards_per_split": n}},
         "shards": shards,
