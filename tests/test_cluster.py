@@ -78,7 +78,7 @@ def scheduler_address(file: Path, timeout: float = 120) -> str:
 
 
 def task_counts(client: Client) -> dict[str, int]:
-    """Tasks the scheduler has seen, by key prefix (``<verb>_<family>.<module>.<function>``)."""
+    """Task state transitions the scheduler has counted, by key prefix (``<verb>_<family>.<module>.<function>``)."""
     def counts(dask_scheduler):  # noqa: ANN001, ANN202 - runs on the scheduler
         return {name: sum(p.state_counts.values()) for name, p in dask_scheduler.task_prefixes.items()}
     return client.run_on_scheduler(counts)

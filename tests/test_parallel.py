@@ -18,7 +18,7 @@ def test_in_process_and_pool_give_the_same_ordered_results():
     assert any(pid != os.getpid() for _, pid in pooled)  # really ran in workers
 
 
-@pytest.mark.parametrize("workers, scheduler, fragment", [(0, None, "--workers=0"), (1, "tcp://h:8786", "--scheduler")])
+@pytest.mark.parametrize("workers, scheduler, fragment", [(0, None, "--workers=0"), (1, "nonsense://h:8786", "--scheduler=nonsense://h:8786 is invalid")])
 def test_bad_backend_options(workers, scheduler, fragment):
     with pytest.raises(UsageError, match=fragment):
         list(parallel.run_ordered(_square_with_pid, [1], workers=workers, scheduler=scheduler))
