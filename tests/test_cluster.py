@@ -243,6 +243,28 @@ def test_results_come_back_in_task_order_whatever_order_tasks_finish() -> None:
     assert got == [i * i for i in range(10)]
 
 
+def _fails_on_three(i: int) -> int:
+    if i == 3:
+        raise ValueError(f"task {i} cannot be computed")
+    return i
+
+
+def test_a_task_that_raises_on_a_worker_raises_in_the_driver_and_cancels_the_rest() -> None:
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as local:
+        got = []
+        with pytest.raises(ValueError, match="task 3 cannot be computed"):
+            for value in cluster.run_ordered(_fails_on_three, range(50), address=local.scheduler_address, window=4):
+                got.append(value)
+        with Client(local.scheduler_address, set_as_default=False) as client:
+            deadline = time.monotonic() + 30
+            while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+        cluster.close()
+    assert got == [0, 1, 2]  # in order, up to the failing task
+    assert left == 0  # nothing of the run left on the cluster
+
+
 def test_a_worker_with_other_code_refuses_the_task() -> None:
     with pytest.raises(cluster.WorkerMismatch, match="a Dask worker runs synthbank .*this run needs other"):
         cluster.checked_call(_slower_first, "other", 9)
