@@ -107,7 +107,7 @@ def close() -> None:
 
 @functools.cache
 def environment_digest() -> str:
-    """sha256 over the synthbank source files and the versions of the numerical stack.
+    """sha256 over the synthbank source and package data, and the versions of the numerical stack.
 
     Two processes with the same digest compute the same bytes for the same task (the
     determinism contract covers CPU differences; this covers software differences).
@@ -120,9 +120,7 @@ def environment_digest() -> str:
 
     root = Path(synthbank.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in sorted(root.rglob("*.json")):  # schemas and plot templates are code too
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.json")]):  # schemas and plot templates are code too
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     versions = (f"python {sys.version_info[0]}.{sys.version_info[1]} numpy {numpy.__version__} scipy {scipy.__version__} "
                 f"h5py {h5py.__version__} hdf5 {h5py.version.hdf5_version} zlib {zlib.ZLIB_RUNTIME_VERSION}")  # deflate bytes
