@@ -243,7 +243,7 @@ def _alive(pid: int) -> bool:
 
 def _start_with_workers(workdir: Path) -> tuple[subprocess.Popen, set[int]]:
     proc = subprocess.Popen([SYNTHBANK, "generate", "atomic", "--num-images", "400000", "--output-dir", "big", "--workers", "2",
-                             "--shard-blocks", "1", "--yes"], cwd=workdir, env=_env(), stdin=subprocess.DEVNULL,
+                             "--shard-blocks", "1", "--yes"], cwd=workdir, env={**_env(), "PYTHONFAULTHANDLER": "1"}, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
@@ -257,7 +257,12 @@ def _start_with_workers(workdir: Path) -> tuple[subprocess.Popen, set[int]]:
 def test_workers_die_with_their_parent(workdir, sig):
     proc, workers = _start_with_workers(workdir)
     proc.send_signal(sig)
-    code = proc.wait(timeout=60)
+    try:
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # show where it hangs: faulthandler dumps every thread on SIGABRT
+        proc.send_signal(signal.SIGABRT)
+        _, err = proc.communicate(timeout=60)
+        pytest.fail(f"the parent did not exit within 60 s of {sig.name}:\n{err[-8000:]}")
     deadline = time.monotonic() + 2
     while any(map(_alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)

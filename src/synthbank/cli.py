@@ -13,10 +13,11 @@ from synthbank.parallel import pin_blas_threads
 pin_blas_threads()  # before numpy is imported anywhere
 
 import contextlib  # noqa: E402
+import os  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Annotated, Optional  # noqa: E402
+from typing import Annotated, NoReturn, Optional  # noqa: E402
 
 import typer  # noqa: E402
 
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, Terminated) as exc:
         _interrupted(exc)
-        sys.exit(Terminated.exit_code if isinstance(exc, Terminated) else 130)
+        _leave(Terminated.exit_code if isinstance(exc, Terminated) else 130, at_once=argv is None)
     except OSError as exc:
         from synthbank.io.staging import is_disk_full
 
@@ -211,12 +212,34 @@ def main(argv: list[str] | None = None) -> None:
         info(f"synthbank: error: no space left on the device{where}: outputs left as they were; allowed: free space (see `synthbank estimate`) and run again")
         sys.exit(2)
     finally:
-        if "synthbank.cluster" in sys.modules:  # a run on a cluster: disconnect (the cluster keeps running)
-            with contextlib.suppress(Exception):  # a scheduler already gone must not change the exit code
-                sys.modules["synthbank.cluster"].close()
+        _disconnect()
     if code == 130:  # typer's way of returning Ctrl-C (KeyboardInterrupt) without standalone mode
         _interrupted(KeyboardInterrupt())
+        _leave(130, at_once=argv is None)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _disconnect() -> None:
+    """After a run on a cluster: close its clients (the cluster keeps running)."""
+    if "synthbank.cluster" in sys.modules:
+        with contextlib.suppress(Exception):  # a scheduler already gone must not change the exit code
+            sys.modules["synthbank.cluster"].close()
+
+
+def _leave(code: int, at_once: bool) -> NoReturn:
+    """Exit with ``code``; after an interrupt of the console script, at once.
+
+    By then our own cleanup is done (staged outputs removed, workers killed). What is left
+    are library threads the interpreter joins at exit: a process pool's manager thread can
+    wait for ever on a worker killed in the middle of sending a result, and an interrupted
+    user must not wait for it. In-process callers (tests, ``main([...])``) get SystemExit.
+    """
+    if at_once:
+        _disconnect()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
