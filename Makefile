@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: all venv repro pull test determinism aarch64 bench clean
+.PHONY: all venv repro pull test determinism aarch64 bench clean interop hdf5-tools hdf5-check
 
 all: test
 
@@ -35,6 +35,14 @@ $(TEST_STAMP): $(STAMP) requirements-test.lock
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
+# HDF5's own h5dump/h5ls (Debian's hdf5-tools, as root), read by tests/io/test_hdf5_tools.py.
+hdf5-tools:
+	command -v h5dump >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hdf5-tools; }
+
+# The oldest HDF5 release that reads each data file (docs/hdf5.md); exits 1 if one needs more than 1.8.
+hdf5-check: $(STAMP)
+	find data \( -name '*.h5' -o -name '*.hdf5' \) -type f | sort | xargs -r $(BIN)/python -m synthbank.io.hdf5compat
+
 # Every family under emulated CPUs (numpy SIMD levels, libm without FMA, OpenBLAS kernels,
 # threads, workers) against the golden checksums in tests/golden/determinism.json.
 determinism: $(STAMP)
@@ -49,6 +57,20 @@ aarch64: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement benchmarks/requirements.txt
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# The field's own readers (The Well, PtychoPINN, CORTEX, nibabel/pydicom, h5dump/h5ls) on data/, in
+# their own venv (torch + TensorFlow, ~3.5 GB: not part of CI; docs/interop.md). Options of the
+# runner through INTEROP_ARGS, e.g. `make interop INTEROP_ARGS="--only energy --data /other/data"`.
+INTEROP_VENV := .venv-interop
+INTEROP_STAMP := $(INTEROP_VENV)/.installed
+
+$(INTEROP_STAMP): scripts/interop/requirements.txt
+	$(PYTHON) -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --requirement scripts/interop/requirements.txt
+	touch $(INTEROP_STAMP)
+
+interop: $(INTEROP_STAMP)
+	$(INTEROP_VENV)/bin/python scripts/interop/run.py $(INTEROP_ARGS)
 
 clean:
 	rm -rf $(VENV)

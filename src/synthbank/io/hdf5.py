@@ -1,21 +1,40 @@
-"""Deterministic HDF5 through h5py.
+"""Deterministic HDF5 through h5py, readable by HDF5 1.8.
 
-Same inputs give the same file bytes: a fixed file-format version (libver v110 for both
-bounds), no object timestamps on groups or datasets, fixed chunk shapes and filters, and
-attributes written in sorted name order.
+Same inputs give the same file bytes: a fixed file-format version, no object timestamps
+on groups or datasets, fixed chunk shapes and filters, and attributes written in sorted
+name order.
+
+The format version is the oldest that holds what the file uses (docs/hdf5.md):
+:data:`LIBVER` (``earliest`` .. ``v108``) writes superblock 0, version 1 object headers
+and v1 B-tree chunk indexes, which every HDF5 since 1.8 (and older) reads. The upper
+bound ``v108`` makes HDF5 refuse, rather than silently write, a structure 1.8 cannot
+read. One thing the oldest format cannot hold is an attribute message over 64 KiB (for
+example ``channel_names`` of 4096 channels, 16 bytes a name): such a file is written
+with :data:`LIBVER_DENSE` (``v108`` .. ``v108``: superblock 2, version 2 object headers,
+dense attribute storage), still 1.8. :func:`create_file` picks it when told of such an
+attribute; :func:`set_attrs` refuses one it was not told of, with a message saying so.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
 
-LIBVER = ("v110", "v110")
+#: Library version bounds of every file: the 1.8-readable formats, oldest first.
+LIBVER = ("earliest", "v108")
+#: Bounds of a file with an attribute too large for an object header message (still 1.8).
+LIBVER_DENSE = ("v108", "v108")
+#: An object header message has a 16-bit size; the rest of an attribute message (name,
+#: datatype and dataspace encodings) is kept under this margin.
+MESSAGE_LIMIT = 65535
+_MESSAGE_MARGIN = 512
+#: Bytes one variable-length string takes in an attribute (length + global heap id).
+_VLEN_BYTES = 16
 
 
 def _attr_value(value: Any) -> Any:
@@ -26,15 +45,55 @@ def _attr_value(value: Any) -> Any:
     return value
 
 
+def attr_message_bytes(name: str, value: Any) -> int:
+    """Upper estimate of the attribute message ``name`` = ``value`` takes in the file (bytes).
+
+    Strings (Python ``str`` and string arrays) are variable-length: 16 bytes each, their
+    text lives in the global heap. Other values count their array bytes.
+    """
+    v = _attr_value(value)
+    if isinstance(v, str):
+        data = _VLEN_BYTES
+    else:
+        a = np.asarray(v)
+        data = a.size * _VLEN_BYTES if a.dtype.kind in "OU" else a.nbytes
+    return data + len(name.encode()) + _MESSAGE_MARGIN
+
+
+def needs_dense(*attr_sets: Mapping[str, Any]) -> bool:
+    """True when an attribute of ``attr_sets`` is too large for the oldest format."""
+    return any(attr_message_bytes(k, v) > MESSAGE_LIMIT for attrs in attr_sets for k, v in attrs.items())
+
+
 def set_attrs(obj: h5py.HLObject, attrs: Mapping[str, Any]) -> None:
-    """Write attributes in sorted name order; dicts and mixed lists become JSON text."""
+    """Write attributes in sorted name order; dicts and mixed lists become JSON text.
+
+    Raises
+    ------
+    ValueError : an attribute is over 64 KiB in a file created without :data:`LIBVER_DENSE`
+        (HDF5's own error would only say "object header message is too large").
+    """
+    dense = obj.file.libver[0] != "earliest"  # a v1 object header holds no dense attributes
     for name in sorted(attrs):
+        if not dense and attr_message_bytes(name, attrs[name]) > MESSAGE_LIMIT:
+            raise ValueError(f"attribute {name!r} of {obj.name} is over {MESSAGE_LIMIT} bytes: pass it in "
+                             "create_file(..., object_attrs=...) so the file uses dense attribute storage")
         obj.attrs[name] = _attr_value(attrs[name])
 
 
-def create_file(path: str | Path, attrs: Mapping[str, Any]) -> h5py.File:
-    """Create (truncate) an HDF5 file with deterministic settings and root attributes."""
-    f = h5py.File(path, "w", libver=LIBVER)
+def create_file(path: str | Path, attrs: Mapping[str, Any], *, object_attrs: Iterable[Mapping[str, Any]] = ()) -> h5py.File:
+    """Create (truncate) an HDF5 file with deterministic settings and root attributes.
+
+    Parameters
+    ----------
+    path : the file to write.
+    attrs : attributes of the root group, written in sorted order.
+    object_attrs : attributes the file's other objects will carry; only looked at to pick
+        the format before the first object exists (:data:`LIBVER`, or :data:`LIBVER_DENSE`
+        when one attribute is over 64 KiB).
+    """
+    libver = LIBVER_DENSE if needs_dense(attrs, *object_attrs) else LIBVER
+    f = h5py.File(path, "w", libver=libver)
     set_attrs(f, attrs)
     return f
 
