@@ -48,3 +48,31 @@ def raw_params():
     import yaml
 
     return lambda: yaml.safe_load((REPO / "params.yaml").read_text("utf-8"))
+
+
+def sequence_file(data_dir: Path, domain: str, scale: int, sequence: int) -> tuple[Path, int]:
+    """(split file, row) that hold ``sequence`` of ``domain`` at ``scale``, from each file's ``sequences`` attribute."""
+    import h5py
+
+    from synthbank.families.energy import layout
+
+    for path in layout.split_files(layout.dataset_dir(Path(data_dir) / domain, domain, scale)):
+        with h5py.File(path, "r") as f:
+            rows = [i for i, s in enumerate(f.attrs["sequences"]) if s == sequence]
+        if rows:
+            return path, rows[0]
+    raise AssertionError(f"sequence {sequence} of {domain} at {scale} is in no split file")
+
+
+@pytest.fixture(scope="session")
+def where():
+    """:func:`sequence_file`: the split file and row of one sequence."""
+    return sequence_file
+
+
+@pytest.fixture(scope="session")
+def split_files():
+    """The split files (train, valid, test) of one domain at one scale."""
+    from synthbank.families.energy import layout
+
+    return lambda data_dir, domain, scale: layout.split_files(layout.dataset_dir(Path(data_dir) / domain, domain, scale))

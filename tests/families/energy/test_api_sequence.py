@@ -217,7 +217,7 @@ def test_gradient_magnitude_beside_every_gradient(atlas256, raw_params):
         loader.compute_gradient_magnitude(m, spacing=0)
 
 
-def test_document_loader_calls_and_their_metadata(atlas256, tmp_path, raw_params):
+def test_document_loader_calls_and_their_metadata(atlas256, tmp_path, raw_params, where):
     raw = raw_params()
     loader = EnergyAtlasLoader(atlas256, user_dir=tmp_path / "user")
     domain, map_id, scale, window, stride, target_scales = "plasma_physics", "s001_t02", 256, 2, 1, [128, 64]
@@ -240,8 +240,9 @@ def test_document_loader_calls_and_their_metadata(atlas256, tmp_path, raw_params
     assert stats_dict["n_maps"] == 8 and stats_dict["shape"] == [256, 256]
 
     # load_map's metadata: an EnergyMapMetadata with the document's fields.
-    with h5py.File(atlas256 / domain / f"{domain}_256.h5") as f:
-        sc = {k: f["scalars"][k][1, 2] for k in f["scalars"] if f["scalars"][k].ndim == 2}
+    path, row = where(atlas256, domain, 256, 1)
+    with h5py.File(path) as f:
+        sc = {k: f["scalars"][k][row, 2] for k in f["scalars"] if f["scalars"][k].ndim == 2}
     assert isinstance(metadata, EnergyMapMetadata)
     assert (metadata.domain, metadata.map_id, metadata.scale, metadata.shape) == (domain, map_id, 256, (256, 256))
     assert (metadata.sequence, metadata.step) == (1, 2)

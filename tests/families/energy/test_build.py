@@ -17,7 +17,12 @@ def test_same_params_give_the_same_bytes_and_files_describe_themselves(tmp_path,
     cfg = DomainConfig.from_params(42, "2026-11-22", section, "active_matter")
     a = build(cfg, tmp_path / "a" / "active_matter")
     b = build(cfg, tmp_path / "b" / "active_matter")
-    assert [p.name for p in a] == ["active_matter_128.h5", "active_matter_64.h5"]
+    # 2 sequences: train and valid get one each, test none (docs/families/energy.md), so no test directory.
+    assert [p.relative_to(tmp_path / "a").as_posix() for p in a] == [
+        f"active_matter/synthbank_energy_active_matter_{h}/{rest}" for h in (128, 64) for rest in (
+            f"data/train/synthbank_energy_active_matter_{h}_train.h5", f"data/valid/synthbank_energy_active_matter_{h}_valid.h5",
+            "stats.yaml")]
+    assert sorted(p for p in (tmp_path / "a").rglob("*") if p.is_file() and p.name != ".synthbank-output.json") == sorted(a)
     assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
     with h5py.File(a[0]) as f:
         assert f.attrs["family"] == "energy" and f.attrs["generator_version"] == VERSION and f.attrs["seed"] == 42
@@ -31,7 +36,9 @@ def test_same_params_give_the_same_bytes_and_files_describe_themselves(tmp_path,
 
 @pytest.mark.parametrize("key, value, message", [
     ("shape", [100, 64], "energy.shape.0=100 is invalid: allowed one of"),
-    ("n_steps", 0, "energy.n_steps=0 is invalid: allowed >= 1"),
+    ("n_steps", 1, "energy.n_steps=1 is invalid: allowed >= 2"),
+    ("split", {"valid": 0.5, "test": 0.1}, "energy.split.valid=0.5 is invalid: allowed <= 0.45"),
+    ("split", {"valid": 0.1}, "is missing under energy.split"),
     ("probability", {"rotation": 0.3}, "is missing under energy.probability"),
     ("total_energy", -1.0, "energy.total_energy=-1.0 is invalid: allowed > 0"),
 ])

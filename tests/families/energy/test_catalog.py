@@ -18,7 +18,7 @@ def catalog(atlas):
     return build_catalog(atlas.parent, atlas, DOMAINS, 42, "2026-11-22")
 
 
-def test_every_file_and_map_is_listed_with_true_checksums_and_statistics(atlas, catalog):
+def test_every_file_and_map_is_listed_with_true_checksums_and_statistics(atlas, catalog, where):
     assert schema_problems(catalog) == []
     paths = sorted(p.relative_to(atlas.parent).as_posix() for p in atlas.rglob("*.h5"))
     assert [f["path"] for f in catalog["files"]] == paths
@@ -26,12 +26,20 @@ def test_every_file_and_map_is_listed_with_true_checksums_and_statistics(atlas, 
         assert entry["sha256"] == hashlib.sha256((atlas.parent / entry["path"]).read_bytes()).hexdigest()
     assert catalog["stats"]["total_maps"] == len(catalog["maps"]) == 5 * 18
     [m] = [x for x in catalog["maps"] if x["domain"] == "fluid_dynamics" and x["map_id"] == "s001_t02"]
-    with h5py.File(atlas / "fluid_dynamics" / "fluid_dynamics_128.h5") as f:
-        e = f["t0_fields/energy"][1, 2].astype(np.float64)
+    path, row = where(atlas, "fluid_dynamics", 128, 1)
+    with h5py.File(path) as f:
+        e = f["t0_fields/energy"][row, 2].astype(np.float64)
+        assert m["split"] == f.attrs["split"] and m["path"] == path.relative_to(atlas.parent).as_posix()
     assert m["energy_total"] == pytest.approx(e.sum(), rel=1e-6)
     assert m["energy_variance"] == pytest.approx(e.var(), rel=1e-6)
     agg = catalog["domains"]["fluid_dynamics"]
-    assert agg["pattern"] == "vortex" and agg["n_files"] == 2 and agg["scales"] == [128, 64] and agg["n_maps"] == 18
+    assert agg["pattern"] == "vortex" and agg["n_files"] == 6 and agg["scales"] == [128, 64] and agg["n_maps"] == 18
+    assert [(x["sequence"], x["step"]) for x in catalog["maps"] if x["domain"] == "fluid_dynamics"] == [
+        (s, t) for s in range(3) for t in range(6)]
+    entries = [f for f in catalog["files"] if f["domain"] == "fluid_dynamics" and f["scale"] == 128]
+    assert sorted(f["split"] for f in entries) == ["test", "train", "valid"]
+    assert sorted(s for f in entries for s in f["sequences"]) == [0, 1, 2]
+    assert {f["dataset"] for f in entries} == {"synthbank_energy_fluid_dynamics_128"}
 
 
 def test_catalog_is_deterministic_and_written_canonically(atlas, catalog, tmp_path):

@@ -18,8 +18,8 @@ def test_unknown_domain_is_refused_with_the_allowed_names_and_nothing_written(ru
     assert not (tmp_path / "out").exists()
 
 
-def test_check_command_names_the_hdf5_path_and_exits_1(run, tmp_path, atlas):
-    good = atlas / "plasma_physics" / "plasma_physics_64.h5"
+def test_check_command_names_the_hdf5_path_and_exits_1(run, tmp_path, atlas, split_files):
+    good = split_files(atlas, "plasma_physics", 64)[0]
     bad = tmp_path / "bad.h5"
     shutil.copy(good, bad)
     with h5py.File(bad, "r+") as f:
@@ -30,6 +30,20 @@ def test_check_command_names_the_hdf5_path_and_exits_1(run, tmp_path, atlas):
     assert proc.returncode == 1
     assert f"{bad}:/dimensions/x@time_varying: missing attribute" in proc.stdout
     assert "synthbank: error: 1 format problem(s)" in proc.stderr
+
+
+def test_check_command_takes_dataset_directories_and_refuses_several_resolutions(run, tmp_path, atlas, split_files):
+    domain = atlas / "plasma_physics"
+    ok = run([SB, "energy", "check", domain, domain / "synthbank_energy_plasma_physics_64"], tmp_path)
+    assert ok.stdout.splitlines() == [f"OK {domain}", f"OK {domain / 'synthbank_energy_plasma_physics_64'}"]
+    old = tmp_path / "old"  # the 3.x layout: every scale's file side by side
+    old.mkdir()
+    for h in (128, 64):
+        shutil.copy(split_files(atlas, "plasma_physics", h)[0], old / f"plasma_physics_{h}.h5")
+    proc = run([SB, "energy", "check", old], tmp_path, check=False)
+    assert proc.returncode == 1
+    assert f"{old}: holds HDF5 files directly" in proc.stdout
+    assert "Multiple resolutions found in specified path" in proc.stdout and f"{old}/plasma_physics_64.h5:/dimensions:" in proc.stdout
 
 
 def test_generate_help_lists_every_shared_option(run, tmp_path):
@@ -54,7 +68,7 @@ def test_estimate_prints_json_that_bounds_what_generate_writes(run, tmp_path, ma
     plan = json.loads(run([SB, "estimate", "energy", *args], tmp_path).stdout)
     assert (plan["items"], plan["unit"], plan["scales"]) == (3, "maps", [64])
     run([SB, "generate", "energy", *args, "--output-dir", tmp_path / "fd"], tmp_path)
-    written = sum(p.stat().st_size for p in (tmp_path / "fd").iterdir())
+    written = sum(p.stat().st_size for p in (tmp_path / "fd").rglob("*") if p.is_file())
     assert written <= plan["disk_bytes"] and plan["memory_bytes"] > 0
     every = json.loads(run([SB, "estimate", "energy", "--params", params_file], tmp_path).stdout)
     assert every["items"] == 3 * len(data["energy"]["domains"]) and every["disk_bytes"] == plan["disk_bytes"] * len(data["energy"]["domains"])

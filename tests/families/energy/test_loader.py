@@ -28,11 +28,12 @@ class CountingLoader(EnergyAtlasLoader):
         return h5py.File(Counting(path, "r"), "r")
 
 
-def test_load_map_returns_the_stored_map_and_its_metadata(atlas):
+def test_load_map_returns_the_stored_map_and_its_metadata(atlas, where):
     loader = EnergyAtlasLoader(atlas)
-    with h5py.File(atlas / "fluid_dynamics" / "fluid_dynamics_64.h5") as f:
-        stored = f["t0_fields/energy"][2, 4]
-        applied = {k: bool(f[f"scalars/{k}_applied"][2, 4]) for k in ("rotation", "noise", "blur", "translation", "scaling")}
+    path, row = where(atlas, "fluid_dynamics", 64, 2)
+    with h5py.File(path) as f:
+        stored = f["t0_fields/energy"][row, 4]
+        applied = {k: bool(f[f"scalars/{k}_applied"][row, 4]) for k in ("rotation", "noise", "blur", "translation", "scaling")}
     m, meta = loader.load_map("fluid_dynamics", 2 * 6 + 4, scale=64)
     assert np.array_equal(m, stored) and m.dtype == np.float32
     assert meta["map_id"] == "s002_t04" and (meta["sequence"], meta["step"], meta["scale"]) == (2, 4, 64)
@@ -42,10 +43,10 @@ def test_load_map_returns_the_stored_map_and_its_metadata(atlas):
     assert np.array_equal(m, m2)
 
 
-def test_reading_one_map_reads_about_one_map_not_the_file(atlas):
+def test_reading_one_map_reads_about_one_map_not_the_file(atlas, split_files):
     loader = CountingLoader(atlas)
     m, _ = loader.load_map("astrophysics", 7, scale=128)
-    size = (atlas / "astrophysics" / "astrophysics_128.h5").stat().st_size
+    size = sum(p.stat().st_size for p in split_files(atlas, "astrophysics", 128))
     assert m.nbytes <= loader.bytes_read < m.nbytes + 64 * 1024, (loader.bytes_read, m.nbytes)
     assert loader.bytes_read < size / 10
 
@@ -136,7 +137,7 @@ def test_save_map_writes_only_to_the_user_directory_and_round_trips(atlas, tmp_p
     assert atlas_map_id(3, 7) == "s003_t07"
 
 
-def test_reads_use_the_stored_pyramid_and_gradients_never_recomputing_them(atlas, monkeypatch):
+def test_reads_use_the_stored_pyramid_and_gradients_never_recomputing_them(atlas, monkeypatch, where):
     from synthbank.families.energy import pyramid
 
     def refuse(*args, **kwargs):
@@ -147,9 +148,10 @@ def test_reads_use_the_stored_pyramid_and_gradients_never_recomputing_them(atlas
     loader = EnergyAtlasLoader(atlas)
     m, _ = loader.load_map("fluid_dynamics", 5, 64)
     gx, gy = loader.load_gradients("fluid_dynamics", 5, 64)
-    with h5py.File(atlas / "fluid_dynamics" / "fluid_dynamics_64.h5") as f:
-        assert np.array_equal(m, f["t0_fields/energy"][0, 5])
-        assert np.array_equal(np.stack([gy, gx], -1), f["t1_fields/energy_gradient"][0, 5])
+    path, row = where(atlas, "fluid_dynamics", 64, 0)
+    with h5py.File(path) as f:
+        assert np.array_equal(m, f["t0_fields/energy"][row, 5])
+        assert np.array_equal(np.stack([gy, gx], -1), f["t1_fields/energy_gradient"][row, 5])
 
 
 def test_save_map_cannot_be_steered_into_the_data_directory(atlas, tmp_path):

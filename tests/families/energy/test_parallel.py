@@ -20,10 +20,12 @@ def test_generate_one_task_per_sequence_gives_the_same_files_for_1_and_2_workers
         run([SB, "generate", "energy", "--domain", "fluid_dynamics", "--params", params, "--workers", workers,
              "--output-dir", f"w{workers}/fluid_dynamics"], tmp_path)
     one, two = tree_bytes(tmp_path / "w1"), tree_bytes(tmp_path / "w2")
-    assert one == two and "fluid_dynamics/fluid_dynamics_64.h5" in one
+    assert one == two and "fluid_dynamics/synthbank_energy_fluid_dynamics_64/stats.yaml" in one
+    assert sorted(k for k in one if k.endswith(".h5")) == [
+        f"fluid_dynamics/synthbank_energy_fluid_dynamics_64/data/{s}/synthbank_energy_fluid_dynamics_64_{s}.h5" for s in ("test", "train", "valid")]
 
 
-def test_sequences_are_the_same_maps_whatever_batch_computes_them(atlas, raw_params, make_section):
+def test_sequences_are_the_same_maps_whatever_batch_computes_them(atlas, raw_params, make_section, where):
     """A sequence generated alone (a worker's task) equals its row of the stored domain."""
     import h5py
     import numpy as np
@@ -33,10 +35,11 @@ def test_sequences_are_the_same_maps_whatever_batch_computes_them(atlas, raw_par
     raw = raw_params()
     cfg = DomainConfig.from_params(raw["seed"], raw["release"]["date"], make_section(), "plasma_physics")
     levels, records = generate_sequence(SequenceTask(cfg, 2))
-    with h5py.File(atlas / "plasma_physics" / "plasma_physics_64.h5", "r") as f:
-        assert np.array_equal(f["t0_fields/energy"][2], levels[64].maps[0])
-        assert np.array_equal(f["t1_fields/energy_gradient"][2], levels[64].grad[0])
-        assert np.array_equal(f["scalars/noise_applied"][2], records["noise_applied"][0].astype(np.float32))
+    path, row = where(atlas, "plasma_physics", 64, 2)
+    with h5py.File(path, "r") as f:
+        assert np.array_equal(f["t0_fields/energy"][row], levels[64].maps[0])
+        assert np.array_equal(f["t1_fields/energy_gradient"][row], levels[64].grad[0])
+        assert np.array_equal(f["scalars/noise_applied"][row], records["noise_applied"][0].astype(np.float32))
 
 
 def test_validate_one_task_per_domain_gives_the_same_files_for_1_and_2_workers(run, tmp_path, atlas, raw_params, make_section):

@@ -34,11 +34,14 @@ def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
 
     metrics = json.loads((project.path / "metrics/energy.json").read_text())
     assert metrics["thresholds_met"] is True and metrics["maps_total"] == 5 * 2 * 3
+    # 2 sequences per domain: train and valid one each, test empty (docs/families/energy.md).
     catalog = json.loads((project.path / "data/catalogs/catalog.json").read_text())
-    assert catalog["stats"]["total_files"] == 5 and catalog["files"][0]["shape"] == [2, 3, 64, 96]
+    assert catalog["stats"]["total_files"] == 10 and catalog["files"][0]["shape"] == [1, 3, 64, 96]
     manifest = json.loads((project.path / "manifests/energy.json").read_text())
     assert sorted(e["path"] for e in manifest["entries"]) == sorted([
-        "data/catalogs/catalog.json", *(f"data/energy/{d}/{d}_64.h5" for d in DOMAINS),
+        "data/catalogs/catalog.json",
+        *(f"data/energy/{d}/synthbank_energy_{d}_64/{rest}" for d in DOMAINS for rest in (
+            f"data/train/synthbank_energy_{d}_64_train.h5", f"data/valid/synthbank_energy_{d}_64_valid.h5", "stats.yaml")),
         *(f"data/energy/{d}/.synthbank-output.json" for d in DOMAINS),  # each domain directory's output marker
     ])
     for d in DOMAINS:
@@ -50,6 +53,6 @@ def test_dvc_repro_catalog_then_noop_then_verify(run, tmp_path):
     assert (project.path / "dvc.lock").read_bytes() == lock
 
     verify = project.run("synthbank", "verify", "manifests/energy.json")
-    assert verify.stdout.startswith("OK manifests/energy.json: 11 files"), verify.stdout  # 5 maps, 5 markers, the catalog
+    assert verify.stdout.startswith("OK manifests/energy.json: 21 files"), verify.stdout  # 5 x (2 splits, stats), 5 markers, the catalog
     dag = project.run("dvc", "dag", "finalize_energy")
     assert "validate_energy" in dag.stdout and "generate_energy@plasma_physics" in dag.stdout

@@ -47,11 +47,12 @@ def test_scales_are_validated():
 def test_stored_pyramid_conserves_energy_and_stored_gradients_match(atlas):
     from synthbank.families.energy.loader import EnergyAtlasLoader
 
-    folder = atlas / "plasma_physics"
-    with h5py.File(folder / "plasma_physics_128.h5") as f128, h5py.File(folder / "plasma_physics_64.h5") as f64:
-        e128 = f128["t0_fields/energy"][...].astype(np.float64)
-        e64 = f64["t0_fields/energy"][...].astype(np.float64)
-        g64 = f64["t1_fields/energy_gradient"][...]
+    from synthbank.families.energy import layout
+
+    files = {h: layout.split_files(layout.dataset_dir(atlas / "plasma_physics", "plasma_physics", h)) for h in (128, 64)}
+    e128 = layout.read_rows(files[128], "t0_fields/energy").astype(np.float64)
+    e64 = layout.read_rows(files[64], "t0_fields/energy").astype(np.float64)
+    g64 = layout.read_rows(files[64], "t1_fields/energy_gradient")
     np.testing.assert_allclose(e64.sum(axis=(2, 3)), e128.sum(axis=(2, 3)), rtol=1e-5)
     gx, gy = EnergyAtlasLoader.compute_gradients(e64)
     np.testing.assert_allclose(g64[..., 1], gx, rtol=1e-4, atol=1e-3 * np.abs(gx).max())

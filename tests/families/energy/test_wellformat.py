@@ -15,7 +15,7 @@ def tiny(path, b=2, t=3, h=8, w=12):
         coords={"y": np.arange(h, dtype=np.float32), "x": np.arange(w, dtype=np.float32)},
         fields={0: {"energy": (rng.random((b, t, h, w)), {})}, 1: {"grad": (rng.random((b, t, h, w, 2)), {})},
                 2: {"stress": (rng.random((b, t, h, w, 2, 2)).reshape(b, t, h, w, 4)[..., :4].reshape(b, t, h, w, 2, 2), {"symmetric": np.bool_(True)})}},
-        scalars={"total_energy": (rng.random((b, t)), True, True), "viscosity": (np.array([0.1]), False, False)},
+        scalars={"total_energy": (rng.random((b, t)), True, True), "viscosity": (np.array(0.1), False, False)},
         simulation_parameters={"viscosity": 0.1},
         boundary={"x_periodic": ("x", "periodic"), "y_wall": ("y", "wall")},
         root_attrs={"family": "energy"},
@@ -27,7 +27,7 @@ def tiny(path, b=2, t=3, h=8, w=12):
 def test_tiny_file_and_every_atlas_file_pass(tmp_path, atlas):
     assert wellformat.check(tiny(tmp_path / "t.h5")) == []
     files = sorted(atlas.rglob("*.h5"))
-    assert len(files) == 10
+    assert len(files) == 5 * 2 * 3  # domains x scales x splits
     for path in files:
         assert wellformat.check(path) == [], path
 
@@ -92,6 +92,8 @@ VIOLATIONS = {
     "scalar listed but missing": (_set("scalars@field_names", wellformat.names(["total_energy", "viscosity", "ghost"])), "/scalars/ghost"),
     "scalar shape": (_replace("scalars/total_energy", np.zeros((2, 4), np.float32)), "/scalars/total_energy"),
     "scalar not listed": (_add("scalars/extra", np.zeros(1, np.float32)), "/scalars/extra"),
+    "constant scalar of shape (1,)": (_replace("scalars/viscosity", np.array([0.1], np.float32)), "/scalars/viscosity"),
+    "one step": (_replace("dimensions/time", np.zeros(1, np.float32)), "/dimensions/time"),
     "no t2_fields": (_del("t2_fields"), "/t2_fields"),
     "field shape": (_replace("t0_fields/energy", np.zeros((2, 3, 8, 11), np.float32)), "/t0_fields/energy"),
     "field dtype": (_replace("t0_fields/energy", np.zeros((2, 3, 8, 12), np.float64)), "/t0_fields/energy"),

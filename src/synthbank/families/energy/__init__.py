@@ -6,9 +6,23 @@ with multiscale pyramids and gradients; validated for energy conservation and en
 VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
-VERSION = "3.0.0"
+VERSION = "4.0.0"
 
 RELEASE_NOTES = {
+    "4.0.0": (
+        "A layout The Well's own loaders read as they are (WellDataset, WellDataModule, to_xarray; "
+        "issue 15). Each domain's output holds one Well dataset per scale, synthbank_energy_<domain>_<h>/ "
+        "(the prefix keeps names like active_matter apart from the Well's datasets), with "
+        "data/{train,valid,test}/ holding a seeded split by sequence (energy.split, 3/1/1 of the default 5 "
+        "sequences) and a stats.yaml (mean, std, rms and their deltas, from the train split as the Well "
+        "computes them). Constant scalars are 0-d datasets (shape (1,) broke the Well's to_xarray); "
+        "/dimensions/time carries time_varying; n_steps is at least 2. 'synthbank energy check' takes "
+        "dataset directories and refuses what the Well refuses: several resolutions in one directory, a "
+        "missing stats.yaml or split, empty splits, (1,) constant scalars, fewer than 2 steps. The maps "
+        "themselves do not change; the loader, catalog (split and dataset per file) and metrics follow."
+        " HDF5 files are written for HDF5 1.8 readers and later (libver earliest..v108: superblock 0, v1 "
+        "B-tree chunk indexes; docs/hdf5.md), so their container bytes change too."
+    ),
     "3.0.0": (
         "Portable numerics: vortex, laminar and turbulent patterns, rotation shears, the blur's heat "
         "kernel and the entropies from synthbank.numerics (the vortex maps were numpy's float64 exp, "

@@ -1,15 +1,17 @@
-"""Generate one domain and write its Well-format files, one per pyramid scale.
+"""Generate one domain and write its Well datasets, one per pyramid scale (layout.py).
 
-``<out>/<domain>_<h>.h5`` for every scale h of the pyramid: ``t0_fields/energy``
+``<out>/synthbank_energy_<domain>_<h>/`` for every scale h of the pyramid: ``stats.yaml``
+(wellstats.py, from the train split) and ``data/<split>/<name>_<split>.h5`` holding the
+split's sequences in ascending order: ``t0_fields/energy``
 (trajectories, steps, y, x) float32 energy per cell; ``t1_fields/energy_gradient``
 (trajectories, steps, y, x, 2) float32, (dE/dy, dE/dx) per unit length (the map height);
 ``scalars/`` the per-step records (perturbations applied and their parameters, energy and
-entropy, per-kind energy ratio and entropy change) and the domain's settings.
+entropy, per-kind energy ratio and entropy change) and the domain's settings (0-d).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import numpy as np
 
 from synthbank import jsonio, parallel
 from synthbank.params import thaw
-from synthbank.families.energy import VERSION, patterns, pyramid, wellformat
+from synthbank.families.energy import VERSION, layout, patterns, pyramid, wellformat, wellstats
 from synthbank.families.energy.sequence import FAMILY, RECORD_NAMES, PatternParams, PerturbationConfig, generate_domain
 from synthbank.families.energy.thermo import entropy
 from synthbank.io.staging import staged_dir
@@ -41,6 +43,7 @@ class DomainConfig:
     scales: tuple[int, ...]
     patterns: PatternParams
     perturbations: PerturbationConfig
+    split: tuple[float, float]  # (valid, test) fractions, layout.split_counts
     params_json: str  # the family's generation params, recorded in every file
 
     @classmethod
@@ -57,6 +60,7 @@ class DomainConfig:
             scales=pyramid.check_scales(shape[0], section["scales"]),
             patterns=PatternParams.from_mapping(section["patterns"]),
             perturbations=PerturbationConfig.from_mapping(section["probability"], d),
+            split=(float(section["split"]["valid"]), float(section["split"]["test"])),
             params_json=jsonio.dumps({k: thaw(v) for k, v in section.items() if k != "thresholds"}).strip(),
         )
 
@@ -68,8 +72,9 @@ def estimate_bytes(cfg: DomainConfig) -> int:
     return cfg.n_sequences * cfg.n_steps * cells * 4 * 3 + 1_000_000
 
 
-def file_name(domain: str, scale: int) -> str:
-    return f"{domain}_{scale}.h5"
+def split_of(cfg: DomainConfig) -> dict[str, tuple[int, ...]]:
+    """The domain's sequence numbers per split (train, valid, test), ascending."""
+    return layout.assign(cfg.seed, cfg.domain, cfg.n_sequences, {"valid": cfg.split[0], "test": cfg.split[1]})
 
 
 def simulation_parameters(cfg: DomainConfig) -> dict[str, float]:
@@ -109,6 +114,10 @@ class Level:
         return cls(maps, np.stack([gy, gx], axis=-1).astype(np.float32), maps.sum(axis=(2, 3), dtype=np.float64),
                    entropy(maps))
 
+    def rows(self, rows: np.ndarray) -> Level:
+        """The level of sequences ``rows`` (indices into this one)."""
+        return Level(self.maps[rows], self.grad[rows], self.total_energy[rows], self.entropy[rows])
+
     @classmethod
     def empty(cls, b: int, like: Level) -> Level:
         """Room for ``b`` sequences shaped like ``like``'s, filled by :meth:`put`."""
@@ -121,16 +130,17 @@ class Level:
             mine[row : row + len(theirs)] = theirs
 
 
-def well_content(cfg: DomainConfig, scale: int, level: Level, records: Mapping[str, np.ndarray]) -> wellformat.WellContent:
-    """The Well file of one scale: its level and the records of :data:`RECORD_NAMES`."""
+def well_content(cfg: DomainConfig, scale: int, level: Level, records: Mapping[str, np.ndarray], split: str,
+                 splits: Mapping[str, Sequence[int]]) -> wellformat.WellContent:
+    """The Well file of one split at one scale: the level and records (:data:`RECORD_NAMES`) of its sequences."""
     b, t, h, w = level.maps.shape
     recs = {**records, "total_energy": level.total_energy, "entropy": level.entropy}
     sim = simulation_parameters(cfg)
     scalars: dict[str, tuple[np.ndarray, bool, bool]] = {n: (np.asarray(recs[n]), True, True) for n in RECORD_NAMES}
     assert not set(sim) & set(scalars), "simulation parameter names must differ from record names"
-    scalars.update({n: (np.array([v]), False, False) for n, v in sim.items()})
+    scalars.update({n: (np.array(v), False, False) for n, v in sim.items()})  # 0-d, as the Well writes them
     return wellformat.WellContent(
-        dataset_name=f"energy_atlas_{cfg.domain}",
+        dataset_name=layout.dataset_name(cfg.domain, scale),
         time=np.arange(t, dtype=np.float32),
         coords={"y": ((np.arange(h) + 0.5) / h).astype(np.float32), "x": ((np.arange(w) + 0.5) / h).astype(np.float32)},
         fields={
@@ -145,7 +155,9 @@ def well_content(cfg: DomainConfig, scale: int, level: Level, records: Mapping[s
         root_attrs={
             "family": FAMILY, "generator_version": VERSION, "seed": np.int64(cfg.seed), "params": cfg.params_json,
             "release_date": cfg.release_date, "domain": cfg.domain, "pattern": cfg.pattern, "scale": np.int64(scale),
-            "scales": np.array(cfg.scales, dtype=np.int64),
+            "scales": np.array(cfg.scales, dtype=np.int64), "split": split,
+            "sequences": np.array(splits[split], dtype=np.int64),
+            "split_counts": np.array([len(splits[s]) for s in layout.SPLITS], dtype=np.int64),
         },
     )
 
@@ -186,10 +198,32 @@ def generate(cfg: DomainConfig, backend: Mapping[str, Any] | None = None) -> tup
     return levels, records
 
 
+def stats_of(level: Level) -> dict[str, dict[str, Any]]:
+    """The Well's normalisation statistics of a level (the train split's)."""
+    return wellstats.field_stats({"energy": (level.maps, 0, True), "energy_gradient": (level.grad, 1, True)})
+
+
 def build(cfg: DomainConfig, output_dir: Path, backend: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write the domain's files into ``output_dir`` (replaced only when complete); ``backend`` as :func:`generate`."""
+    """Write the domain's datasets into ``output_dir`` (replaced only when complete); ``backend`` as :func:`generate`.
+
+    Returns every file written (the split files and each dataset's stats.yaml), as paths under ``output_dir``.
+    """
     levels, records = generate(cfg, backend)
+    splits = split_of(cfg)
+    written = []
     with staged_dir(output_dir, "energy") as tmp:
         for scale, level in levels.items():
-            wellformat.write(tmp / file_name(cfg.domain, scale), well_content(cfg, scale, level, records))
-    return [output_dir / file_name(cfg.domain, s) for s in cfg.scales]
+            name = layout.dataset_name(cfg.domain, scale)
+            for split, seqs in splits.items():
+                if not seqs:  # too few sequences for this split: no directory (docs/families/energy.md)
+                    continue
+                rows = np.array(seqs, dtype=np.int64)
+                path = layout.split_file(tmp / name, split)
+                path.parent.mkdir(parents=True)
+                wellformat.write(path, well_content(cfg, scale, level.rows(rows), {n: r[rows] for n, r in records.items()},
+                                                    split, splits))
+                written.append(output_dir / path.relative_to(tmp))
+            train = level.rows(np.array(splits["train"], dtype=np.int64))
+            (tmp / name / layout.STATS).write_bytes(wellstats.dumps(stats_of(train)))
+            written.append(output_dir / name / layout.STATS)
+    return written

@@ -1,5 +1,5 @@
 """The catalog audit (the energy source document's ``audit_data.py``, docs/families/energy.md):
-every map file with its sha256,
+every map file (one per dataset split: layout.py) with its sha256, dataset, split and sequences,
 energy statistics per map and per file, and per-domain aggregates; JSON Schema validated.
 
 No time, host or absolute path: paths are relative to the repository root and the date
@@ -28,12 +28,14 @@ SCHEMA = "energy_catalog.schema.json"
 
 def build_catalog(root: Path, data_dir: Path, domains: Sequence[str], seed: int, release_date: str) -> dict[str, Any]:
     """The catalog as a dict (see ``schemas/energy_catalog.schema.json``)."""
-    paths = [p for d in sorted(domains) for p in domain_files(data_dir, d)]
+    paths = [p for d in sorted(domains) for files in domain_files(data_dir, d).values() for p in files]
     digests = digest_files(paths)
-    files, maps, per_domain = [], [], {}
+    files, maps, per_domain, full_rows = [], [], {}, {}
     for path, dig in zip(paths, digests, strict=True):
         with h5py.File(path, "r") as f:
             domain, scale, pattern = str(f.attrs["domain"]), int(f.attrs["scale"]), str(f.attrs["pattern"])
+            split, seqs = str(f.attrs["split"]), [int(x) for x in f.attrs["sequences"]]
+            dataset = str(f.attrs["dataset_name"])
             shape = [int(s) for s in f["t0_fields/energy"].shape]
             e = f["scalars/total_energy"][...].astype(np.float64)
             s = f["scalars/entropy"][...].astype(np.float64)
@@ -43,7 +45,8 @@ def build_catalog(root: Path, data_dir: Path, domains: Sequence[str], seed: int,
                 energy = f["t0_fields/energy"][...].astype(np.float64)
                 var = energy.reshape(shape[0], shape[1], -1).var(axis=2)
         rel = relative_posix(path, root)
-        files.append({"path": rel, "domain": domain, "scale": scale, "bytes": dig.bytes, "sha256": dig.sha256,
+        files.append({"path": rel, "domain": domain, "dataset": dataset, "split": split,
+                      "sequences": seqs, "scale": scale, "bytes": dig.bytes, "sha256": dig.sha256,
                       "n_maps": shape[0] * shape[1], "shape": shape, "energy": _stats(e), "entropy": _stats(s)})
         agg = per_domain.setdefault(domain, {"pattern": pattern, "n_maps": 0, "n_files": 0, "bytes": 0, "scales": [],
                                              "energy": None, "entropy": None})
@@ -51,14 +54,19 @@ def build_catalog(root: Path, data_dir: Path, domains: Sequence[str], seed: int,
         agg["bytes"] += dig.bytes
         agg["scales"].append(scale)
         if full:
-            agg["n_maps"] = shape[0] * shape[1]
-            agg["energy"], agg["entropy"] = _stats(e), _stats(s)
-            maps += [{"domain": domain, "map_id": f"s{b:03d}_t{t:02d}", "path": rel, "sequence": b, "step": t,
+            agg["n_maps"] += shape[0] * shape[1]
+            full_rows.setdefault(domain, []).append((seqs, e, s))
+            maps += [{"domain": domain, "map_id": f"s{q:03d}_t{t:02d}", "path": rel, "split": split, "sequence": q, "step": t,
                       "energy_total": float(e[b, t]), "energy_mean": float(e[b, t] / cells),
                       "energy_variance": float(var[b, t]), "entropy": float(s[b, t])}
-                     for b in range(shape[0]) for t in range(shape[1])]
-    for agg in per_domain.values():
-        agg["scales"] = sorted(agg["scales"], reverse=True)
+                     for b, q in enumerate(seqs) for t in range(shape[1])]
+    for domain, agg in per_domain.items():
+        agg["scales"] = sorted(set(agg["scales"]), reverse=True)
+        rows = full_rows[domain]  # the statistics of every sequence, in sequence order as one array
+        order = np.argsort(np.concatenate([r[0] for r in rows]), kind="stable")
+        agg["energy"] = _stats(np.concatenate([r[1] for r in rows])[order])
+        agg["entropy"] = _stats(np.concatenate([r[2] for r in rows])[order])
+    maps.sort(key=lambda m: (m["domain"], m["sequence"], m["step"]))
     return {
         "family": "energy", "generator_version": VERSION, "seed": int(seed), "release_date": release_date,
         "files": sorted(files, key=lambda x: x["path"]), "maps": maps, "domains": per_domain,

@@ -15,18 +15,22 @@ app.add_typer(energy_app, name="energy")
 
 
 @energy_app.command("check")
-def check_energy(files: Annotated[list[Path], typer.Argument(help="HDF5 files to check against The Well's format.")]) -> None:
-    """Check files against The Well's HDF5 format; one line per problem naming the HDF5 path."""
-    from synthbank.families.energy import wellformat
+def check_energy(paths: Annotated[list[Path], typer.Argument(
+        help="HDF5 files, Well dataset directories (stats.yaml, data/train|valid|test/) or directories of them.")]) -> None:
+    """Check files and datasets against what The Well's loaders accept; one line per problem naming the file and HDF5 path."""
+    from synthbank.families.energy import welldataset, wellformat
 
     bad = 0
-    for path in files:
-        if not path.is_file():
-            raise UsageError(f"{path} does not exist: allowed existing HDF5 files")
-        problems = wellformat.check(path)
+    for path in paths:
+        if path.is_dir():
+            problems = welldataset.check_directory(path)
+        elif path.is_file():
+            problems = [f"{path}:{line}" for line in wellformat.check(path)]
+        else:
+            raise UsageError(f"{path} does not exist: allowed existing HDF5 files or Well dataset directories")
         bad += len(problems)
         for line in problems:
-            typer.echo(f"{path}:{line}")
+            typer.echo(line)
         if not problems:
             typer.echo(f"OK {path}")
     if bad:

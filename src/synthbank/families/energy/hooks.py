@@ -30,13 +30,14 @@ def estimate(run: Run) -> Estimate:
 
 
 def generate(run: Run, out: Path) -> Output:
-    """``<domain>_<scale>.h5`` in The Well's format, one per pyramid scale (the manifest comes at finalize)."""
+    """One Well dataset per pyramid scale, ``synthbank_energy_<domain>_<scale>/`` with stats.yaml and
+    data/{train,valid,test}/ (the manifest comes at finalize)."""
     from synthbank.families.energy.build import build
 
     cfg = run.config(run.item)
     files = build(cfg, out, run.backend())  # one task per sequence
     return Output(f"energy: wrote {cfg.n_sequences * cfg.n_steps} maps of {run.item} at scales {list(cfg.scales)} "
-                  f"to {out} ({len(files)} files)")
+                  f"to {out} ({len(cfg.scales)} Well datasets, {len(files)} files)")
 
 
 def validate(run: Run) -> list[str]:

@@ -1,7 +1,11 @@
 """``EnergyAtlasLoader``: the energy source document's loader API over the Well-format files of the atlas.
 
-Lazy: nothing is read when the loader is made; :meth:`EnergyAtlasLoader.load_map` opens one
-file, reads one chunk (one map) and a few per-step scalars, and closes it. Pyramids and
+Lazy: nothing is read when the loader is made; :meth:`EnergyAtlasLoader.load_map` finds the
+split file that holds the sequence (each file's ``sequences`` attribute, remembered per
+domain and scale), reads one chunk (one map) and a few per-step scalars, and closes it. A
+domain at one scale is one Well dataset (``synthbank_energy_<domain>_<h>``, layout.py)
+whose train, valid and test files each hold some of its sequences; map ids and sequence
+numbers are the domain's, whatever split holds them. Pyramids and
 gradients are read from the stored scales, never recomputed on read; the gradient magnitude
 |grad E| = hypot(grad_x, grad_y) is offered beside every gradient. Maps the user saves go to
 ``user_dir`` (never into the DVC-tracked ``data_dir``; their files are written by
@@ -22,9 +26,8 @@ from typing import Any
 import h5py
 import numpy as np
 
-from synthbank.families.energy import patterns, thermo
+from synthbank.families.energy import layout, patterns, thermo
 from synthbank.families.energy.analysis import MapAnalysis
-from synthbank.families.energy.build import file_name
 from synthbank.families.energy.metadata import EnergyMapMetadata
 from synthbank.families.energy.perturb import KINDS
 from synthbank.families.energy.thermo import ThermodynamicViolation
@@ -51,7 +54,8 @@ class EnergyAtlasLoader(MapAnalysis):
 
     Parameters
     ----------
-    data_dir : directory holding one folder per domain (``data/energy``), read only.
+    data_dir : directory holding one folder per domain (``data/energy``), read only; each
+        domain folder holds one Well dataset per scale (layout.py).
     user_dir : where :meth:`save_map` writes (``<user_dir>/<domain>/<map_id>_<scale>.h5``);
         must not lie inside ``data_dir``. None: saving is refused.
     tolerance : relative energy error allowed between pyramid scales (the document: 0.05).
@@ -65,6 +69,7 @@ class EnergyAtlasLoader(MapAnalysis):
         if not 0 < tolerance < 1:
             raise ValueError(f"tolerance={tolerance!r} is invalid: allowed 0 < tolerance < 1")
         self.tolerance = tolerance
+        self._index: dict[tuple[str, int], tuple[list[tuple[Path, np.ndarray]], int]] = {}
 
     # -- files ------------------------------------------------------------------------
     def _refuse_data_dir(self, path: Path, name: str) -> None:
@@ -80,14 +85,35 @@ class EnergyAtlasLoader(MapAnalysis):
         """Domains present under ``data_dir``, sorted."""
         return sorted(p.name for p in self.data_dir.iterdir() if p.is_dir()) if self.data_dir.is_dir() else []
 
-    def _atlas_path(self, domain: str, scale: int) -> Path:
-        path = self.data_dir / domain / file_name(domain, scale)
-        if not path.is_file():
-            present = sorted(int(p.stem.rsplit("_", 1)[1]) for p in (self.data_dir / domain).glob(f"{domain}_*.h5"))
+    def _atlas_files(self, domain: str, scale: int) -> tuple[list[tuple[Path, np.ndarray]], int]:
+        """The split files of a domain at one scale with their sequence numbers, and the steps per sequence."""
+        key = (domain, int(scale)) if _DOMAIN.match(str(domain)) else None
+        if key in self._index:
+            return self._index[key]
+        dataset = layout.dataset_dir(self.data_dir / str(domain), str(domain), int(scale)) if key else None
+        paths = layout.split_files(dataset) if dataset is not None else []
+        if not paths:
+            present = sorted(layout.scale_datasets(self.data_dir / domain, domain)) if key else []
             if not present:
                 raise FileNotFoundError(f"domain={domain!r} has no files under {self.data_dir}: allowed one of {self.domains()}")
             raise ValueError(f"scale={scale!r} is not stored for domain {domain!r}: allowed one of {present}")
-        return path
+        files, n_steps = [], 0
+        for path in paths:
+            with self._open(path) as f:
+                files.append((path, np.asarray(f.attrs["sequences"], dtype=np.int64)))
+                n_steps = int(f["t0_fields/energy"].shape[1])
+        self._index[key] = (files, n_steps)
+        return files, n_steps
+
+    def _atlas_map(self, domain: str, map_id: int | str, scale: int) -> tuple[Path, int, int, int]:
+        """(split file, row in it, sequence, step) of an atlas map."""
+        files, n_steps = self._atlas_files(domain, scale)
+        seq, step = self._locate(map_id, n_steps, sum(len(s) for _, s in files))
+        for path, seqs in files:
+            rows = np.flatnonzero(seqs == seq)
+            if rows.size:
+                return path, int(rows[0]), seq, step
+        raise ValueError(f"map_id={map_id!r}: sequence {seq} is in no split file of domain {domain!r} at scale {scale}")
 
     def _user_path(self, domain: str, map_id: str, scale: int) -> Path:
         if self.user_dir is None:
@@ -133,20 +159,21 @@ class EnergyAtlasLoader(MapAnalysis):
             applied at that step); user maps also ``user_metadata``.
         """
         user = self._is_user(map_id)
-        path = self._user_path(domain, map_id, scale) if user else self._atlas_path(domain, scale)
+        if user:
+            path, row, seq, step = self._user_path(domain, map_id, scale), 0, 0, 0
+        else:
+            path, row, seq, step = self._atlas_map(domain, map_id, scale)
         if not path.is_file():
             raise FileNotFoundError(f"map_id={map_id!r} of domain {domain!r} at scale {scale} does not exist ({path})")
         with self._open(path) as f:
-            ds = f["t0_fields/energy"]
-            seq, step = (0, 0) if user else self._locate(map_id, ds.shape[1], ds.shape[0])
-            energy_map = ds[seq, step]
+            energy_map = f["t0_fields/energy"][row, step]
             sc = f["scalars"]
-            energy = float(sc["total_energy"][seq, step])
+            energy = float(sc["total_energy"][row, step])
             perturbations: dict[str, Any] = {}
             if "rotation_applied" in sc:
-                applied = {k: bool(sc[f"{k}_applied"][seq, step]) for k in KINDS}
-                perturbations = {k: (float(sc[_KIND_PARAM[k]][seq, step]) if k in _KIND_PARAM else
-                                     [int(sc["translation_dy_px"][seq, step]), int(sc["translation_dx_px"][seq, step])])
+                applied = {k: bool(sc[f"{k}_applied"][row, step]) for k in KINDS}
+                perturbations = {k: (float(sc[_KIND_PARAM[k]][row, step]) if k in _KIND_PARAM else
+                                     [int(sc["translation_dy_px"][row, step]), int(sc["translation_dx_px"][row, step])])
                                  for k in KINDS if applied[k]}
             elif "perturbations" in f.attrs:
                 perturbations = json.loads(f.attrs["perturbations"])
@@ -159,7 +186,7 @@ class EnergyAtlasLoader(MapAnalysis):
                 shape=energy_map.shape, sequence=None if user else seq, step=None if user else step,
                 energy=energy, energy_mean=energy / energy_map.size,
                 energy_variance=float(energy_map.astype(np.float64).var()),
-                entropy=float(sc["entropy"][seq, step]), timestamp=None if timestamp is None else str(timestamp),
+                entropy=float(sc["entropy"][row, step]), timestamp=None if timestamp is None else str(timestamp),
                 perturbations=perturbations,
                 user_metadata=json.loads(f.attrs["user_metadata"]) if "user_metadata" in f.attrs else {},
             )
@@ -167,11 +194,12 @@ class EnergyAtlasLoader(MapAnalysis):
 
     def load_gradients(self, domain: str, map_id: int | str, scale: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """The stored gradient (grad_x, grad_y) of one map, energy per cell per unit length."""
-        path = self._user_path(domain, map_id, scale) if self._is_user(map_id) else self._atlas_path(domain, scale)
+        if self._is_user(map_id):
+            path, row, step = self._user_path(domain, map_id, scale), 0, 0
+        else:
+            path, row, _, step = self._atlas_map(domain, map_id, scale)
         with self._open(path) as f:
-            ds = f["t1_fields/energy_gradient"]
-            seq, step = (0, 0) if self._is_user(map_id) else self._locate(map_id, ds.shape[1], ds.shape[0])
-            g = ds[seq, step]
+            g = f["t1_fields/energy_gradient"][row, step]
         return g[..., 1], g[..., 0]
 
     def load_gradient_magnitude(self, domain: str, map_id: int | str, scale: int = 256) -> np.ndarray:
@@ -193,29 +221,39 @@ class EnergyAtlasLoader(MapAnalysis):
         for name, v in (("window", window), ("stride", stride)):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}={v!r} is invalid: allowed an integer >= 1")
-        with self._open(self._atlas_path(domain, scale)) as f:
-            ds = f["t0_fields/energy"]
-            n_traj, n_steps = ds.shape[:2]
-            if window > n_steps:
-                raise ValueError(f"window={window} is invalid: allowed at most n_steps={n_steps}")
-            starts = np.arange(0, n_steps - window + 1, stride)
-            index = starts[:, None] + np.arange(window)[None, :]
-            steps = np.unique(index)  # sorted; with stride > window, skipped steps are not read
-            data = ds[...] if steps.size == n_steps else ds[:, steps.tolist()]
+        files, n_steps = self._atlas_files(domain, scale)
+        if window > n_steps:
+            raise ValueError(f"window={window} is invalid: allowed at most n_steps={n_steps}")
+        starts = np.arange(0, n_steps - window + 1, stride)
+        index = starts[:, None] + np.arange(window)[None, :]
+        steps = np.unique(index)  # sorted; with stride > window, skipped steps are not read
+        parts = []
+        for path, _ in files:
+            with self._open(path) as f:
+                ds = f["t0_fields/energy"]
+                parts.append(ds[...] if steps.size == n_steps else ds[:, steps.tolist()])
+        seqs = np.concatenate([s for _, s in files])
+        data = np.concatenate(parts)[np.argsort(seqs, kind="stable")]  # rows in sequence order
         batch = data[:, np.searchsorted(steps, index)].reshape(-1, window, *data.shape[2:])
         meta = [{"domain": domain, "sequence": int(s), "start_step": int(t0),
                  "map_ids": [atlas_map_id(int(s), int(t0) + k) for k in range(window)]}
-                for s in range(n_traj) for t0 in starts]
+                for s in np.sort(seqs) for t0 in starts]
         return batch, meta
 
     def get_domain_stats(self, domain: str, scale: int = 256) -> dict[str, Any]:
         """Counts and energy/entropy statistics of a domain, from its per-step scalars."""
-        with self._open(self._atlas_path(domain, scale)) as f:
-            n_traj, n_steps, h, w = f["t0_fields/energy"].shape
-            e = f["scalars/total_energy"][...].astype(np.float64)
-            s = f["scalars/entropy"][...].astype(np.float64)
-            pattern = f.attrs.get("pattern", "")
-            scales = [int(x) for x in f.attrs.get("scales", [scale])]
+        files, n_steps = self._atlas_files(domain, scale)
+        es, ss = [], []
+        for path, _ in files:
+            with self._open(path) as f:
+                _, _, h, w = f["t0_fields/energy"].shape
+                es.append(f["scalars/total_energy"][...].astype(np.float64))
+                ss.append(f["scalars/entropy"][...].astype(np.float64))
+                pattern = f.attrs.get("pattern", "")
+                scales = [int(x) for x in f.attrs.get("scales", [scale])]
+        order = np.argsort(np.concatenate([q for _, q in files]), kind="stable")
+        e, s = np.concatenate(es)[order], np.concatenate(ss)[order]
+        n_traj = len(order)
         return {
             "domain": domain, "pattern": pattern, "scales": scales, "n_maps": int(n_traj * n_steps),
             "n_sequences": int(n_traj), "n_steps": int(n_steps), "shape": [int(h), int(w)],

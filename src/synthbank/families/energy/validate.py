@@ -1,6 +1,7 @@
 """Read every domain's files, compute metrics/energy.json and the montages, check the family's rules.
 
-Per domain (all from the written files): the Well-format problems of every file; negative
+Per domain (all from the written files): the Well-format problems of every dataset directory
+and file (welldataset.check_directory: what The Well's loaders refuse); negative
 and non-finite cells; the largest conservation error of each perturbation kind (from the
 per-kind energy ratios recorded at each step; scaling against its factor) and of each step
 recomputed from the stored maps; the fraction of blur applications, of noise applications and of
@@ -41,7 +42,7 @@ import numpy as np
 
 from synthbank import jsonio, parallel, thresholds
 from synthbank.errors import UsageError
-from synthbank.families.energy import FAMILY, report, wellformat
+from synthbank.families.energy import FAMILY, layout, report, welldataset
 from synthbank.families.energy.perturb import KINDS
 from synthbank.families.energy.thermo import ENTROPY_ATOL, entropy
 from synthbank.io.staging import write_file_atomic
@@ -55,30 +56,37 @@ def _fraction(mask: np.ndarray) -> float:
     return float(mask.mean()) if mask.size else 1.0
 
 
-def domain_files(data_dir: Path, domain: str) -> list[Path]:
-    """The domain's files, largest scale first (UsageError if there are none)."""
-    files = sorted((data_dir / domain).glob(f"{domain}_*.h5"), key=lambda p: -int(p.stem.rsplit("_", 1)[1]))
-    if not files:
-        raise UsageError(f"{data_dir / domain} holds no {domain}_<scale>.h5 files: run 'synthbank generate energy --domain {domain}' first")
-    return files
+def domain_files(data_dir: Path, domain: str) -> dict[int, list[Path]]:
+    """The domain's split files per scale ``{h: [train, valid, test files]}``, largest scale first
+    (UsageError if there are none)."""
+    found = {s: layout.split_files(d) for s, d in layout.scale_datasets(data_dir / domain, domain).items()}
+    found = {s: f for s, f in found.items() if f}
+    if not found:
+        raise UsageError(f"{data_dir / domain} holds no {layout.PREFIX}{domain}_<scale>/data/<split>/*.h5 files: "
+                         f"run 'synthbank generate energy --domain {domain}' first")
+    return found
 
 
 def domain_metrics(data_dir: Path, domain: str) -> tuple[dict[str, Any], tuple[np.ndarray, list[str]]]:
-    """Metrics of one domain, with its full-resolution maps (B, T, h, w) for the montage and its format problems."""
+    """Metrics of one domain, with its full-resolution maps (B, T, h, w) for the montage and its format problems.
+
+    Rows of every array are the domain's sequences in order, put back together from the split files.
+    """
     files = domain_files(data_dir, domain)
-    problems = [line for path in files for line in wellformat.check(path)]
+    problems = welldataset.check_directory(data_dir / domain)
     negative = nonfinite = 0
     totals: dict[int, np.ndarray] = {}
-    with h5py.File(files[0], "r") as f:
-        maps = f["t0_fields/energy"][...]
-        rec = {name: f[f"scalars/{name}"][...].astype(np.float64) for name in f["scalars"].attrs["field_names"]}
-    for path in files:
-        with h5py.File(path, "r") as f:
-            e = maps if path == files[0] else f["t0_fields/energy"][...]
-            g = f["t1_fields/energy_gradient"][...]
-            negative += int(np.count_nonzero(e < 0))
-            nonfinite += int(np.count_nonzero(~np.isfinite(e))) + int(np.count_nonzero(~np.isfinite(g)))
-            totals[e.shape[-2]] = np.nansum(e, axis=(2, 3), dtype=np.float64)
+    full_paths = files[max(files)]
+    maps = layout.read_rows(full_paths, "t0_fields/energy")
+    with h5py.File(full_paths[0], "r") as f:
+        names = [str(n) for n in f["scalars"].attrs["field_names"] if f[f"scalars/{n}"].attrs["time_varying"]]
+    rec = {name: layout.read_rows(full_paths, f"scalars/{name}").astype(np.float64) for name in names}
+    for scale, paths in files.items():
+        e = maps if scale == max(files) else layout.read_rows(paths, "t0_fields/energy")
+        g = layout.read_rows(paths, "t1_fields/energy_gradient")
+        negative += int(np.count_nonzero(e < 0))
+        nonfinite += int(np.count_nonzero(~np.isfinite(e))) + int(np.count_nonzero(~np.isfinite(g)))
+        totals[scale] = np.nansum(e, axis=(2, 3), dtype=np.float64)
     full = totals[max(totals)]
     h_maps = entropy(np.where(np.isfinite(maps) & (maps >= 0), maps, 0.0))
 

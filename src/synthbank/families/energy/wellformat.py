@@ -4,8 +4,8 @@ Layout (B trajectories, T steps, D = n_spatial_dims)::
 
     /                    @dataset_name @grid_type @n_spatial_dims @n_trajectories
                          @simulation_parameters (names) and one attribute per name
-    /dimensions          @spatial_dims; time (T,) @sample_varying; one (N,) dataset per
-                         spatial dim @sample_varying @time_varying
+    /dimensions          @spatial_dims; time (T,) @sample_varying @time_varying; one (N,)
+                         dataset per spatial dim @sample_varying @time_varying
     /boundary_conditions/<name>  @associated_dims @associated_fields @bc_type
                          @sample_varying @time_varying; mask (bool), values
     /scalars             @field_names; each dataset @sample_varying @time_varying
@@ -16,8 +16,13 @@ Layout (B trajectories, T steps, D = n_spatial_dims)::
 Axis order: the spatial axes of a field follow ``spatial_dims`` in order. This family
 writes ``spatial_dims = ["y", "x"]``, so a field is (trajectories, steps, y, x) as rows and
 columns of an image; vector components (t1) follow the same order (d/dy, d/dx).
-Constant scalars are stored with shape (1,) as in the document's example (the project's own
-``scripts/check_thewell_formatting.py`` expects rank 0; this checker accepts both).
+Constant scalars (neither sample- nor time-varying) are 0-d datasets, as the Well's own
+writer (``the_well/utils/dummy_data.py``) and checker (``scripts/check_thewell_formatting.py``)
+have them; its ``to_xarray`` (``the_well/utils/export.py``) fails on shape (1,) ("different
+number of dimensions on data and dims: 1 vs 0"), so this checker refuses (1,).
+A trajectory needs at least 2 steps: ``WellDataset`` refuses fewer ("steps is not enough
+steps for file", one input and one output step). Checks that span files (one resolution
+per directory, stats.yaml, the split directories) are in :mod:`.welldataset`.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from synthbank.io import hdf5
 
 GRID_TYPES = ("cartesian", "spherical")
 BC_TYPES = ("periodic", "wall", "open")
+#: Steps a trajectory needs for the Well's WellDataset with its defaults (1 input + 1 output step).
+MIN_STEPS = 2
 REQUIRED_ROOT = ("dataset_name", "grid_type", "n_spatial_dims", "n_trajectories", "simulation_parameters")
 
 
@@ -86,8 +93,7 @@ def write(path: str | Path, c: WellContent, chunk_maps: bool = True) -> None:
                 n_trajectories=np.int64(n_traj), simulation_parameters=names(list(c.simulation_parameters)))
     with hdf5.create_file(path, root) as f:
         dims = hdf5.create_group(f, "dimensions", {"spatial_dims": names(list(c.coords))})
-        hdf5.create_dataset(dims, "time", shape=c.time.shape, dtype=np.float32, data=c.time,
-                            attrs={"sample_varying": np.bool_(False)})
+        hdf5.create_dataset(dims, "time", shape=c.time.shape, dtype=np.float32, data=c.time, attrs=flags(False, True))
         for name, values in c.coords.items():
             hdf5.create_dataset(dims, name, shape=values.shape, dtype=np.float32, data=values, attrs=flags(False, False))
         bcs = hdf5.create_group(f, "boundary_conditions")
@@ -142,13 +148,14 @@ class _Problems(list):
 
 def _flags(obj: h5py.HLObject, where: str, p: _Problems) -> tuple[bool, bool] | None:
     out = []
+    attrs = dict(obj.attrs)  # one read of every attribute: h5py's per-attribute access is slow
     for name in ("sample_varying", "time_varying"):
-        if name not in obj.attrs:
+        if name not in attrs:
             p.add(f"{where}@{name}", "missing attribute")
-        elif not _is_bool(obj.attrs[name]):
-            p.add(f"{where}@{name}", f"must be a bool, got {obj.attrs[name]!r}")
+        elif not _is_bool(attrs[name]):
+            p.add(f"{where}@{name}", f"must be a bool, got {attrs[name]!r}")
         else:
-            out.append(bool(obj.attrs[name]))
+            out.append(bool(attrs[name]))
     return tuple(out) if len(out) == 2 else None
 
 
@@ -160,13 +167,14 @@ def _field_names(group: h5py.Group, where: str, p: _Problems) -> list[str]:
     if listed is None:
         p.add(f"{where}@field_names", f"must be a list of strings, got {group.attrs['field_names']!r}")
         return []
+    members = {name: isinstance(obj, h5py.Dataset) for name, obj in group.items()}
     for name in listed:
-        if name not in group or not isinstance(group[name], h5py.Dataset):
+        if not members.get(name):
             p.add(f"{where}/{name}", "listed in field_names but no such dataset")
-    for name in group:
+    for name in members:
         if name not in listed:
             p.add(f"{where}/{name}", "dataset not listed in field_names")
-    return [n for n in listed if n in group and isinstance(group[n], h5py.Dataset)]
+    return [n for n in listed if members.get(n)]
 
 
 def check(path: str | Path) -> list[str]:
@@ -231,6 +239,9 @@ def _check_dimensions(f: h5py.File, p: _Problems) -> dict[str, int] | None:
         if "sample_varying" not in t.attrs or not _is_bool(t.attrs["sample_varying"]):
             p.add("/dimensions/time@sample_varying", "missing or not a bool")
         out["time"] = int(t.shape[-1]) if t.ndim else 0
+        if out["time"] < MIN_STEPS:
+            p.add("/dimensions/time", f"{out['time']} step(s): the Well's WellDataset needs at least {MIN_STEPS} "
+                                      "(n_steps_input + n_steps_output)")
     spatial = _str_list(g.attrs.get("spatial_dims")) if "spatial_dims" in g.attrs else None
     if spatial is None:
         p.add("/dimensions@spatial_dims", "missing or not a list of strings")
@@ -291,16 +302,16 @@ def _check_scalars(f: h5py.File, n_traj: int | None, n_time: int | None, p: _Pro
         return
     g = f["scalars"]
     for name in _field_names(g, "/scalars", p):
-        where = f"/scalars/{name}"
-        fl = _flags(g[name], where, p)
+        where, ds = f"/scalars/{name}", g[name]
+        fl = _flags(ds, where, p)
         if fl is None:
             continue
         want = tuple(n for n, on in ((n_traj, fl[0]), (n_time, fl[1])) if on)
         if None in want:  # the size it depends on is missing; that is reported where it lives
             continue
-        ok = g[name].shape == want or (not want and g[name].shape == (1,))
-        if not ok:
-            p.add(where, f"shape {g[name].shape}: expected {want or '() or (1,)'} from sample_varying={fl[0]}, time_varying={fl[1]}")
+        if ds.shape != want:
+            hint = " (a 0-d dataset: the Well's to_xarray refuses (1,))" if not want else ""
+            p.add(where, f"shape {ds.shape}: expected {want}{hint} from sample_varying={fl[0]}, time_varying={fl[1]}")
 
 
 def _check_fields(f: h5py.File, order: int, n_traj: int | None, n_time: int | None, sizes: Mapping[str, int], p: _Problems) -> None:
