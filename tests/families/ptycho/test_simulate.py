@@ -1,4 +1,4 @@
-"""The pure simulation: object, probe, positions, intensities scaled to the dose, Poisson noise."""
+"""The pure simulation: object, probe, positions, intensities at one photon scale per dose, Poisson noise."""
 
 import math
 
@@ -71,18 +71,27 @@ def test_random_positions():
     assert pos.shape == (500, 2) and pos.min() >= 8 and pos.max() <= 88
 
 
-def test_expected_intensity_is_the_far_field_scaled_to_the_dose():
+def test_expected_intensity_is_the_far_field_at_one_photon_scale_per_dose():
     cfg = _cfg()
-    obj, probe, pos = design(cfg)
-    lam = expected_intensity(obj, probe, pos[:5], 1234.0)
+    d = design(cfg)
+    obj, probe, pos = d.object, d.probe, d.positions
+    scale = d.scale(1234.0)
+    lam = expected_intensity(obj, probe, pos[:5], scale)
     assert lam.shape == (5, 16, 16)
     assert lam.dtype == np.float32
-    np.testing.assert_allclose(lam.sum(axis=(1, 2), dtype=np.float64), 1234.0, rtol=1e-6)
     y0, x0 = (pos[3] - 8).astype(int)
     far = np.fft.fftshift(np.fft.fft2(obj[y0 : y0 + 16, x0 : x0 + 16].astype(np.complex128) * probe))
     ref = np.abs(far) ** 2
-    np.testing.assert_allclose(lam[3], ref * 1234.0 / ref.sum(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(lam[3], ref * scale, rtol=1e-4, atol=1e-6 * lam[3].max())
     np.testing.assert_array_equal(object_patches(obj, pos[3:4], 16)[0], obj[y0 : y0 + 16, x0 : x0 + 16])
+    # One scale for the scan: the mean total is the dose, and totals follow the transmission under the probe.
+    totals = expected_intensity(obj, probe, pos, scale).sum(axis=(1, 2), dtype=np.float64)
+    assert totals.mean() == pytest.approx(1234.0, rel=1e-6)
+    transmitted = (np.abs(object_patches(obj.astype(np.complex128), pos, 16)) ** 2 * np.abs(probe) ** 2).sum(axis=(1, 2))
+    np.testing.assert_allclose(totals, 1234.0 * transmitted / transmitted.mean(), rtol=1e-5)
+    assert totals.std() / totals.mean() > 0.1  # amplitude in [0.5, 1]: totals differ pattern to pattern
+    assert d.probe_photons(1234.0) == pytest.approx(scale * 256 * (np.abs(probe.astype(np.complex128)) ** 2).sum(), rel=1e-12)
+    assert d.probe_photons(1234.0) > totals.max()  # a transmission <= 1 never passes more than the probe's photons
 
 
 @pytest.mark.parametrize("dose", [100, 1000, 100000])
@@ -173,8 +182,8 @@ def test_disk_estimate_counts_the_positions_and_bounds_the_bytes(tiny_root):
     for scan in ({"pattern": "raster", "step_px": 6, "jitter_px": 1.0, "n_positions": 5},
                  {"pattern": "random", "step_px": 6, "jitter_px": 1.0, "n_positions": 57}):
         cfg = SimulationConfig.from_params(42, 1000, tiny_section(scan=scan))
-        assert cfg.n_positions == len(design(cfg)[2])
+        assert cfg.n_positions == len(design(cfg).positions)
     cfg = _cfg()
     for dose in ("dose_1000", "dose_100000"):
         written = sum(p.stat().st_size for p in (tiny_root / dose).rglob("*") if p.is_file())
-        assert written <= dose_bytes(cfg.n_positions, cfg.probe.size_px, cfg.object.size_px) < 20 * written
+        assert written <= dose_bytes(cfg.n_positions, cfg.probe_px, cfg.object_shape) < 20 * written

@@ -8,9 +8,25 @@ per-dose metrics into ``metrics/ptycho.json`` and writes ``manifests/ptycho.json
 VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
-VERSION = "2.0.0"
+VERSION = "3.0.0"
 
 RELEASE_NOTES = {
+    "3.0.0": (
+        "Physics: one photon scale per dose instead of one per pattern. The scale makes the mean expected "
+        "total over the scan equal the dose (PtychoPINN's scale_nphotons rule), so each pattern's total now "
+        "follows the object's transmission under the probe; before, every pattern was scaled to the dose and "
+        "the object's absorption was removed from the data. raw.h5, canonical.h5 and the split files record "
+        "photon_scale and probe_photons; validate recomputes each pattern's expected total with its own "
+        "float64 forward model and checks the stored totals, the recorded scale and the spread of the observed "
+        "totals (new metrics spread_z, photon_scale_rel_error, threshold spread_z_max). Export: each split's "
+        "NPZ also carries PtychoPINN's raw-NPZ keys (diff3d = sqrt(counts), xcoords_start, ycoords_start, "
+        "scan_index = 0, pattern_index, _metadata JSON with nphotons), read as they are by RawData.from_file "
+        "and load_data. New params key ptycho.base_npz (and --base-npz): object, probe and positions from a "
+        "PtychoPINN-style NPZ below sources/ptycho/, its sha256 in raw.h5 and the manifest. Every dose's "
+        "files change."
+        " HDF5 files are written for HDF5 1.8 readers and later (libver earliest..v108: superblock 0, v1 "
+        "B-tree chunk indexes; docs/hdf5.md), so their container bytes change too."
+    ),
     "2.0.0": (
         "Portable numerics: object fields, probe and scan jitter from synthbank.numerics (exp, sincos, "
         "ndtr, portable normal tails), and the exit wave's complex product part by part (numpy's "
@@ -22,7 +38,7 @@ RELEASE_NOTES = {
 }
 
 # The family contract (synthbank.family): what the core needs to run this family.
-from synthbank.family import Family  # noqa: E402
+from synthbank.family import Family, Option  # noqa: E402
 from synthbank.thresholds import Rule  # noqa: E402
 
 FAMILY = Family(
@@ -42,11 +58,22 @@ FAMILY = Family(
     omit={"generate": ("progress",), "validate": ("metrics", "report_dir", "reports_manifest"), "finalize": ("report_dir",)},
     cli="synthbank.families.ptycho.cli",  # the stages after simulate, and the whole sweep in one process
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
+    options={
+        "generate": (
+            Option("--base-npz", "A PtychoPINN-style NPZ below sources/ptycho/ (objectGuess, probeGuess, optional "
+                   "xcoords/ycoords): its object, probe and positions replace the synthetic ones (ptycho.base_npz).",
+                   kind="path", key="base_npz", metavar="NPZ"),
+        ),
+    },
     rules=(
         Rule("photons.mean_total_z", "abs_max", key="count_z_max", note="standard errors sqrt(dose / n) from the dose"),
         Rule("photons.dispersion_z", "abs_max", key="dispersion_z_max", note="standard errors from Poisson's 1"),
         Rule("photons.expected_total_rel_error", "max", key="expected_total_rel_error_max",
-             note="noise-free totals vs the dose, relative"),
+             note="stored noise-free totals vs the forward model of object x probe at one scale, relative"),
+        Rule("photons.photon_scale_rel_error", "max", key="expected_total_rel_error_max",
+             note="recorded photon scale vs dose / mean forward-model total, relative"),
+        Rule("photons.spread_z", "abs_max", key="spread_z_max",
+             note="variance of pattern totals vs the object's predicted variance plus Poisson's"),
         Rule("views.*.groups", "min", key="view_groups_min"),
     ),
 )

@@ -120,7 +120,7 @@ def sweep_cmd(
     from synthbank.commands import write_manifest
     from synthbank.families.ptycho import FAMILY
     from synthbank.families.ptycho.hooks import estimate, failed_doses
-    from synthbank.families.ptycho.pipeline import run_dose, stage_dirs, write_metrics
+    from synthbank.families.ptycho.pipeline import base_entry_fields, run_dose, stage_dirs, write_metrics
     from synthbank.run import Run
     from synthbank.io.staging import check_output, transaction
 
@@ -138,7 +138,8 @@ def sweep_cmd(
             run_dose(cfg, d, staged, run.thresholds)
             info(f"ptycho: dose {d:,} done")
         metrics = write_metrics(staged, cfg.doses, staged / "metrics.json")
-        write_manifest(run, staged / "manifest.json", staged, stage_dirs(staged, cfg.doses), (), None, None)
+        write_manifest(run, staged / "manifest.json", staged, stage_dirs(staged, cfg.doses), (), None,
+                       base_entry_fields(staged, cfg.doses, staged) or None)
     failed = failed_doses(metrics, cfg.doses)
     if failed:
         raise ValidationFailed("; ".join(failed))

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from synthbank import params as params_mod
+from synthbank.families.ptycho.base import BaseNpz, inspect
 
 
 def _check(value: Any, *keys: str, name: str | None = None) -> None:
@@ -73,25 +75,52 @@ class ScanParams:
         return cls(str(m["pattern"]), int(m["step_px"]), float(m["jitter_px"]), int(m["n_positions"]))
 
 
+def base_of(section: Mapping[str, Any]) -> BaseNpz | None:
+    """The checked base NPZ of ``ptycho.base_npz`` (None: the synthetic object, probe and scan).
+
+    The schema keeps the path below ``sources/ptycho/`` (the directory the DVC stages
+    depend on); the file itself is read and checked here, before anything is written.
+    """
+    given = section["base_npz"]
+    path = None if given is None else Path(given).as_posix()  # --base-npz gives a Path
+    _check(path, "base_npz")
+    if path is None:
+        return None
+    try:
+        return inspect(str(path))
+    except ValueError as exc:
+        raise ValueError(f"base_npz={path} is invalid: {str(exc).removeprefix(f'{path}: ')}") from None
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
-    """Everything that determines the bytes of one dose's simulate output."""
+    """Everything that determines the bytes of one dose's simulate output.
+
+    With ``base`` (a user's NPZ, :mod:`synthbank.families.ptycho.base`) the object and
+    the probe, and the positions when the file has them, come from the file; ``object``
+    and ``probe`` (and then ``scan``) are not used.
+    """
 
     seed: int
     dose: int
     object: ObjectParams
     probe: ProbeParams
     scan: ScanParams
+    base: BaseNpz | None
 
     @classmethod
-    def from_params(cls, seed: int, dose: int, section: Mapping[str, Any]) -> SimulationConfig:
-        """One dose's simulation; ValueError (key, value, what is allowed) on the first problem."""
+    def from_params(cls, seed: int, dose: int, section: Mapping[str, Any], base: BaseNpz | None = None) -> SimulationConfig:
+        """One dose's simulation; ValueError (key, value, what is allowed) on the first problem.
+
+        ``base`` is ``base_of(section)`` when the caller has it already (read once per sweep).
+        """
         _check(dose, "doses", "items", name="dose")
         for key in ("object", "probe", "scan"):
             _check(section[key], key)
         cfg = cls(
             int(seed), int(dose), ObjectParams.from_mapping(section["object"]),
             ProbeParams.from_mapping(section["probe"]), ScanParams.from_mapping(section["scan"]),
+            base if base is not None else base_of(section),
         )
         cfg.check()
         return cfg
@@ -100,8 +129,11 @@ class SimulationConfig:
         """Raise ValueError naming the key and value of the first inconsistency between keys.
 
         Only rules a JSON Schema cannot state live here (each key's own bounds are the
-        schema's, checked by ``from_params``).
+        schema's, checked by ``from_params``). A base NPZ replaces the object and the probe,
+        so their cross-key rules do not apply (the file's own are checked when it is read).
         """
+        if self.base is not None:
+            return
         o, p = self.object, self.probe
         if o.size_px <= p.size_px:
             raise ValueError(f"object.size_px={o.size_px} is invalid: allowed > probe.size_px={p.size_px}")
@@ -112,21 +144,33 @@ class SimulationConfig:
             )
 
     @property
+    def object_shape(self) -> tuple[int, int]:
+        """(H, W) of the object the scan covers: the base file's, else ``object.size_px`` square."""
+        return self.base.object_shape if self.base is not None else (self.object.size_px, self.object.size_px)
+
+    @property
+    def probe_px(self) -> int:
+        return self.base.probe_px if self.base is not None else self.probe.size_px
+
+    @property
     def n_positions(self) -> int:
         """Scan positions of the design, counted without drawing them (the jitter never moves one out)."""
+        if self.base is not None and self.base.n_positions:
+            return self.base.n_positions
         if self.scan.pattern == "random":
             return self.scan.n_positions
-        per_axis = len(range(self.probe.size_px // 2, self.object.size_px - self.probe.size_px // 2 + 1, self.scan.step_px))
-        return per_axis * per_axis
+        n = self.probe_px
+        per_axis = [len(range(n // 2, side - n // 2 + 1, self.scan.step_px)) for side in self.object_shape]
+        return per_axis[0] * per_axis[1]
 
     def record(self) -> dict[str, Any]:
-        """The parameters as recorded in the simulate output (JSON-ready)."""
+        """The parameters as recorded in the simulate output (JSON-ready); ``base_npz`` path and sha256, or None."""
         d = {k: asdict(v) for k, v in (("object", self.object), ("probe", self.probe), ("scan", self.scan))}
         for sub in d.values():
             for k, v in sub.items():
                 if isinstance(v, tuple):
                     sub[k] = list(v)
-        return {"seed": self.seed, "dose": self.dose, **d}
+        return {"seed": self.seed, "dose": self.dose, **d, "base_npz": None if self.base is None else self.base.record()}
 
 
 @dataclass(frozen=True)
@@ -208,8 +252,9 @@ class SweepConfig:
         section : Mapping
             The (schema-checked) ``ptycho`` section of params.yaml.
         """
+        base = base_of(section)  # read and hashed once for every dose
         return cls(
-            simulations=tuple(SimulationConfig.from_params(seed, int(d), section) for d in section["doses"]),
+            simulations=tuple(SimulationConfig.from_params(seed, int(d), section, base) for d in section["doses"]),
             patch=PatchConfig.from_params(seed, section),
             views=ViewsConfig.from_params(seed, section),
         )

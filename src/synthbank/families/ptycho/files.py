@@ -19,7 +19,7 @@ from synthbank.io.npz import NpzWriter
 #: Datasets worth deflating, measured at level 1 on the default sweep: photon counts shrink
 #: to ~13 % and amplitudes to ~3 % of their size; float intensities (~90 %) and complex
 #: patches (~66 %) are stored raw, since deflating them cost most of a stage's time.
-DEFLATED = frozenset({"counts", "diffraction"})
+DEFLATED = frozenset({"counts", "diffraction", "diff3d"})
 
 #: name -> (array, attributes such as units and axes)
 Datasets = Mapping[str, tuple[np.ndarray, Mapping[str, Any]]]
@@ -101,4 +101,10 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray], order: Sequence[str]
     with NpzWriter(path, level=DEFLATE_LEVEL) as npz:
         for name in order:
             npz.level = DEFLATE_LEVEL if name in DEFLATED else 0  # read when the member begins
-            npz.add_array(name, np.ascontiguousarray(arrays[name]))
+            array = np.asarray(arrays[name])
+            if array.ndim == 0:  # add_array would make it (1,): _metadata stays 0-d, as numpy.savez writes it
+                member = npz.begin_array(name, array.dtype, ())
+                member.write(array.tobytes())
+                npz.end_array(member)
+            else:
+                npz.add_array(name, np.ascontiguousarray(array))

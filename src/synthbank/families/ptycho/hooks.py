@@ -34,9 +34,9 @@ def estimate(run: Run) -> Estimate:
 
     dose = int(run.item)
     sim = run.config().simulation(dose)
-    pixels = sim.n_positions * sim.probe.size_px**2
+    pixels = sim.n_positions * sim.probe_px**2
     return Estimate(items=sim.n_positions, unit="patterns", memory_bytes=pixels * MEMORY_PER_PIXEL,
-                    disk_bytes=dose_bytes(sim.n_positions, sim.probe.size_px, sim.object.size_px),
+                    disk_bytes=dose_bytes(sim.n_positions, sim.probe_px, sim.object_shape),
                     seconds=sim.n_positions / PATTERNS_PER_SECOND, detail={"dose": dose})
 
 
@@ -62,13 +62,14 @@ def validate(run: Run) -> list[str]:
 
 
 def finalize(run: Run) -> Finalized:
-    """``metrics/ptycho.json`` from every dose's metrics; the stage directories the manifest covers."""
-    from synthbank.families.ptycho.pipeline import stage_dirs, write_metrics
+    """``metrics/ptycho.json`` from every dose's metrics; the stage directories the manifest covers
+    (with the base NPZ's path and sha256 on each ``raw.h5`` made from one)."""
+    from synthbank.families.ptycho.pipeline import base_entry_fields, stage_dirs, write_metrics
 
     root, doses = run.data_dir(), [int(d) for d in run.item_names()]
     metrics = write_metrics(root, doses, run.metrics_path())
     return Finalized(outputs=tuple(stage_dirs(root, doses)), violations=tuple(failed_doses(metrics, doses)),
-                     reports=(run.metrics_path(),))
+                     reports=(run.metrics_path(),), entry_fields=base_entry_fields(root, doses, Path(".")) or None)
 
 
 def failed_doses(metrics: Mapping[str, Any], doses: Sequence[int]) -> list[str]:

@@ -40,8 +40,13 @@ STAGE_FILES: dict[str, tuple[str, ...]] = {
     "validate": ("metrics.json",),
 }
 
-#: Keys of the NPZ export of a split (the canonical contract plus ground-truth patches).
-NPZ_KEYS = ("diffraction", "Y", "objectGuess", "probeGuess", "xcoords", "ycoords")
+#: Members of the NPZ export of a split, in the order written: the canonical contract plus
+#: ground-truth patches, and every key PtychoPINN's RawData.from_file and load_data read
+#: (synthbank.families.ptycho.export).
+NPZ_KEYS = (
+    "diffraction", "diff3d", "Y", "objectGuess", "probeGuess", "xcoords", "ycoords",
+    "xcoords_start", "ycoords_start", "scan_index", "pattern_index", "_metadata",
+)
 
 
 def dose_dir(root: str | Path, dose: int) -> Path:
@@ -54,12 +59,12 @@ def dose_key(dose: int) -> str:
     return f"dose_{int(dose)}"
 
 
-def dose_bytes(n_positions: int, probe_px: int, object_px: int) -> int:
+def dose_bytes(n_positions: int, probe_px: int, object_shape: tuple[int, int]) -> int:
     """Upper bound of the bytes one dose's stage directories hold (nothing compressed).
 
     Per pattern: counts and expected intensity (4 + 4 bytes a pixel), canonical amplitude
-    (4), and per split HDF5 + NPZ amplitude (2 x 4) and ground-truth patch (2 x 8); the
-    object is stored six times (raw, canonical, two splits in HDF5 and NPZ); 1 MB covers
-    groups, views, metrics and file headers.
+    (4), and per split HDF5 + NPZ amplitude (3 x 4: the NPZ holds it as ``diffraction``
+    and ``diff3d``) and ground-truth patch (2 x 8); the object is stored six times (raw,
+    canonical, two splits in HDF5 and NPZ); 1 MB covers groups, views, metrics and headers.
     """
-    return n_positions * probe_px**2 * (4 + 4 + 4 + 8 + 16) + 6 * 8 * object_px**2 + 1_000_000
+    return n_positions * probe_px**2 * (4 + 4 + 4 + 12 + 16) + 6 * 8 * object_shape[0] * object_shape[1] + 1_000_000

@@ -37,6 +37,23 @@ def stage_dirs(root: Path, doses: Sequence[int]) -> list[Path]:
     return sorted(dose_dir(root, d) / stage for d in doses for stage in STAGE_FILES)
 
 
+def base_entry_fields(root: Path, doses: Sequence[int], relative_to: Path) -> dict[str, dict[str, Any]]:
+    """Manifest fields of each dose's ``raw.h5`` simulated from a base NPZ: its path and sha256.
+
+    Keyed by the path relative to ``relative_to`` (the manifest's root); doses without a
+    base NPZ have no field.
+    """
+    from synthbank.families.ptycho.files import read_attrs
+
+    fields = {}
+    for d in doses:
+        raw = dose_dir(root, d) / "simulate" / "raw.h5"
+        base = read_attrs(raw)["params"].get("base_npz")
+        if base:
+            fields[raw.absolute().relative_to(relative_to.absolute()).as_posix()] = {"params": {"base_npz": base}}
+    return fields
+
+
 def write_metrics(root: Path, doses: Sequence[int], metrics_path: Path) -> dict[str, Any]:
     """Nest the per-dose metrics below ``root`` into ``metrics_path``; return them.
 

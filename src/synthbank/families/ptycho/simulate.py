@@ -1,12 +1,14 @@
 """Pure simulation: object, probe, scan positions, expected intensities, Poisson counts.
 
-No file I/O. Every random draw comes from an explicit Generator; :func:`simulate` makes
+No file I/O but reading a user's base NPZ (:mod:`synthbank.families.ptycho.base`). Every random draw comes from an explicit Generator; :func:`simulate` makes
 them through :mod:`synthbank.seeding` from the config alone.
 
 Geometry: positions are whole object pixels. The patch of scan position i is
 ``object[y0:y0+N, x0:x0+N]`` with ``y0 = ycoords[i] - N/2`` (so the coordinates are patch
 centres, in object pixels), and its far-field intensity is
-``|fftshift(fft2(probe * patch))|**2`` (zero frequency at pixel (N/2, N/2)).
+``photon_scale * |fftshift(fft2(probe * patch))|**2`` (zero frequency at pixel (N/2, N/2)),
+with one ``photon_scale`` per dose: the mean expected total over the scan is the dose,
+and each pattern's total follows the object's transmission under the probe.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import scipy.fft
 
 from synthbank import numerics, parallel, seeding
+from synthbank.families.ptycho import base as base_mod
 from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
 from synthbank.families.ptycho.layout import FAMILY, NOISE_BLOCK, NOISE_STREAM, OBJECT_STREAM, SCAN_STREAM
 
@@ -82,22 +85,27 @@ def make_probe(p: ProbeParams) -> np.ndarray:
     return numerics.expi(p.defocus_rad * (r / p.radius_px) ** 2, amp, np.complex64)
 
 
-def scan_positions(rng: np.random.Generator, s: ScanParams, object_px: int, probe_px: int) -> np.ndarray:
+def scan_positions(
+    rng: np.random.Generator, s: ScanParams, object_px: int | tuple[int, int], probe_px: int
+) -> np.ndarray:
     """Patch centres (y, x) in whole object pixels, every patch inside the object.
 
     ``raster``: a grid of step ``s.step_px`` over the valid centres, each position moved by
     Gaussian jitter of s.d. ``s.jitter_px`` rounded to whole pixels and clipped back inside.
     ``random``: ``s.n_positions`` centres uniform over the valid range.
+    ``object_px`` is the side of a square object or its (H, W) (a base NPZ's object).
 
     Returns
     -------
     ndarray of float64, shape (n, 2), columns (y, x), row-major raster order
     """
-    lo, hi = probe_px // 2, object_px - probe_px // 2  # centre c covers [c - N/2, c + N/2)
+    shape = (object_px, object_px) if np.isscalar(object_px) else tuple(int(v) for v in object_px)
+    lo = probe_px // 2  # centre c covers [c - N/2, c + N/2)
+    hi = np.array([side - probe_px // 2 for side in shape])
     if s.pattern == "random":
-        return rng.integers(lo, hi + 1, size=(s.n_positions, 2)).astype(np.float64)
-    axis = np.arange(lo, hi + 1, s.step_px)
-    yy, xx = np.meshgrid(axis, axis, indexing="ij")
+        bound = int(hi[0]) + 1 if hi[0] == hi[1] else hi + 1  # a scalar bound on a square object
+        return rng.integers(lo, bound, size=(s.n_positions, 2)).astype(np.float64)
+    yy, xx = np.meshgrid(np.arange(lo, hi[0] + 1, s.step_px), np.arange(lo, hi[1] + 1, s.step_px), indexing="ij")
     pos = np.stack([yy.ravel(), xx.ravel()], axis=1).astype(np.float64)
     pos += np.rint(s.jitter_px * numerics.standard_normal(rng, pos.shape)) if s.jitter_px > 0 else 0.0
     return np.clip(pos, lo, hi)
@@ -126,10 +134,12 @@ def centred_probe(probe: np.ndarray) -> np.ndarray:
     return (probe * sign).astype(probe.dtype)
 
 
-def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray, dose: float) -> np.ndarray:
-    """Noise-free far-field intensity, scaled so each pattern sums to ``dose`` photons.
+def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray, photon_scale: float) -> np.ndarray:
+    """Noise-free far-field intensity in photons: ``photon_scale * |fftshift(fft2(probe * patch))|**2``.
 
-    ``|fftshift(fft2(probe * patch))|**2`` in complex64, normalised per pattern in float64.
+    One scale for every pattern of a dose (:func:`photon_scale`), so a pattern's total
+    follows the object's transmission under the probe. The FFT in complex64; the scale
+    is applied in float32.
 
     Returns
     -------
@@ -142,9 +152,42 @@ def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray
     parts = far.view(np.float32)  # (..., 2N) interleaved real, imaginary
     np.square(parts, out=parts)
     intensity = parts[..., 0::2] + parts[..., 1::2]
-    totals = intensity.sum(axis=(1, 2), dtype=np.float64)
-    intensity *= (dose / totals).astype(np.float32)[:, None, None]
+    intensity *= np.float32(photon_scale)
     return intensity
+
+
+def squared_modulus(a: np.ndarray) -> np.ndarray:
+    """``|a|**2`` of a complex64 array in float64: re**2 + im**2 (squares exact, one rounding)."""
+    parts = a.astype(np.complex64).view(np.float32).astype(np.float64)
+    return parts[..., 0::2] ** 2 + parts[..., 1::2] ** 2
+
+
+def unit_totals(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Each pattern's total far-field intensity before scaling, by Parseval: ``N*N * sum |P|^2 |O_patch|^2``.
+
+    Equal (to rounding) to ``sum |fft2(probe * patch)|**2``, without the FFTs; float64
+    products and pairwise sums only, so the same bits on every CPU.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+    """
+    n = probe.shape[0]
+    o2, p2 = squared_modulus(obj), squared_modulus(probe)
+    out = np.empty(len(positions), dtype=np.float64)
+    for start in range(0, len(positions), NOISE_BLOCK):  # bounded memory: one block of patches at a time
+        patches = object_patches(o2, positions[start : start + NOISE_BLOCK], n)
+        out[start : start + NOISE_BLOCK] = (patches * p2).sum(axis=(1, 2))
+    return out * float(n * n)
+
+
+def photon_scale(dose: float, unit_mean: float) -> float:
+    """Photons per unit of ``|fft2|**2``: the mean expected total over the scan equals ``dose``.
+
+    PtychoPINN's rule (``ptycho.diffsim.scale_nphotons``: one scale so that the expected
+    photon count *averaged over the dataset* is ``nphotons``).
+    """
+    return float(dose) / float(unit_mean)
 
 
 def poisson_counts(seed: int, dose: int, intensity: np.ndarray, first_block: int = 0) -> np.ndarray:
@@ -172,11 +215,13 @@ class Simulation:
 
     Attributes
     ----------
-    object : (S, S) complex64, transmission, unitless
-    probe : (N, N) complex64, unitless (arbitrary scale; intensities are scaled to the dose)
+    object : (H, W) complex64, transmission, unitless
+    probe : (N, N) complex64, unitless (its photons are ``photon_scale * N*N * sum |probe|^2``)
     positions : (n, 2) float64, patch centres (y, x) in object pixels
     intensity : (n, N, N) float32, expected photons per detector pixel
     counts : (n, N, N) uint32, Poisson-sampled photons
+    photon_scale : float, photons per unit of ``|fft2(probe * patch)|**2`` (one per dose)
+    probe_photons : float, expected photons of the unobstructed probe (transmission 1)
     """
 
     object: np.ndarray
@@ -184,17 +229,48 @@ class Simulation:
     positions: np.ndarray
     intensity: np.ndarray
     counts: np.ndarray
+    photon_scale: float
+    probe_photons: float
+
+
+@dataclass(frozen=True)
+class Design:
+    """The dose-independent design (read-only arrays), and the mean unscaled total over the scan."""
+
+    object: np.ndarray
+    probe: np.ndarray
+    positions: np.ndarray
+    unit_mean: float
+
+    def scale(self, dose: float) -> float:
+        return photon_scale(dose, self.unit_mean)
+
+    def probe_photons(self, dose: float) -> float:
+        n = self.probe.shape[0]
+        return self.scale(dose) * float(n * n) * float(squared_modulus(self.probe).sum())
 
 
 @lru_cache(maxsize=1)  # every block task of a dose needs it: computed once per worker process
-def design(cfg: SimulationConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The dose-independent design: object, probe and positions (same for every dose; read-only)."""
-    obj = make_object(seeding.stream(cfg.seed, FAMILY, OBJECT_STREAM), cfg.object)
-    probe = make_probe(cfg.probe)
-    positions = scan_positions(seeding.stream(cfg.seed, FAMILY, SCAN_STREAM), cfg.scan, cfg.object.size_px, cfg.probe.size_px)
+def design(cfg: SimulationConfig) -> Design:
+    """The dose-independent design: object, probe and positions (same for every dose; read-only).
+
+    From the base NPZ when ``cfg.base`` is set (its positions, or the scan params over its
+    object), else from the seeded object and scan and the parametric probe.
+    """
+    if cfg.base is not None:
+        obj, probe, positions = base_mod.load(cfg.base)
+        if positions is None:
+            positions = scan_positions(seeding.stream(cfg.seed, FAMILY, SCAN_STREAM), cfg.scan, obj.shape, probe.shape[0])
+    else:
+        obj = make_object(seeding.stream(cfg.seed, FAMILY, OBJECT_STREAM), cfg.object)
+        probe = make_probe(cfg.probe)
+        positions = scan_positions(seeding.stream(cfg.seed, FAMILY, SCAN_STREAM), cfg.scan, cfg.object.size_px, cfg.probe.size_px)
+    unit_mean = float(unit_totals(obj, probe, positions).mean())
+    if not unit_mean > 0:
+        raise ValueError("the probe sees no photons through the object at any scan position: allowed a non-zero object under the probe")
     for a in (obj, probe, positions):
         a.flags.writeable = False  # shared by the cache
-    return obj, probe, positions
+    return Design(obj, probe, positions, unit_mean)
 
 
 @dataclass(frozen=True)
@@ -209,11 +285,12 @@ def simulate_block(task: BlockTask) -> tuple[np.ndarray, np.ndarray]:
     """Expected intensities (float32) and Poisson counts (uint32) of one block's patterns.
 
     The block's counts come from its own stream (:func:`poisson_counts`), and the design
-    is a function of the config, so a block is the same bytes in any process.
+    (with the dose's one photon scale) is a function of the config, so a block is the
+    same bytes in any process.
     """
-    obj, probe, positions = design(task.cfg)
+    d = design(task.cfg)
     start = task.block * NOISE_BLOCK
-    lam = expected_intensity(obj, probe, positions[start : start + NOISE_BLOCK], task.cfg.dose)
+    lam = expected_intensity(d.object, d.probe, d.positions[start : start + NOISE_BLOCK], d.scale(task.cfg.dose))
     return lam, poisson_counts(task.cfg.seed, task.cfg.dose, lam, task.block)
 
 
@@ -223,11 +300,11 @@ def simulate(cfg: SimulationConfig, backend: Mapping[str, Any] | None = None) ->
     Each noise block is a task (:func:`synthbank.parallel.run_ordered` with ``backend``),
     copied in block order: the bytes do not depend on the workers.
     """
-    obj, probe, positions = design(cfg)
-    intensity = np.empty((len(positions), *probe.shape), dtype=np.float32)
+    d = design(cfg)
+    intensity = np.empty((len(d.positions), *d.probe.shape), dtype=np.float32)
     counts = np.empty(intensity.shape, dtype=np.uint32)
-    tasks = (BlockTask(cfg, b) for b in range(-(-len(positions) // NOISE_BLOCK)))
+    tasks = (BlockTask(cfg, b) for b in range(-(-len(d.positions) // NOISE_BLOCK)))
     for b, (lam, k) in enumerate(parallel.run_ordered(simulate_block, tasks, **dict(backend or {}))):
         intensity[b * NOISE_BLOCK : b * NOISE_BLOCK + len(lam)] = lam
         counts[b * NOISE_BLOCK : b * NOISE_BLOCK + len(lam)] = k
-    return Simulation(obj, probe, positions, intensity, counts)
+    return Simulation(d.object, d.probe, d.positions, intensity, counts, d.scale(cfg.dose), d.probe_photons(cfg.dose))

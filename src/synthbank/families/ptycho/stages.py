@@ -16,7 +16,7 @@ import numpy as np
 
 from synthbank import seeding
 from synthbank.errors import UsageError
-from synthbank.families.ptycho import canonical, patch, split, views
+from synthbank.families.ptycho import canonical, export, patch, split, views
 from synthbank.families.ptycho.config import PatchConfig, SimulationConfig, ViewsConfig
 from synthbank.families.ptycho.files import read_attrs, read_h5, root_attrs, write_h5, write_npz
 from synthbank.families.ptycho.layout import FAMILY, GROUP_STREAM, NPZ_KEYS, SPLITS, VIEW_STREAM, VIEWS
@@ -37,21 +37,32 @@ def run_simulate(cfg: SimulationConfig, out_dir: Path, backend: Mapping[str, Any
 
     ``counts`` (H, W, n) uint32 photons and ``intensity_expected`` (H, W, n) float32 (the
     noise-free intensity the validator compares against), detector axis order HWN;
-    ``object`` (S, S) and ``probe`` (N, N) complex64; ``positions`` (n, 2) float64 (y, x).
+    ``object`` (H, W) and ``probe`` (N, N) complex64; ``positions`` (n, 2) float64 (y, x).
+    Root attributes ``photon_scale`` (photons per unit of ``|fft2(probe * patch)|**2``, one
+    per dose) and ``probe_photons`` (the unobstructed probe's expected photons).
     """
     sim = simulate(cfg, backend)
     hwn = lambda a: np.moveaxis(a, 0, 2)  # noqa: E731  (the detector writes frames last)
     attrs = root_attrs("simulate", cfg.dose, cfg.record(), "detector-native simulated ptychography scan")
-    attrs["detector_axis_order"] = "HWN"
+    attrs |= {"detector_axis_order": "HWN", **scale_attrs(sim.photon_scale, sim.probe_photons)}
     with staged_dir(out_dir, "ptycho") as tmp:
         write_h5(tmp / "raw.h5", attrs, {
             "counts": (hwn(sim.counts), {"axes": NATIVE_AXES, "units": "photons"}),
             "intensity_expected": (hwn(sim.intensity), {"axes": NATIVE_AXES, "units": "photons (expected, noise-free)"}),
             "object": (sim.object, {"axes": ["y", "x"], "units": "transmission (unitless)"}),
-            "probe": (sim.probe, {"axes": ["detector_y", "detector_x"], "units": "unitless (scaled to the dose in intensity)"}),
+            "probe": (sim.probe, {"axes": ["detector_y", "detector_x"],
+                                  "units": "unitless (photons: photon_scale * N*N * sum |probe|^2, root attribute probe_photons)"}),
             "positions": (sim.positions, {"axes": ["frame", "yx"], "units": PX, "columns": ["y", "x"]}),
         })
-    return {"patterns": len(sim.positions), "dose": cfg.dose}
+    return {"patterns": len(sim.positions), "dose": cfg.dose, "photon_scale": sim.photon_scale}
+
+
+SCALE_ATTRS = ("photon_scale", "probe_photons")
+
+
+def scale_attrs(photon_scale: float, probe_photons: float) -> dict[str, float]:
+    """The dose's photon scale as root attributes (carried from raw.h5 to canonical.h5 and the splits)."""
+    return {"photon_scale": float(photon_scale), "probe_photons": float(probe_photons)}
 
 
 def run_canonicalise(source: Path, out_dir: Path, axes: str = "auto", dose: int = 0) -> dict[str, Any]:
@@ -67,6 +78,7 @@ def run_canonicalise(source: Path, out_dir: Path, axes: str = "auto", dose: int 
             with np.load(source, allow_pickle=False) as npz:
                 arrays = canonical.from_legacy(npz, axes)
             params = {"source": {"kind": "legacy npz", "name": source.name, "axes": axes}}
+            scales = {}
         else:
             raw = read_h5(source, ["counts", "object", "probe", "positions"])
             info = read_attrs(source)
@@ -76,11 +88,13 @@ def run_canonicalise(source: Path, out_dir: Path, axes: str = "auto", dose: int 
             )
             dose = int(info.get("dose", dose))
             params = {"simulation": info.get("params", {})}
+            scales = {k: float(info[k]) for k in SCALE_ATTRS if k in info}
     except ValueError as exc:
         raise UsageError(f"{source}: {exc}") from None
     n = len(arrays["xcoords"])
+    attrs = root_attrs("canonical", dose, params, "canonical contract (DATA-001): NHW amplitudes") | scales
     with staged_dir(out_dir, "ptycho") as tmp:
-        write_h5(tmp / "canonical.h5", root_attrs("canonical", dose, params, "canonical contract (DATA-001): NHW amplitudes"), {
+        write_h5(tmp / "canonical.h5", attrs, {
             "diffraction": (arrays["diffraction"], {"axes": NHW_AXES, "units": "sqrt(photons) (amplitude)"}),
             "objectGuess": (arrays["objectGuess"], {"axes": ["y", "x"], "units": "transmission (unitless)"}),
             "probeGuess": (arrays["probeGuess"], {"axes": ["detector_y", "detector_x"], "units": "unitless"}),
@@ -115,28 +129,28 @@ def run_patch(cfg: PatchConfig, canonical_path: Path, out_dir: Path) -> dict[str
 
 
 def run_split(canonical_path: Path, groups_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Train/test by halves along y: HDF5 (with groups) and the NPZ export of each split."""
+    """Train/test by halves along y: HDF5 (with groups) and the NPZ export of each split.
+
+    The NPZ is the canonical contract and PtychoPINN's raw NPZ at once
+    (:mod:`synthbank.families.ptycho.export`).
+    """
     c = read_h5(canonical_path, ["diffraction", "objectGuess", "probeGuess", "xcoords", "ycoords", "scan_index"])
+    scales = {k: v for k, v in read_attrs(canonical_path).items() if k in SCALE_ATTRS}
     g = read_h5(groups_path, ["groups"])["groups"]
     info = read_attrs(groups_path)
     train, test, cut = split.split_by_y(c["ycoords"])
     params = {**info["params"], "split": {"axis": "y", "rule": "y < cut: train; y >= cut: test", "cut_px": cut}}
     n_probe = c["probeGuess"].shape[0]
+    gridsize = int(info["params"].get("patch", {}).get("gridsize", 1))
     sizes = {}
     with staged_dir(out_dir, "ptycho") as tmp:
         for name, rows in zip(SPLITS, (train, test), strict=True):
             pos = np.stack([c["ycoords"][rows], c["xcoords"][rows]], axis=1)
-            arrays = {
-                "diffraction": c["diffraction"][rows],
-                "Y": object_patches(c["objectGuess"], pos, n_probe),
-                "objectGuess": c["objectGuess"],
-                "probeGuess": c["probeGuess"],
-                "xcoords": c["xcoords"][rows],
-                "ycoords": c["ycoords"][rows],
-            }
+            meta = export.metadata(int(info["dose"]), n_probe, gridsize, name, scales)
+            arrays = export.split_arrays(c, rows, object_patches(c["objectGuess"], pos, n_probe), meta)
             local, kept = split.local_groups(g, rows, len(c["xcoords"]))
             attrs = root_attrs("split", info["dose"], params, f"{name} split: spatial half along y")
-            attrs |= {"split": name, "y_cut_px": cut}
+            attrs |= {"split": name, "y_cut_px": cut, **scales}
             write_h5(tmp / f"{name}.h5", attrs, {
                 "diffraction": (arrays["diffraction"], {"axes": NHW_AXES, "units": "sqrt(photons) (amplitude)"}),
                 "Y": (arrays["Y"], {"axes": NHW_AXES[:1] + ["y", "x"], "units": "transmission (unitless)",
@@ -145,7 +159,7 @@ def run_split(canonical_path: Path, groups_path: Path, out_dir: Path) -> dict[st
                 "probeGuess": (arrays["probeGuess"], {"axes": ["detector_y", "detector_x"], "units": "unitless"}),
                 "xcoords": (arrays["xcoords"], _coords_attrs("x")),
                 "ycoords": (arrays["ycoords"], _coords_attrs("y")),
-                "scan_index": (c["scan_index"][rows], {"axes": ["frame"], "description": "row in canonical.h5 / raw.h5"}),
+                "scan_index": (arrays["pattern_index"], {"axes": ["frame"], "description": "row in canonical.h5 / raw.h5"}),
                 "groups": (local, {"axes": ["group", "member"], "units": "row index into this split",
                                    "description": "groups of groups.h5 whose members all lie in this split"}),
                 "group_index": (kept, {"axes": ["group"], "units": "row index into groups.h5"}),

@@ -16,19 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.fft
 
 from synthbank import jsonio, parallel, thresholds
 from synthbank.errors import UsageError
 from synthbank.families.ptycho import FAMILY as PTYCHO
-from synthbank.families.ptycho.files import read_h5
+from synthbank.families.ptycho.files import read_attrs, read_h5
 from synthbank.families.ptycho.layout import NPZ_KEYS, SPLITS, VIEWS, dose_key
+from synthbank.families.ptycho.photons import forward_totals, photon_statistics, predicted_totals
 from synthbank.families.ptycho.views import min_pairwise_distance
 from synthbank.io.staging import staged_dir
 
 EXPECTED_DTYPES = {
-    "diffraction": np.dtype(np.float32), "Y": np.dtype(np.complex64), "objectGuess": np.dtype(np.complex64),
-    "probeGuess": np.dtype(np.complex64), "xcoords": np.dtype(np.float64), "ycoords": np.dtype(np.float64),
+    "diffraction": np.dtype(np.float32), "diff3d": np.dtype(np.float32), "Y": np.dtype(np.complex64),
+    "objectGuess": np.dtype(np.complex64), "probeGuess": np.dtype(np.complex64), "xcoords": np.dtype(np.float64),
+    "ycoords": np.dtype(np.float64), "xcoords_start": np.dtype(np.float64), "ycoords_start": np.dtype(np.float64),
+    "scan_index": np.dtype(np.int64), "pattern_index": np.dtype(np.int64),
 }
+#: Members of the NPZ with one entry per pattern (their length is n, from xcoords).
+PER_PATTERN = ("xcoords_start", "ycoords_start", "scan_index", "pattern_index")
 
 
 def check_contract(arrays: Mapping[str, np.ndarray], where: str) -> list[str]:
@@ -52,6 +58,11 @@ def check_contract(arrays: Mapping[str, np.ndarray], where: str) -> list[str]:
         problems.append(f"{where}: xcoords {arrays['xcoords'].shape} and ycoords {arrays['ycoords'].shape} must be equal 1-D")
     if d.shape != (n, *probe.shape):
         problems.append(f"{where}: diffraction shape {d.shape} is not NHW {(n, *probe.shape)} (n from the coordinates)")
+    if not np.array_equal(arrays["diff3d"], d):
+        problems.append(f"{where}: diff3d differs from diffraction (allowed: the same sqrt(counts) amplitudes)")
+    problems += [f"{where}: {k} shape {arrays[k].shape} is not ({n},)" for k in PER_PATTERN if arrays[k].shape != (n,)]
+    if arrays["_metadata"].ndim != 0 or arrays["_metadata"].dtype.kind != "U":
+        problems.append(f"{where}: _metadata is {arrays['_metadata'].dtype} {arrays['_metadata'].shape}: allowed 0-d JSON text")
     if y.shape != (n, *probe.shape):
         problems.append(f"{where}: Y shape {y.shape} is not 3-D {(n, *probe.shape)}")
     if d.dtype.kind == "f" and not (np.isfinite(d).all() and (d >= 0).all()):
@@ -65,42 +76,6 @@ def separation(train_y: np.ndarray, test_y: np.ndarray) -> dict[str, Any]:
     """Max train y, min test y and whether every train y is below every test y."""
     top, bottom = float(np.max(train_y, initial=-np.inf)), float(np.min(test_y, initial=np.inf))
     return {"train_y_max": top, "test_y_min": bottom, "separated": bool(top < bottom)}
-
-
-def photon_statistics(counts: np.ndarray, expected: np.ndarray, dose: float) -> dict[str, float]:
-    """Mean total count vs the dose, and the Poisson dispersion index around the expectation.
-
-    Parameters
-    ----------
-    counts : (n, H, W) photons (any numeric dtype).
-    expected : (n, H, W) noise-free expected photons of the same patterns.
-    dose : expected total photons per pattern.
-
-    Returns
-    -------
-    dict
-        ``mean_total`` and its z-score against ``dose`` (standard error sqrt(dose / n),
-        the total of a pattern being Poisson(dose)); ``dispersion_index`` =
-        sum((k - lam)**2) / sum(lam), 1 for Poisson, with its z-score (the variance of
-        (k - lam)**2 is lam + 2 lam**2 for Poisson); ``expected_total_rel_error``, the
-        largest |sum(lam) - dose| / dose over patterns.
-    """
-    k = counts.astype(np.float64)
-    lam = expected.astype(np.float64)
-    n = len(k)
-    totals = k.sum(axis=(1, 2))
-    mean_total = float(totals.mean())
-    z_mean = (mean_total - dose) / math.sqrt(dose / n)
-    lam_sum = float(lam.sum())
-    dispersion = float(((k - lam) ** 2).sum() / lam_sum)
-    se = math.sqrt(float((lam + 2 * lam**2).sum())) / lam_sum
-    return {
-        "mean_total": mean_total,
-        "mean_total_z": float(z_mean),
-        "dispersion_index": dispersion,
-        "dispersion_z": float((dispersion - 1.0) / se),
-        "expected_total_rel_error": float(np.abs(lam.sum(axis=(1, 2)) - dose).max() / dose),
-    }
 
 
 def view_spacing(centres: np.ndarray, spacing: float) -> dict[str, Any]:
@@ -118,9 +93,34 @@ def group_problems(groups: np.ndarray, n_rows: int, group_size: int, where: str)
     return []
 
 
-def read_raw(dose_dir: Path) -> dict[str, np.ndarray]:
-    """The simulate stage's ``counts`` (uint32, patterns x H x W) and ``intensity_expected`` (float32)."""
-    return read_h5(dose_dir / "simulate" / "raw.h5", ["counts", "intensity_expected"])
+def read_raw(dose_dir: Path) -> dict[str, Any]:
+    """The simulate stage's ``counts`` (uint32, H x W x patterns), ``intensity_expected`` (float32),
+    ``object``, ``probe``, ``positions`` and its recorded ``photon_scale`` (root attribute, NaN if absent)."""
+    path = dose_dir / "simulate" / "raw.h5"
+    raw: dict[str, Any] = read_h5(path, ["counts", "intensity_expected", "object", "probe", "positions"])
+    raw["photon_scale"] = float(read_attrs(path).get("photon_scale", math.nan))
+    return raw
+
+
+def scale_metrics(raw: Mapping[str, Any], dose: float) -> tuple[np.ndarray, dict[str, float]]:
+    """Lambda_i of every raw pattern (float64 forward model of object x probe, one scale for the dose)
+    and how the recorded photon scale and transmission compare.
+
+    Returns
+    -------
+    (predicted, metrics) : (n,) float64 Lambda_i in raw.h5's order; ``photon_scale``
+        recomputed as dose / mean(F), ``photon_scale_rel_error`` of the recorded one,
+        ``transmission_mean`` = mean(F) / F of the unobstructed probe.
+    """
+    unit = forward_totals(raw["object"], raw["probe"], raw["positions"])
+    far = scipy.fft.fft2(np.asarray(raw["probe"], dtype=np.complex128))  # the probe through a transmission of 1
+    free = float((far.real**2 + far.imag**2).sum())
+    scale = float(dose) / float(unit.mean())
+    return predicted_totals(unit, dose), {
+        "photon_scale": scale,
+        "photon_scale_rel_error": abs(raw["photon_scale"] - scale) / scale if math.isfinite(raw["photon_scale"]) else math.inf,
+        "transmission_mean": float(unit.mean()) / free if free > 0 else 0.0,
+    }
 
 
 def read_split(dose_dir: Path, name: str) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def compute(data: Mapping[str, Any], dose: int, group_size: int, spacings: Mappi
 
 
 def dose_metrics(
-    raw: Mapping[str, np.ndarray], h5s: Mapping[str, Mapping[str, np.ndarray]], checked: Mapping[str, list[str]],
+    raw: Mapping[str, Any], h5s: Mapping[str, Mapping[str, np.ndarray]], checked: Mapping[str, list[str]],
     views: Mapping[str, Any], dose: int, group_size: int, spacings: Mapping[str, float],
 ) -> tuple[dict[str, Any], list[str]]:
     """:func:`compute` from the splits already checked (``checked``: each split's problems)."""
@@ -197,7 +197,8 @@ def dose_metrics(
     native = np.moveaxis(counts_hwn[:, :, rows], 2, 0)
     if native.shape == counts.shape and not np.array_equal(native, counts):
         problems.append("diffraction**2 differs from the simulated counts of the same scan positions")
-    photons = photon_statistics(counts, np.moveaxis(lam_hwn[:, :, rows], 2, 0), dose)
+    predicted, scales = scale_metrics(raw, dose)
+    photons = photon_statistics(counts, np.moveaxis(lam_hwn[:, :, rows], 2, 0), dose, predicted[rows]) | scales
     view_metrics = {}
     for view, per_split in views.items():
         for name, arrays in per_split.items():
