@@ -51,7 +51,8 @@ def test_xray_pixels(built: Path, section: dict) -> None:
     nii = read_nifti((folder / "xray_chest_demo_001.nii.gz").read_bytes())
     np.testing.assert_array_equal(nii.data.T, px.array)               # stored values, x = column
     assert (nii.scl_slope, nii.scl_inter) == (1.0, -1024.0)          # -> Hounsfield units
-    assert nii.pixdim == pytest.approx((0.661468, 0.661468))
+    assert nii.pixdim == pytest.approx((0.661468, 0.661468, 5.0))        # pixdim[3]: SliceThickness
+    assert (nii.sform_code, nii.qform_code) == (1, 1)                   # test_geometry.py: the affine
     hu = px.array.astype(float) - 1024
     np.testing.assert_array_equal(png(folder / "xray_chest_demo_001.png"), window_to_uint8(hu, *section["xray_chest_demo"]["window_hu"]))
 
@@ -83,7 +84,7 @@ HEADER_BYTES = [b"DICM", b"CompressedSamples", b"JFK IMAGING", b"1CT1", b"1.3.6.
 #: Text value representations of DICOM (the header values a reader could copy as text).
 TEXT_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UR", "UT"}
 #: Header elements whose values are carried over on purpose (pixel geometry and rescale).
-CARRIED = {0x00280030, 0x00281052, 0x00281053}
+CARRIED = {0x00280030, 0x00281052, 0x00281053, 0x00200032, 0x00200037, 0x00180050, 0x00180088}
 
 
 def test_no_dicom_header_value_in_any_output(built: Path) -> None:

@@ -71,3 +71,15 @@ def test_malformed_input_is_refused(mutate, message: str) -> None:
 def test_unsupported_dtype_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot be written"):
         encode_nifti(NiftiImage(data=np.zeros((2, 2), np.complex64), pixdim=(1.0, 1.0)))
+
+
+def test_two_d_slice_carries_a_third_voxel_size() -> None:
+    """A 2-D image writes pixdim[3] (its slice thickness, or 1): nibabel reports no zero voxel size."""
+    import nibabel as nib
+
+    for given, expected in (((0.5, 0.25), (0.5, 0.25, 1.0)), ((0.5, 0.25, 5.0), (0.5, 0.25, 5.0))):
+        raw = encode_nifti(NiftiImage(data=np.zeros((2, 3), np.int16), pixdim=given))
+        assert read_nifti(raw).pixdim == expected
+        assert nib.Nifti1Header.diagnose_binaryblock(raw[:HEADER_SIZE]) == ""
+    with pytest.raises(ValueError, match="do not match"):
+        encode_nifti(NiftiImage(data=np.zeros((2, 3), np.int16), pixdim=(1.0, 1.0, 1.0, 1.0)))

@@ -26,7 +26,7 @@ def built(tmp_path_factory):
 
 def test_hdf5_layout_and_attributes(built):
     s, out, _ = built
-    assert sorted(p.name for p in out.iterdir()) == sorted([layout.HDF5_NAME, layout.FLOAT32_NAME, layout.MANIFEST_NAME, ".synthbank-output.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([layout.HDF5_NAME, layout.FLOAT32_NAME, "spec.yaml", layout.MANIFEST_NAME, ".synthbank-output.json"])
     with h5py.File(out / layout.HDF5_NAME) as f:
         ds = f["signal"]
         assert ds.shape == (3200, 70) and ds.dtype == np.float32 and ds.chunks == (1024, 16)
@@ -54,7 +54,7 @@ def test_generation_manifest_has_seed_002_fields_and_true_checksums(built):
     assert record["dataset"]["params"] == {"signal_type": "pink_noise", "duration_s": 20.0, "seed": 42, "amplitude_uv_rms": 50.0}
     assert (record["dataset"]["channels"], record["dataset"]["sample_rate_hz"]) == (70, 160.0)
     assert record["output"]["samples"] == 3200 and record["output"]["channels"] == 70
-    for name in (layout.HDF5_NAME, layout.FLOAT32_NAME):
+    for name in (layout.HDF5_NAME, layout.FLOAT32_NAME, "spec.yaml"):
         d = checksums.digest_file(out / name)
         entry = record["output"]["files"][name]
         assert (entry["bytes"], entry["crc64"], entry["sha256"]) == (d.bytes, d.crc64, d.sha256)

@@ -17,7 +17,7 @@ def test_pregenerate_writes_a_dataset_and_refuses_bad_values(run, tmp_path):
     out = tmp_path / "pink"
     sb(run, tmp_path, "signals", "generate", "pink_noise", "--channels", "40", "--sample-rate", "160",
        "--duration", "5", "--amplitude-uv-rms", "100", "--seed", "42", "--output-dir", str(out))
-    assert sorted(p.name for p in out.iterdir()) == [".synthbank-output.json", "generation_manifest.yaml", "signal.float32", "signal.h5"]
+    assert sorted(p.name for p in out.iterdir()) == [".synthbank-output.json", "generation_manifest.yaml", "signal.float32", "signal.h5", "spec.yaml"]
     record = yaml.safe_load((out / "generation_manifest.yaml").read_text())
     assert record["dataset"]["channels"] == 40 and record["output"]["samples"] == 800
     assert np.fromfile(out / "signal.float32", dtype="<f4").size == 40 * 800
@@ -50,7 +50,8 @@ def test_import_makes_an_immutable_checksummed_static_dataset(run, tmp_path):
     copied = out / "converted" / "S001R03.float32"
     assert copied.read_bytes() == rec.read_bytes() and not copied.stat().st_mode & stat.S_IWUSR
     spec = yaml.safe_load((out / "spec.yaml").read_text())
-    assert (spec["channels"], spec["samples"], spec["sample_rate_hz"], spec["format"]) == (8, 480, 160.0, "float32")
+    assert spec["format"] == {"type": "float32", "channels": 8, "sample_rate_hz": 160, "endian": "little", "layout": "interleaved"}
+    assert spec["recordings"][0]["path"] == "converted/S001R03.float32" and spec["recordings"][0]["samples_per_channel"] == 480
     assert str(tmp_path) not in (out / "spec.yaml").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert [e["path"] for e in manifest["entries"]] == [".synthbank-output.json", "converted/S001R03.float32", "spec.yaml"]

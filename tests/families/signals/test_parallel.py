@@ -54,7 +54,8 @@ def test_generate_and_validate_give_the_same_files_for_1_and_2_workers(run, tmp_
              "--report-dir", f"reports/signals/{dataset}", "--workers", workers], cwd)
         outputs.append({**tree_bytes(cwd / "data"), **tree_bytes(cwd / "reports")})
     assert sorted(outputs[0]) == [f"signals/{dataset}/{name}" for name in (
-        ".synthbank-output.json", "generation_manifest.yaml", "metrics.json", "psd.csv", "signal.float32", "signal.h5")]
+        ".synthbank-output.json", "generation_manifest.yaml", "metrics.json", "psd.csv", "signal.float32", "signal.h5",
+        "spec.yaml")]
     assert outputs[0] == outputs[1]
 
 

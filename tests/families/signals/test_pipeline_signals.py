@@ -47,7 +47,7 @@ def test_signals_stages_repro_verify_plots_and_static_import(tmp_path, run):
     assert "generate_signals@pink_small" in out and "validate_signals@chirp_small" in out
     again = project.run("dvc", "repro", "finalize_signals").stdout
     assert "Running stage" not in again
-    assert "OK manifests/signals.json: 12 files" in project.run("synthbank", "verify", "manifests/signals.json").stdout
+    assert "OK manifests/signals.json: 15 files" in project.run("synthbank", "verify", "manifests/signals.json").stdout
     metrics = json.loads((project.path / "metrics/signals.json").read_text())
     assert metrics["thresholds_met"] is True and set(metrics) == {"sine_small", "pink_small", "chirp_small", "thresholds_met"}
     assert abs(metrics["pink_small"]["psd_slope"] + 1) < 0.05

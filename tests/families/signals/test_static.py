@@ -14,7 +14,7 @@ def imported(tmp_path):
     np.random.default_rng(1).standard_normal((320, 8)).astype("<f4").tofile(rec)
     out = tmp_path / "static" / "rec"
     spec, created = import_static(rec, out, "rec", "float32", 8, 160.0, 42, "2026-11-22")
-    assert created and spec["channels"] == 8 and spec["samples"] == 320
+    assert created and spec["format"]["channels"] == 8 and spec["recordings"][0]["samples_per_channel"] == 320
     return rec, out
 
 
@@ -29,7 +29,7 @@ def test_the_same_bytes_and_description_again_is_a_no_op(imported, tmp_path):
 
 @pytest.mark.parametrize(("channels", "rate", "words"), [
     (4, 160.0, "channels=8 (now 4)"),  # 320 x 8 samples read as 640 x 4: same bytes, another dataset
-    (8, 250.0, "sample_rate_hz=160.0 (now 250.0)"),
+    (8, 250.0, "sample_rate_hz=160 (now 250)"),
 ])
 def test_the_same_bytes_described_differently_are_refused(imported, channels, rate, words):
     rec, out = imported

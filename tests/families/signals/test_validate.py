@@ -121,12 +121,13 @@ def test_a_float32_copy_that_differs_fails(tmp_path):
 # Each rule on its own: a metrics mapping violating it gives exactly one line naming the metric,
 # the value and the bound (the rules of one signal type are skipped on the others).
 GOOD = {"channels": 64, "samples": 5000, "nan_rate": 0.0, "rms_rel_error": 0.001, "dc_offset_rel_error": 0.0,
-        "nan_rate_z": 0.0, "float32_matches_hdf5": True, "psd_slope_error": 0.01, "corr_z_max": 2.0, "corr_abs_max": 0.01}
+        "nan_rate_z": 0.0, "float32_matches_hdf5": True, "cortex_spec_valid": True, "psd_slope_error": 0.01, "corr_z_max": 2.0, "corr_abs_max": 0.01}
 RULE_CASES = [
     (PINK, {"rms_rel_error": 0.5}, "rms_rel_error = 0.5: allowed <= 0.02 (thresholds.rms_rel_error_max)"),
     (PINK, {"dc_offset_rel_error": 0.5}, "dc_offset_rel_error = 0.5: allowed <= 0.02 (thresholds.dc_offset_rel_error_max)"),
     (PINK, {"nan_rate_z": 9.0}, "nan_rate_z = 9: allowed <= 5 (thresholds.nan_rate_z_max)"),
     (PINK, {"float32_matches_hdf5": False}, "float32_matches_hdf5 = false: allowed true"),
+    (SINE, {"cortex_spec_valid": False}, "cortex_spec_valid = false: allowed true"),
     (PINK, {"psd_slope_error": 0.2}, "psd_slope_error = 0.2: allowed <= 0.05 (thresholds.psd_slope_tolerance)"),
     (PINK, {"psd_slope_error": None}, "psd_slope_error is missing: allowed <= 0.05 (thresholds.psd_slope_tolerance)"),
     (PINK, {"corr_z_max": 7.0}, "corr_z_max = 7: allowed <= 6 (thresholds.corr_z_max)"),

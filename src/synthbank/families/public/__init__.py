@@ -10,9 +10,15 @@ pixels are carried over; every output directory holds its LICENSE.txt and SPDX t
 VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 RELEASE_NOTES = {
+    "2.0.0": "xray_chest_demo_001.nii.gz is placed where the DICOM puts it: sform and qform (code 1, scanner) "
+    "of one RAS affine from ImagePositionPatient, ImageOrientationPatient and PixelSpacing (LPS to RAS: x and y "
+    "negated), pixdim[3] = SliceThickness (5 mm), xyzt_units mm; before, both codes were 0 and pixdim[3] 0, so "
+    "viewers used a default affine and nibabel's header diagnostics complained. Its provenance record states the "
+    "geometry. A slice without position or orientation (a bare projection radiograph) keeps codes 0 with pixdim "
+    "from PixelSpacing or ImagerPixelSpacing. Other files unchanged.",
     "1.0.0": "First release: xray_chest_demo (PNG + NIfTI in HU), retina_example (PNG), "
     "mri_brain_demo (NIfTI + mid-plane PNG slices), licences, provenance, no-PHI validation.",
 }

@@ -20,8 +20,10 @@ from synthbank.errors import UsageError
 from synthbank.families.public import DEMOS, VERSION
 from synthbank.families.public.convert import array_sha256, decode_rgb, plane_slices, window_to_uint8
 from synthbank.families.public.dicom import read_pixels
+from synthbank.families.public.geometry import XFORM_SCANNER, Geometry, slice_geometry
 from synthbank.families.public.nifti import NiftiImage, encode_nifti_gz, read_nifti
 from synthbank.families.public.sources import Source, license_text, load_source
+from synthbank.io.dicom import DicomError
 from synthbank.io.png import encode_png
 from synthbank.io.staging import staged_dir
 
@@ -75,16 +77,27 @@ def _array_record(array: np.ndarray, content: str) -> dict[str, Any]:
     return {"content": content, "dtype": str(array.dtype), "shape": list(array.shape), "pixel_sha256": array_sha256(array)}
 
 
+def geometry_record(geo: Geometry) -> dict[str, Any]:
+    """What provenance.json states about a NIfTI's placement (sform = qform; the header holds them as float32)."""
+    return {"xform_code": geo.code, "xform": "scanner (RAS, mm)" if geo.code == XFORM_SCANNER else "unknown (pixdim only)",
+            "pixdim_mm": list(geo.pixdim), "affine_ras": [list(row) for row in geo.affine], "from": list(geo.source)}
+
+
 def convert_xray(source: Source, cfg: PublicConfig) -> tuple[dict[str, bytes], dict[str, Any]]:
     """CT slice: a windowed PNG and the stored values as NIfTI (scl_* give Hounsfield units)."""
-    px = read_pixels(source.data)
+    try:
+        px = read_pixels(source.data)
+        geo = slice_geometry(px.pixel_spacing_mm, px.image_position, px.image_orientation, px.slice_thickness_mm,
+                             px.spacing_between_slices_mm, px.imager_pixel_spacing_mm)
+    except DicomError as exc:
+        raise UsageError(f"{source.demo}: {exc}") from None
     if px.array.ndim != 2:
         raise UsageError(f"{source.demo}: expected one 2-D slice, got pixel array {px.array.shape}")
     hu = px.array.astype(np.float64) * px.rescale_slope + px.rescale_intercept
     png = window_to_uint8(hu, *cfg.window_hu)
-    spacing = px.pixel_spacing_mm or (1.0, 1.0)
-    # DICOM (row, col) -> NIfTI (x = column, y = row); no patient position is carried over.
-    image = NiftiImage(data=px.array.T, pixdim=(spacing[1], spacing[0]),
+    # DICOM (row, col) -> NIfTI (x = column, y = row); sform and qform give the same RAS affine.
+    image = NiftiImage(data=px.array.T, pixdim=geo.pixdim, sform_code=geo.code, srow=geo.affine,
+                       qform_code=geo.code, quatern=geo.quatern, qfac=geo.qfac,
                        scl_slope=px.rescale_slope, scl_inter=px.rescale_intercept)
     name = source.demo
     files = {f"{name}_001.png": encode_png(png), f"{name}_001.nii.gz": encode_nifti_gz(image, cfg.gzip_level)}
@@ -92,7 +105,7 @@ def convert_xray(source: Source, cfg: PublicConfig) -> tuple[dict[str, bytes], d
         f"{name}_001.png": _array_record(png, f"Hounsfield units windowed to {list(cfg.window_hu)} -> 0..255"),
         f"{name}_001.nii.gz": {**_array_record(image.data, "stored values (x = column, y = row); HU = value * scl_slope + scl_inter"),
                                "scl_slope": px.rescale_slope, "scl_inter": px.rescale_intercept,
-                               "source_pixels": "transposed"},
+                               "source_pixels": "transposed", "geometry": geometry_record(geo)},
     }
     return files, records
 

@@ -43,7 +43,9 @@ class NiftiImage:
     Attributes
     ----------
     data : ndarray, shape (X, Y[, Z[, T]]), the stored values (before scaling).
-    pixdim : voxel sizes along each axis (mm).
+    pixdim : voxel sizes along each axis (mm); a 2-D image may give a third, its slice
+        thickness (pixdim[3], which a qform scales the slice normal by). Spatial sizes not
+        given are written as 1 (NIfTI readers treat 0 as unset and replace it by 1).
     sform_code, srow : the sform (code and its 3 x 4 matrix, voxel -> mm), 0 and zeros if absent.
     qform_code, quatern : the qform (code; b, c, d, offset x, y, z; qfac in pixdim[0]).
     scl_slope, scl_inter : value = stored * slope + inter when slope is neither 0 nor NaN.
@@ -97,7 +99,7 @@ def read_nifti(raw: bytes) -> NiftiImage:
     data = flat.reshape(shape[::-1]).T.astype(dtype.newbyteorder("="), copy=True)
     return NiftiImage(
         data=data,
-        pixdim=tuple(float(h[f"pixdim{i}"]) for i in range(1, ndim + 1)),
+        pixdim=tuple(float(h[f"pixdim{i}"]) for i in range(1, max(ndim, 3) + 1)),
         sform_code=h["sform_code"],
         srow=tuple(tuple(float(h[f"srow_{a}{i}"]) for i in range(4)) for a in "xyz"),
         qform_code=h["qform_code"],
@@ -115,10 +117,13 @@ def encode_nifti(image: NiftiImage) -> bytes:
     code = CODES.get(data.dtype.str[1:])
     if code is None:
         raise ValueError(f"dtype {data.dtype} cannot be written to NIfTI: allowed {sorted(DTYPES.values())}")
-    if not 1 <= data.ndim <= 7 or len(image.pixdim) != data.ndim:
-        raise ValueError(f"shape {data.shape} and pixdim {image.pixdim} do not match (1..7 axes)")
+    spatial = max(data.ndim, 3)
+    if not 1 <= data.ndim <= 7 or not data.ndim <= len(image.pixdim) <= spatial:
+        raise ValueError(f"shape {data.shape} and pixdim {image.pixdim} do not match (1..7 axes, one size per axis, "
+                         "a third for a 2-D slice)")
     dims = [data.ndim, *data.shape] + [1] * (7 - data.ndim)
-    pixdim = [image.qfac, *image.pixdim] + [0.0] * (7 - data.ndim)
+    given = list(image.pixdim)
+    pixdim = [image.qfac, *given, *[1.0] * (spatial - len(given))] + [0.0] * (7 - spatial)
     values = {
         "sizeof_hdr": HEADER_SIZE, "data_type": b"", "db_name": b"", "extents": 0, "session_error": 0,
         "regular": b"r", "dim_info": 0, **{f"dim{i}": d for i, d in enumerate(dims)},

@@ -10,9 +10,21 @@ VERSION follows the rule in :class:`synthbank.family.Family`; the generator vers
 ``v1``/``v2``/``v3`` are separate and frozen.
 """
 
-VERSION = "2.0.0"
+VERSION = "3.0.0"
 
 RELEASE_NOTES = {
+    "3.0.0": (
+        "Every dataset directory is a CORTEX dataset: a spec.yaml in CORTEX's format (dataset name, description, "
+        "type generated, licence; format.type float32, channels, sample_rate_hz, endian little, layout interleaved; "
+        "recordings[0] with path/file signal.float32, duration, samples per channel, units, sha256 checksum), "
+        "written by generate and pregenerate and listed in generation_manifest.yaml and the family manifest. "
+        "Without it CORTEX refused the directory, and read the bare .float32 as 64 channels. "
+        "synthbank signals import writes the same format (type static) instead of its own flat spec.yaml, so an "
+        "import made by 2.x is refused as different: import it again into a new directory. Validation adds "
+        "cortex_spec_valid. The generators' sample bytes are unchanged (v1, v2, v3)."
+        " HDF5 files are written for HDF5 1.8 readers and later (libver earliest..v108: superblock 0, v1 "
+        "B-tree chunk indexes; docs/hdf5.md), so their container bytes change too."
+    ),
     "2.0.0": (
         "Generator v3: v2's types and parameters on synthbank.numerics (sincos, 1/sqrt(k) pink weights, "
         "normal draws whose ziggurat tail is redrawn portably), so its bytes are the same on every CPU; "
@@ -37,6 +49,8 @@ RULES = (
          note="the bound is the larger of the threshold and 5 standard errors of the mean"),
     Rule("nan_rate_z", "max", key="nan_rate_z_max", note="binomial standard errors from the requested nan_rate"),
     Rule("float32_matches_hdf5", "equals", bound=True, note="signal.float32 must hold the samples of signal.h5"),
+    Rule("cortex_spec_valid", "equals", bound=True,
+         note="spec.yaml must describe signal.float32 as CORTEX reads it (channels, rate, float32 interleaved little-endian)"),
     Rule("spectral_flatness", "min", key="spectral_flatness_min", optional=True),
     Rule("peak_freq_error_hz", "max", key="peak_freq_error_hz_max", optional=True),
     Rule("chirp_if_error_hz", "max", key="chirp_if_error_hz_max", optional=True),

@@ -57,8 +57,8 @@ def generate(
         Dataset name; channel c depends only on (seed, name, c).
     output : path or None
         None: return the samples as an array. A directory: write the dataset there
-        (HDF5, .float32, generation_manifest.yaml) in constant memory and return the path
-        of the ``.float32`` file.
+        (HDF5, .float32, CORTEX spec.yaml, generation_manifest.yaml) in constant memory and
+        return the path of the ``.float32`` file.
 
     Returns
     -------

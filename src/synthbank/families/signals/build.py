@@ -1,4 +1,4 @@
-"""Generate a dataset block by block and write it: HDF5, interleaved .float32, manifest.
+"""Generate a dataset block by block and write it: HDF5, interleaved .float32, CORTEX spec.yaml, manifest.
 
 Memory stays bounded whatever the channel count: channels are generated in blocks of
 ``block_channels`` (a multiple of the HDF5 chunk width, chosen from a memory budget),
@@ -24,7 +24,7 @@ import numpy as np
 import yaml
 
 from synthbank import checksums, jsonio, manifest
-from synthbank.families.signals import VERSION, layout
+from synthbank.families.signals import VERSION, cortex, layout
 from synthbank.families.signals.generate import FAMILY, channel_block, generator_module, work_bytes_per_sample
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.io import hdf5
@@ -147,8 +147,9 @@ def write_hdf5(
     chunks = layout.chunk_shape(n, c)
     per_block = block_channels(spec, workers, memory_budget)
     starts = list(range(0, c, per_block))
-    with hdf5.create_file(path, root_attrs(spec, release_date)) as f:
-        ds = hdf5.create_dataset(f, layout.DATASET, shape=(n, c), dtype=np.float32, chunks=chunks, attrs=signal_attrs(spec))
+    attrs = signal_attrs(spec)  # channel_names of 4096 channels need dense attribute storage (io/hdf5.py)
+    with hdf5.create_file(path, root_attrs(spec, release_date), object_attrs=[attrs]) as f:
+        ds = hdf5.create_dataset(f, layout.DATASET, shape=(n, c), dtype=np.float32, chunks=chunks, attrs=attrs)
         whole_columns = per_block % chunks[1] == 0 or per_block == c
         if not whole_columns:
             _preallocate(ds, chunks)
@@ -208,13 +209,15 @@ def generation_manifest(
 
     ``float32_digest`` (from :func:`write_float32`) saves re-reading the interleaved file.
     """
-    names = (layout.HDF5_NAME, layout.FLOAT32_NAME)
+    names = (layout.HDF5_NAME, layout.FLOAT32_NAME, cortex.SPEC_NAME)
     digests = [checksums.digest_file(directory / layout.HDF5_NAME),
-               float32_digest or checksums.digest_file(directory / layout.FLOAT32_NAME)]
+               float32_digest or checksums.digest_file(directory / layout.FLOAT32_NAME),
+               checksums.digest_file(directory / cortex.SPEC_NAME)]
     files = {name: {"bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256} for name, d in zip(names, digests, strict=True)}
     files[layout.HDF5_NAME] |= {"dataset": f"/{layout.DATASET}", "shape": [spec.n_samples, spec.channels],
                                 "chunks": list(layout.chunk_shape(spec.n_samples, spec.channels))}
     files[layout.FLOAT32_NAME] |= {"layout": "interleaved, sample-major (n_samples, n_channels)", "byte_order": "little"}
+    files[cortex.SPEC_NAME] |= {"describes": f"{layout.FLOAT32_NAME} as a CORTEX dataset directory"}
     module = generator_module(spec)
     return {
         "generator": {"path": module.PATH, "version": spec.version, "family": FAMILY, "family_version": VERSION},
@@ -258,8 +261,8 @@ def build(
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     on_block: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Write ``signal.h5``, ``signal.float32`` and ``generation_manifest.yaml`` into
-    ``output_dir`` (replaced only when all three are complete).
+    """Write ``signal.h5``, ``signal.float32``, ``spec.yaml`` (:mod:`.cortex`) and
+    ``generation_manifest.yaml`` into ``output_dir`` (replaced only when all four are complete).
 
     Returns
     -------
@@ -270,6 +273,7 @@ def build(
         write_hdf5(tmp / layout.HDF5_NAME, spec, release_date, workers=workers, scheduler=scheduler,
                    memory_budget=memory_budget, on_block=on_block)
         digest = write_float32(tmp / layout.HDF5_NAME, tmp / layout.FLOAT32_NAME)
+        (tmp / cortex.SPEC_NAME).write_text(cortex.dumps(cortex.generated_spec(spec, digest.sha256)), "utf-8")
         record = generation_manifest(spec, release_date, tmp, digest)
         (tmp / layout.MANIFEST_NAME).write_text(dump_yaml(record), "utf-8")
     return record
@@ -285,7 +289,7 @@ def build_with_progress(spec: SignalSpec, output_dir: Path, release_date: str, p
 
 
 def estimate_bytes(spec: SignalSpec) -> int:
-    """Disk bytes of a dataset: the HDF5 file (whole chunks) plus the .float32 copy, with slack."""
+    """Disk bytes of a dataset: the HDF5 file (whole chunks) plus the .float32 copy, with slack (spec.yaml, manifest)."""
     tc, cc = layout.chunk_shape(spec.n_samples, spec.channels)
     chunked = -(-spec.n_samples // tc) * tc * -(-spec.channels // cc) * cc * 4
     return chunked + spec.n_samples * spec.channels * 4 + 1_000_000 + 64 * spec.channels

@@ -71,7 +71,7 @@ def pregenerate(
     yes: YesOpt = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Pregenerate a dataset outside DVC (the source document's "pregeneration", docs/families/signals.md): the same three files as the pipeline."""
+    """Pregenerate a dataset outside DVC (the source document's "pregeneration", docs/families/signals.md): the same four files as the pipeline (spec.yaml included)."""
     from synthbank.families.signals.spec import make_spec
     from synthbank.parallel import check_workers
 
@@ -89,7 +89,8 @@ def pregenerate(
             params[key] = float_option("--" + key.replace("_", "-"), raw)
     spec = make_spec(name, version, n_channels, rate, params, seed_value, where="")
     record = _build(spec, output_dir, release_date, n_workers, yes, CONFIRM_ABOVE, overwrite)
-    info(f"Wrote {record['output']['bytes']:,} bytes to {output_dir}; use {output_dir / 'signal.float32'} as a static dataset:")
+    info(f"Wrote {record['output']['bytes']:,} bytes to {output_dir} (a CORTEX dataset directory: spec.yaml); "
+         f"use {output_dir / 'signal.float32'} as a static dataset:")
     info(f"  path: {output_dir / 'signal.float32'}\n  format: float32\n  channels: {spec.channels}\n  sample_rate_hz: {spec.sample_rate_hz:g}")
 
 
@@ -114,8 +115,10 @@ def import_recording(
     p = params_mod.load(params_file) if params_file.is_file() else None
     out = output_dir or Path("static") / label
     spec, created = import_static(file, out, label, fmt, n_channels, rate, p.seed if p else 0, p.release_date if p else "1970-01-01")
+    recording = spec["recordings"][0]
+    sha = str(recording["checksum"]).removeprefix("sha256:")[:12]
     if created:
-        info(f"Imported {spec['samples']:,} samples x {spec['channels']} channels into {out} (sha256 {spec['sha256'][:12]}...); "
-             f"track it with: dvc add {out}")
+        info(f"Imported {recording['samples_per_channel']:,} samples x {spec['format']['channels']} channels into {out} "
+             f"(sha256 {sha}...), a CORTEX dataset directory (spec.yaml); track it with: dvc add {out}")
     else:
-        info(f"{out} already holds these bytes (sha256 {spec['sha256'][:12]}...): nothing to do")
+        info(f"{out} already holds these bytes (sha256 {sha}...): nothing to do")

@@ -18,7 +18,7 @@ import numpy as np
 
 from synthbank import jsonio, parallel, thresholds
 from synthbank.errors import UsageError
-from synthbank.families.signals import NOISE_RULES, RULES, layout
+from synthbank.families.signals import NOISE_RULES, RULES, cortex, layout
 from synthbank.families.signals.metrics import DC_STANDARD_ERRORS, EXPECTED_SLOPE, Accumulator, BlockStats, block_stats
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.io.staging import write_file_atomic
@@ -107,6 +107,7 @@ def compute(data_dir: Path, spec: SignalSpec, band_hz: tuple[float, float], *, w
     matches = compare is not None and all(list(parallel.run_ordered(rows_match, compare, **backend)))
     metrics, curve = acc.result(band_hz)
     metrics["float32_matches_hdf5"] = matches
+    metrics["cortex_spec_valid"] = not cortex.check(data_dir, spec.channels, spec.sample_rate_hz)
     return metrics, curve
 
 
