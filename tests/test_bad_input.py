@@ -217,6 +217,9 @@ CASES: list[Case] = [
     param("ptycho-correlation-inf", "ptycho", "ptycho.object.correlation_px", INF, "Infinity"),
     cli("ptycho-dose-0", ["generate", "ptycho", "--dose", "0"], "--dose", "0", "1000, 10000, 100000"),
     cli("ptycho-dose-10**13", ["ptycho", "patch", "--dose", "10000000000000"], "--dose", "1000000000000"),
+    param("ptycho-base-npz-outside-sources", "ptycho", "ptycho.base_npz", "/tmp/base.npz", "/tmp/base.npz", "sources/ptycho/"),
+    cli("ptycho-base-npz-missing", ["generate", "ptycho", "--dose", "1000", "--base-npz", "sources/ptycho/none.npz"],
+        "base_npz=sources/ptycho/none.npz", "does not exist"),
     # --- energy -----------------------------------------------------------------------------
     param("energy-vortices-reversed", "energy", "energy.patterns.vortices", [12, 4], "[12, 4]", "low <= high"),
     param("energy-core-reversed", "energy", "energy.patterns.vortex_core", [0.08, 0.02], "low <= high"),
