@@ -22,6 +22,7 @@ reliability table (``tests/tally.py``).
 from __future__ import annotations
 
 import copy
+import io
 import re
 import subprocess
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
+import numpy as np
 import pytest
 import tally
 import yaml
@@ -120,6 +122,13 @@ def cli(id: str, args: Sequence[str], *expect: str) -> Case:
 def raw(id: str, content: bytes, *expect: str, args: Sequence[str] = ESTIMATE["atomic"]) -> Case:
     """A params file case: ``content`` is the whole params.yaml."""
     return Case(id, content, (tuple(args),), expect)
+
+
+def _npz(**arrays: np.ndarray) -> bytes:
+    """The bytes of ``numpy.savez(arrays)``."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
 
 
 BIG = 2**70  # 1180591620717411303424, the issue's --seed
@@ -220,6 +229,11 @@ CASES: list[Case] = [
     param("ptycho-base-npz-outside-sources", "ptycho", "ptycho.base_npz", "/tmp/base.npz", "/tmp/base.npz", "sources/ptycho/"),
     cli("ptycho-base-npz-missing", ["generate", "ptycho", "--dose", "1000", "--base-npz", "sources/ptycho/none.npz"],
         "base_npz=sources/ptycho/none.npz", "does not exist"),
+    Case("ptycho-base-npz-no-transmission", with_value("ptycho.base_npz", "sources/ptycho/dark.npz"),
+         (ESTIMATE["ptycho"], GENERATE["ptycho"]),
+         ("base_npz=sources/ptycho/dark.npz", "no transmitted photons under the probe"),
+         files={"sources/ptycho/dark.npz": _npz(objectGuess=np.zeros((48, 40), np.complex64),
+                                                probeGuess=np.ones((16, 16), np.complex64))}),
     # --- energy -----------------------------------------------------------------------------
     param("energy-vortices-reversed", "energy", "energy.patterns.vortices", [12, 4], "[12, 4]", "low <= high"),
     param("energy-core-reversed", "energy", "energy.patterns.vortex_core", [0.08, 0.02], "low <= high"),
@@ -228,6 +242,9 @@ CASES: list[Case] = [
     Case("energy-scales-not-halving", with_value("energy.scales", [256, 64]), (GENERATE["energy"],),
          ("scales=[256, 64]", "halving")),
     param("energy-noise-nan", "energy", "energy.domains.plasma_physics.noise_sigma", NAN, "NaN"),
+    param("energy-split-valid-too-large", "energy", "energy.split.valid", 0.5, "0.5", "<= 0.45"),
+    param("energy-split-test-negative", "energy", "energy.split.test", -0.1, "-0.1", ">= 0"),
+    param("energy-split-extra-key", "energy", "energy.split.train", 0.8, "unknown key", "allowed keys"),
     cli("energy-domain-unknown", ["generate", "energy", "--domain", "nosuch"], "--domain", "nosuch"),
 ]
 
@@ -249,6 +266,9 @@ class Outcome:
 def _run_case(run: Callable[..., CompletedProcess[str]], case: Case, folder: Path) -> Outcome:
     folder.mkdir()
     (folder / "params.yaml").write_bytes(case.params)
+    for name, content in case.files.items():  # input files the case's params name (before the listing)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
     before = listing(folder)
     runs = []
     for args in case.commands:

@@ -21,6 +21,9 @@ datatype message 4 (revised references)      1.12
 datatype message 5 / complex class           2.0
 ==========================================  =======
 
+Attributes held in dense storage (a fractal heap) are not opened: the checker reports the
+header versions that dense storage needs (1.8), not the attributes' own datatype versions.
+
 The floor is 1.8: the checker answers "can HDF5 1.8 open this, and if not, which object
 stops it". ``python -m synthbank.io.hdf5compat FILE...`` prints one line per file and
 each object that needs more than 1.8; it exits 1 when any file needs more than 1.8, 2 on
@@ -191,12 +194,12 @@ def _messages(r: _Reader, addr: int) -> tuple[int, bool, Iterator[tuple[int, int
 
 def _datatype(obj: ObjectReport, data: bytes, where: str) -> None:
     version, cls = data[0] >> 4, data[0] & 0x0F
-    if cls == 11 or version >= 5:
+    if version > 5:
+        obj.require("unknown", f"{where}: datatype message version {version}")
+    elif cls == 11 or version == 5:
         obj.require("2.0", f"{where}: datatype message version {version} class {cls} (complex numbers, HDF5 2.0)")
     elif version == 4:
         obj.require("1.12", f"{where}: datatype message version 4 (revised references, HDF5 1.12)")
-    elif version > 5:
-        obj.require("unknown", f"{where}: datatype message version {version}")
 
 
 def _attribute(obj: ObjectReport, data: bytes, r: _Reader) -> None:

@@ -80,7 +80,10 @@ def test_every_dataset_reads_as_the_wells_loader_and_exporter_read_it(atlas):
 
 
 def _well_statistics(train_files):
-    """scripts/compute_statistics.py of the Well (float64, per-file var_mean, mixed by counts), numpy for torch."""
+    """scripts/compute_statistics.py of the Well (float64, per-file var_mean, mixed by counts), numpy for torch.
+
+    After The Well (github.com/PolymathicAI/the_well, BSD-3-Clause, PolymathicAI).
+    """
     acc = {}
     for path in train_files:
         with h5py.File(path, "r") as f:

@@ -41,6 +41,13 @@ def _good(rng=None, shape=(48, 40), n=16):
     return {"objectGuess": obj, "probeGuess": probe}
 
 
+def _dark(rows):
+    """A (48, 40) object that transmits only in ``rows``."""
+    obj = np.zeros((48, 40), np.complex64)
+    obj[rows] = 0.5 + 0.5j
+    return obj
+
+
 def test_an_exported_split_fed_back_gives_the_same_object_probe_and_positions(project, tiny_root):
     shutil.copy(tiny_root / "dose_1000" / "split" / "test.npz", project / BASE)
     with np.load(BASE) as z:
@@ -103,6 +110,12 @@ def test_start_coordinates_are_used_when_the_true_ones_are_absent_and_pickles_ar
          "scan position 1 (x=33.0, y=9.0) puts its patch outside the object: allowed 8 <= x <= 32 and 8 <= y <= 40"),
         (lambda a: a.update(xcoords=np.array([8.0]), ycoords=np.array([8.0])), "1 scan position(s)"),
         (lambda a: a.update(xcoords=np.array(["a", "b"]), ycoords=np.array([8.0, 9.0])), "'xcoords' has dtype <U1"),
+        (lambda a: a.update(objectGuess=np.zeros((48, 40), np.complex64)),
+         "no transmitted photons under the probe at any scan position ('objectGuess' is zero wherever 'probeGuess' can"),
+        (lambda a: a.update(objectGuess=_dark(rows=slice(44, 48))),  # the probe's support (4..11) reaches row 43 at most
+         "allowed an object that is non-zero under the probe somewhere"),
+        (lambda a: a.update(objectGuess=_dark(rows=slice(20, 48)), xcoords=np.array([8.0, 30.0]), ycoords=np.array([8.0, 8.4])),
+         "no transmitted photons under the probe at the 2 scan positions"),
     ],
 )
 def test_a_bad_base_file_is_refused_with_one_line(project, change, message):
@@ -115,9 +128,30 @@ def test_a_bad_base_file_is_refused_with_one_line(project, change, message):
     assert text.startswith(f"base_npz={BASE} is invalid: ") and message in text and "\n" not in text, text
 
 
+def test_a_base_object_the_probe_sees_through_only_where_the_scan_misses_is_refused(project):
+    """Reachable rows 42..43 (corner 32, probe rows 4..11) but the raster (no jitter) stops at y=38: rows <= 41."""
+    _save(BASE, objectGuess=_dark(rows=slice(42, 44)), probeGuess=_good()["probeGuess"])
+    section = tiny_section(base_npz=BASE)
+    section["scan"]["jitter_px"] = 0.0
+    with pytest.raises(ValueError) as info:
+        SimulationConfig.from_params(PARAMS.seed, 1000, section)
+    assert str(info.value) == (
+        f"base_npz={BASE} is invalid: no transmitted photons under the probe at the 30 scan positions ('objectGuess' is "
+        "zero wherever 'probeGuess' is not): allowed an object that is non-zero under the probe at some scan position"
+    )
+    _save(BASE, objectGuess=_dark(rows=slice(41, 42)), probeGuess=_good()["probeGuess"])  # row 41: seen at y=38
+    d = design(SimulationConfig.from_params(PARAMS.seed, 1000, section))
+    assert d.unit_mean > 0
+
+
 def test_not_a_zip_and_a_path_outside_sources_are_refused(project):
     (project / BASE).write_bytes(b"not an npz")
-    with pytest.raises(ValueError, match="not a readable NPZ"):
+    with pytest.raises(ValueError) as info:
+        SimulationConfig.from_params(PARAMS.seed, 1000, tiny_section(base_npz=BASE))
+    assert str(info.value) == f"base_npz={BASE} is invalid: is not an NPZ (zip) file: allowed a file written by numpy.savez"
+    np.save(project / BASE, np.zeros(3))  # np.save keeps the name when it ends in .npy only: BASE + ".npy"
+    (project / (BASE + ".npy")).replace(project / BASE)
+    with pytest.raises(ValueError, match="a single .npy array, not an NPZ: allowed a file written by numpy.savez"):
         SimulationConfig.from_params(PARAMS.seed, 1000, tiny_section(base_npz=BASE))
     with pytest.raises(ValueError, match=r"allowed a string matching \^sources/ptycho/"):
         SimulationConfig.from_params(PARAMS.seed, 1000, tiny_section(base_npz="elsewhere/base.npz"))
@@ -144,6 +178,12 @@ def test_the_cli_option_and_the_dvc_dependency(run, project):
                "--output-dir", project / "sim2", "--params", params], project, check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "does not exist" in bad.stderr
     assert not (project / "sim2").exists()
+    _save(BASE, **{**_good(), "objectGuess": np.zeros((48, 40), np.complex64)})  # no transmission: refused up front
+    for args in (["estimate", "ptycho"], ["generate", "ptycho", "--dose", "1000", "--output-dir", project / "sim3"]):
+        dark = run([SYNTHBANK, *args, "--base-npz", BASE, "--params", params], project, check=False)
+        assert dark.returncode == 2 and len(dark.stderr.strip().splitlines()) == 1, dark.stderr
+        assert "no transmitted photons under the probe" in dark.stderr and "Traceback" not in dark.stderr
+    assert not (project / "sim3").exists()
     # DVC reruns the simulation when a file in sources/ptycho changes: the stage depends on the directory.
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text("utf-8"))["stages"]
     assert "sources/ptycho" in stages["generate_ptycho"]["deps"] and "ptycho.base_npz" in stages["generate_ptycho"]["params"]

@@ -77,3 +77,14 @@ def test_a_file_without_diff3d_or_start_coordinates_is_refused_by_their_readers(
         pp.from_file(tmp_path / "old.npz")
     with pytest.raises(KeyError, match="xcoords_start"):
         pp.load_data(tmp_path / "old.npz")
+
+
+def test_the_metadata_scales_are_the_raw_h5_attributes_to_the_last_bit(npz_path):
+    """photon_scale (~7e-4 at dose 1000, far smaller at low doses) is not rounded in the JSON text."""
+    with np.load(npz_path, allow_pickle=False) as z:
+        text = str(z["_metadata"].item())
+    extra = json.loads(text)["additional_parameters"]
+    with h5py.File(npz_path.parents[1] / "simulate" / "raw.h5", "r") as f:
+        for key in ("photon_scale", "probe_photons"):
+            assert type(extra[key]) is float and extra[key] == float(f.attrs[key]), key
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2)  # canonical: the same bytes every run

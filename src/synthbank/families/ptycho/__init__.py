@@ -26,6 +26,9 @@ RELEASE_NOTES = {
         "files change."
         " HDF5 files are written for HDF5 1.8 readers and later (libver earliest..v108: superblock 0, v1 "
         "B-tree chunk indexes; docs/hdf5.md), so their container bytes change too."
+        " The NPZ _metadata JSON keeps photon_scale and probe_photons at full precision (shortest float repr, "
+        "not rounded to 1e-6), equal to raw.h5's attributes. A base NPZ that is not a zip file, or whose object "
+        "transmits nothing under the probe at the scan positions, is refused up front (exit 2)."
     ),
     "2.0.0": (
         "Portable numerics: object fields, probe and scan jitter from synthbank.numerics (exp, sincos, "

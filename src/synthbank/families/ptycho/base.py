@@ -14,7 +14,9 @@ key                                required    meaning
 
 Positions are rounded to whole pixels (the forward model shifts by whole pixels) and every
 patch must lie inside the object: ``N/2 <= y <= H - N/2`` and the same for x. Without
-positions, the scan of ``ptycho.scan`` runs over the base object. Each problem is one line
+positions, the scan of ``ptycho.scan`` runs over the base object. The object must transmit
+under the probe at some position (at the file's positions; without them, anywhere a patch
+can lie here and at the scan's positions in :func:`check_scan`). Each problem is one line
 naming the file, the key and what is allowed (ValueError; the CLI exits 2).
 """
 
@@ -31,6 +33,9 @@ import numpy as np
 #: Where a base NPZ given through params.yaml must live: the DVC stages depend on this
 #: directory, so changing a file in it reruns the simulation.
 SOURCE_DIR = "sources/ptycho"
+#: The first bytes of a zip file (a local file header, or the end record of an empty zip),
+#: as numpy.load tests them.
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 COORD_KEYS = (("xcoords", "ycoords"), ("xcoords_start", "ycoords_start"))
 
 
@@ -119,12 +124,17 @@ def read_arrays(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | 
     p = Path(path)
     if not p.is_file():
         raise ValueError(f"{where}: the file does not exist: allowed an existing .npz file")
+    with open(p, "rb") as f:
+        magic = f.read(6)
+    if not magic.startswith(ZIP_MAGIC):  # numpy.load's own test; else it says "pickled data" of any file
+        what = "a single .npy array, not an NPZ" if magic == b"\x93NUMPY" else "is not an NPZ (zip) file"
+        raise ValueError(f"{where}: {what}: allowed a file written by numpy.savez")
     try:
         npz = np.load(p, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise ValueError(f"{where}: not a readable NPZ ({exc}): allowed a file written by numpy.savez") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ValueError(f"{where}: a single .npy array, not an NPZ: allowed a file written by numpy.savez")
+    if not isinstance(npz, np.lib.npyio.NpzFile):  # not reached: the signature was checked
+        raise ValueError(f"{where}: is not an NPZ (zip) file: allowed a file written by numpy.savez")
     with npz:
         obj = _complex2d(npz, "objectGuess", where)
         probe = _complex2d(npz, "probeGuess", where)
@@ -137,6 +147,7 @@ def read_arrays(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | 
     if obj.shape[0] <= n or obj.shape[1] <= n:
         raise ValueError(f"{where}: 'probeGuess' {probe.shape} is not smaller than 'objectGuess' {obj.shape}: allowed N < H and N < W")
     if coords is None:
+        _check_reachable(obj, probe, where)
         return obj, probe, None
     pos = np.rint(np.stack(coords, axis=1))  # whole pixels: the forward model shifts by whole pixels
     lo, hi = n // 2, np.array(obj.shape) - n // 2
@@ -147,7 +158,65 @@ def read_arrays(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | 
             f"{where}: scan position {i} (x={coords[1][i]}, y={coords[0][i]}) puts its patch outside the object: "
             f"allowed {lo} <= x <= {hi[1]} and {lo} <= y <= {hi[0]} ({outside.size} position(s) outside)"
         )
+    _check_transmits(obj, probe, pos, where)
     return obj, probe, pos
+
+
+def _support(a: np.ndarray) -> np.ndarray:
+    """Where ``|a|**2 > 0`` in float64, as the simulation computes it (bool, a's shape).
+
+    A float32 part squares to at least ~2e-90 in float64 and a product of two to ~4e-180:
+    no underflow, so a pattern's total is positive exactly when the supports overlap.
+    """
+    parts = a.view(np.float32)
+    return (parts[..., 0::2] != 0) | (parts[..., 1::2] != 0)
+
+
+def check_scan(base: BaseNpz, positions: np.ndarray) -> None:
+    """Refuse the scan ``positions`` (n, 2) (y, x) of ``ptycho.scan`` over a file without positions
+    if the probe sees no photons through the object at all of them (ValueError naming the file)."""
+    obj, probe, _ = read_arrays(base.path)  # not load(): its cache would skip the changed-file check later
+    _check_transmits(obj, probe, positions, base.path)
+
+
+def _check_transmits(obj: np.ndarray, probe: np.ndarray, pos: np.ndarray, where: str) -> None:
+    """Refuse positions (n, 2) where the probe sees no photons through the object at any of them.
+
+    The simulation scales every dose by the mean total over the scan, which must be > 0.
+    """
+    n = probe.shape[0]
+    corners = pos.astype(np.int64) - n // 2
+    windows = np.lib.stride_tricks.sliding_window_view(_support(obj), (n, n))
+    probe_on = _support(probe)
+    for start in range(0, len(corners), 256):  # bounded memory: a block of patches at a time
+        c = corners[start : start + 256]
+        if (windows[c[:, 0], c[:, 1]] & probe_on).any():
+            return
+    raise ValueError(
+        f"{where}: no transmitted photons under the probe at the {len(pos)} scan positions ('objectGuess' is zero "
+        f"wherever 'probeGuess' is not): allowed an object that is non-zero under the probe at some scan position"
+    )
+
+
+def _check_reachable(obj: np.ndarray, probe: np.ndarray, where: str) -> None:
+    """Without positions, refuse an object the probe sees no photons through at any position a patch can take.
+
+    Pixel (y, x) of the object meets probe pixel (dy, dx) for a corner (y - dy, x - dx) in
+    [0, H - N] x [0, W - N]: a count over a window of the probe's support (summed-area table).
+    """
+    n = probe.shape[0]
+    h, w = obj.shape
+    table = np.zeros((n + 1, n + 1), np.int64)
+    table[1:, 1:] = _support(probe).cumsum(0).cumsum(1)
+    ys, xs = np.arange(h), np.arange(w)
+    y0, y1 = np.maximum(0, ys - (h - n))[:, None], np.minimum(n - 1, ys)[:, None] + 1
+    x0, x1 = np.maximum(0, xs - (w - n))[None, :], np.minimum(n - 1, xs)[None, :] + 1
+    seen = table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
+    if not (_support(obj) & (seen > 0)).any():
+        raise ValueError(
+            f"{where}: no transmitted photons under the probe at any scan position ('objectGuess' is zero wherever "
+            f"'probeGuess' can reach it): allowed an object that is non-zero under the probe somewhere"
+        )
 
 
 def inspect(path: str) -> BaseNpz:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from synthbank import params as params_mod
-from synthbank.families.ptycho.base import BaseNpz, inspect
+from synthbank import seeding
+from synthbank.families.ptycho.base import BaseNpz, check_scan, inspect
+from synthbank.families.ptycho.layout import FAMILY, SCAN_STREAM
 
 
 def _check(value: Any, *keys: str, name: str | None = None) -> None:
@@ -92,6 +95,23 @@ def base_of(section: Mapping[str, Any]) -> BaseNpz | None:
         raise ValueError(f"base_npz={path} is invalid: {str(exc).removeprefix(f'{path}: ')}") from None
 
 
+@lru_cache(maxsize=1)  # the same for every dose of a sweep: the file is read once more, not once a dose
+def _check_base_scan(seed: int, scan: ScanParams, base: BaseNpz) -> None:
+    """The scan of ``ptycho.scan`` over a base object must see photons (the dose scale divides by them).
+
+    :func:`~synthbank.families.ptycho.base.inspect` refused an object dark wherever a probe
+    can reach; this catches a scan that misses its bright part (ValueError, one line).
+    """
+    from synthbank.families.ptycho import simulate  # simulate imports this module
+
+    rng = seeding.stream(seed, FAMILY, SCAN_STREAM)
+    positions = simulate.scan_positions(rng, scan, base.object_shape, base.probe_px)
+    try:
+        check_scan(base, positions)
+    except ValueError as exc:
+        raise ValueError(f"base_npz={base.path} is invalid: {str(exc).removeprefix(f'{base.path}: ')}") from None
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Everything that determines the bytes of one dose's simulate output.
@@ -133,6 +153,8 @@ class SimulationConfig:
         so their cross-key rules do not apply (the file's own are checked when it is read).
         """
         if self.base is not None:
+            if not self.base.n_positions:
+                _check_base_scan(self.seed, self.scan, self.base)
             return
         o, p = self.object, self.probe
         if o.size_px <= p.size_px:

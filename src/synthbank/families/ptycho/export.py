@@ -20,12 +20,13 @@ PtychoPINN's meaning (which scan, hence which probe: all zeros here, one scan);
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from synthbank import jsonio
 from synthbank.families.ptycho import VERSION
 
 #: PtychoPINN's metadata schema version (ptycho.metadata.MetadataManager.CURRENT_SCHEMA_VERSION).
@@ -49,10 +50,19 @@ def metadata(dose: int, probe_px: int, gridsize: int, split: str, scales: Mappin
         "additional_parameters": {
             "split": split,
             "diff3d": "sqrt(counts), float32 (n, N, N): measured amplitude, not normalised",
-            **{k: float(v) for k, v in sorted(scales.items())},
+            **{k: _finite(k, v) for k, v in sorted(scales.items())},
         },
     }
-    return np.array(jsonio.dumps(record).strip())
+    # Not jsonio.dumps: it rounds floats to 1e-6, and photon_scale is ~1e-3 to 1e-9. Python's
+    # float repr is the shortest text that reads back to the same float: deterministic, exact.
+    return np.array(json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def _finite(key: str, value: float) -> float:
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{key}={v!r} cannot be written to the NPZ metadata: allowed a finite number")
+    return v
 
 
 def split_arrays(
