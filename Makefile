@@ -33,7 +33,7 @@ $(TEST_STAMP): $(STAMP) requirements-test.lock
 	touch $(TEST_STAMP)
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 # HDF5's own h5dump/h5ls (Debian's hdf5-tools, as root), read by tests/io/test_hdf5_tools.py.
 hdf5-tools:

@@ -197,6 +197,31 @@ def listing(root: Path) -> set[str]:
 
 
 
+#: The longest scopes, longest first (the two full default pipelines take about two minutes
+#: each, the others 1-2 minutes of tests each). `make test` runs xdist with
+#: ``--dist loadscope --no-loadscope-reorder``, which hands scopes out in collection order:
+#: starting with the longest keeps one worker from being left alone with them at the end.
+LONGEST_FIRST = (
+    "tests/test_lock_reproduced.py::TestOnThisHost",
+    "tests/test_lock_reproduced.py::TestOnTheMostDifferentCpu",
+    "tests/test_pipeline_e2e.py",
+    "tests/test_writer.py",
+    "tests/test_cluster.py",
+    "tests/test_verify.py",
+    "tests/test_determinism.py",
+    "tests/test_bad_input.py",
+    "tests/families/ptycho/test_dvc_e2e.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    return next((i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: the rest keep their order
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """In an xdist worker, hand the reliability counts to the controller."""
     import tally

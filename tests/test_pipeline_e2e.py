@@ -1,8 +1,9 @@
 """End to end: real ``dvc`` and ``synthbank`` in throwaway git copies of the project.
 
 Most tests shrink ``atomic.num_images`` for speed and run only the atomic stages (the
-other families have their own end-to-end tests); the determinism gate runs every stage
-with the committed params and must reproduce the committed ``dvc.lock`` byte for byte.
+other families have their own end-to-end tests); the determinism gate, which runs every
+stage with the committed params and must reproduce the committed ``dvc.lock`` byte for byte,
+is tests/test_lock_reproduced.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 import yaml
 from conftest import DATA_FILES, VENV_BIN, Project, make_project, sha256, tree_bytes
 
-from synthbank import determinism
 
 pytestmark = pytest.mark.slow
 
@@ -93,42 +93,8 @@ def test_repro_from_scratch_then_nothing_to_do(run, tmp_path: Path) -> None:
     assert "MISMATCH manifests/atomic.json: params differs from params.yaml" in stale.stdout.splitlines()
 
 
-# --- 2. determinism gate ------------------------------------------------------------------
-
-def _lock_entries(lock: dict, kind: str) -> dict[tuple[str, str], dict]:
-    return {(stage, e["path"]): e for stage, s in lock["stages"].items() for e in s.get(kind, [])}
-
-
-@pytest.mark.parametrize("cpu", ["host", "most different"])
-def test_default_repro_reproduces_committed_lock(run, tmp_path: Path, cpu: str) -> None:
-    project = make_project(tmp_path, run)  # default params, no data: every stage runs
-    if cpu == "most different":
-        # numpy at its baseline SIMD level, glibc's libm without FMA, another OpenBLAS
-        # kernel, one thread: the matrix's farthest row, on the whole default pipeline.
-        project.extra_env = determinism.most_different_env()
-    lock_path = project.path / "dvc.lock"
-    committed = lock_path.read_bytes()
-
-    project.run("dvc", "repro")
-
-    produced = lock_path.read_bytes()
-    old, new = yaml.safe_load(committed), yaml.safe_load(produced)
-    # Outputs first: different output hashes mean generation is not deterministic.
-    out_old, out_new = _lock_entries(old, "outs"), _lock_entries(new, "outs")
-    differing_outs = sorted(k for k in out_old.keys() | out_new.keys() if out_old.get(k) != out_new.get(k))
-    assert not differing_outs, f"regenerated outputs differ from the committed dvc.lock: {differing_outs}"
-    # Then deps and params: a difference means the committed dvc.lock is stale (code or
-    # params changed without a `dvc repro` + commit), not that generation is random.
-    dep_old, dep_new = _lock_entries(old, "deps"), _lock_entries(new, "deps")
-    stale = sorted(k for k in dep_old.keys() | dep_new.keys() if dep_old.get(k) != dep_new.get(k))
-    assert not stale, f"the committed dvc.lock is stale: these dependencies changed: {stale}"
-    params_of = lambda lock: {stage: s.get("params") for stage, s in lock["stages"].items()}  # noqa: E731
-    assert params_of(old) == params_of(new), "params recorded in the committed dvc.lock differ from params.yaml"
-    assert produced == committed, "dvc.lock is not reproduced byte for byte"
-
-    status = project.run("git", "status", "--porcelain", "--", "dvc.lock", "manifests", "metrics", "reports").stdout
-    assert status == "", f"regeneration changed committed files:\n{status}"
-    project.run("synthbank", "verify")
+# --- 2. determinism gate: tests/test_lock_reproduced.py (its own module, so xdist can
+# run its two full pipelines on both workers at once).
 
 
 # --- 3. worker count and shard size -------------------------------------------------------
