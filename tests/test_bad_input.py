@@ -228,7 +228,7 @@ CASES: list[Case] = [
     cli("ptycho-dose-10**13", ["ptycho", "patch", "--dose", "10000000000000"], "--dose", "1000000000000"),
     param("ptycho-base-npz-outside-sources", "ptycho", "ptycho.base_npz", "/tmp/base.npz", "/tmp/base.npz", "sources/ptycho/"),
     cli("ptycho-base-npz-missing", ["generate", "ptycho", "--dose", "1000", "--base-npz", "sources/ptycho/none.npz"],
-        "base_npz=sources/ptycho/none.npz", "does not exist"),
+        "--base-npz: ptycho.base_npz=sources/ptycho/none.npz", "does not exist"),  # the flag the user typed
     Case("ptycho-base-npz-no-transmission", with_value("ptycho.base_npz", "sources/ptycho/dark.npz"),
          (ESTIMATE["ptycho"], GENERATE["ptycho"]),
          ("base_npz=sources/ptycho/dark.npz", "no transmitted photons under the probe"),

@@ -8,13 +8,14 @@ helpers, whose defaults come from the family's templates (:class:`synthbank.fami
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from synthbank.errors import UsageError, checked
+from synthbank.errors import UsageError
 from synthbank.family import Family
 
 
@@ -93,12 +94,20 @@ class Run:
         if self.family.config is None:
             raise UsageError(f"{self.family.name} has no config type")
         section = dict(self.section)
+        given: dict[str, str] = {}  # params key -> the option that overrode it
         for option in self.family.options_of(self.verb):
             if option.key is not None and self.options.get(option.dest) is not None:
                 section[option.key] = self.options[option.dest]
+                given[option.key] = option.flag
         module, name = self.family.config.split(":")
         factory = getattr(importlib.import_module(module), name).from_params
-        config = checked(factory, self.seed, self.params.release_date, section, *extra, where=self.where())
+        try:
+            config = factory(self.seed, self.params.release_date, section, *extra)
+        except ValueError as exc:
+            # A bad value the user typed as an option is reported under that option's flag.
+            flag = next((f for key, f in given.items() if re.match(rf"{re.escape(key)}\b", str(exc))), None)
+            where = f"{flag}: {self.family.name}." if flag else self.where()
+            raise UsageError(f"{where}{exc}") from None
         self._configs[extra] = config
         return config
 
