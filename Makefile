@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: all venv repro pull test determinism aarch64 bench clean interop hdf5-tools hdf5-check
+.PHONY: all venv repro pull release test determinism aarch64 bench clean interop hdf5-tools hdf5-check
 
 all: test
 
@@ -27,6 +27,12 @@ repro: $(STAMP)
 # The consumer path: dvc pull, then every file against its manifest (docs/verify.md).
 pull: $(STAMP)
 	$(BIN)/synthbank pull
+
+# A release (docs/releases.md): `make release VERSION=v0.2.0 [REMOTE=name]` checks the tree, dvc status
+# and synthbank verify, runs dvc push, writes releases/VERSION.json and CHANGELOG.md, commits and tags.
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "make release: VERSION is missing: allowed make release VERSION=vMAJOR.MINOR.PATCH" >&2; exit 2; }
+	$(BIN)/synthbank release $(VERSION) $(if $(REMOTE),--remote $(REMOTE))
 
 $(TEST_STAMP): $(STAMP) requirements-test.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement requirements-test.lock

@@ -211,6 +211,7 @@ LONGEST_FIRST = (
     "tests/test_determinism.py",
     "tests/test_bad_input.py",
     "tests/families/ptycho/test_dvc_e2e.py",
+    "tests/test_registry.py",  # two releases and their consumers: about a minute
 )
 
 

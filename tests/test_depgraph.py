@@ -81,3 +81,21 @@ def test_command_of_reads_both_shapes() -> None:
     # a family's own verbs get a list each, from the function that implements the verb
     lists = depgraph.commands(Source(ROOT))
     assert {"ptycho_canonicalise", "ptycho_patch", "ptycho_split", "ptycho_views", "energy_check", "signals_import"} <= set(lists)
+
+
+def test_a_root_command_has_its_own_list_with_every_familys_declared_records(tmp_path: Path) -> None:
+    source = Source(ROOT)
+    assert depgraph.command_of("synthbank describe") == ("", "describe", False)
+    assert depgraph.command_of("synthbank describe atomic --registry-url x").list_name == "describe"
+    files = depgraph.expected(source, "synthbank describe")
+    assert "src/synthbank/describe/croissant.py" in files and "src/synthbank/recordsets.py" in files
+    for family in ("atomic", "chromatic", "public", "signals", "ptycho", "energy"):
+        assert {f"src/synthbank/families/{family}/records.py", f"src/synthbank/families/{family}/params.schema.json"} <= files
+    assert not any(f.endswith(("/hooks.py", "/build.py")) for f in files)  # records, not the generators: no rerun for their code
+    assert "src/synthbank/recordsets.py" not in depgraph.expected(source, "synthbank generate atomic")  # nor the other way round
+    assert "describe" in depgraph.commands(source)
+    # dvc.yaml's describe stage must depend on its list, like any stage
+    copy = _copy(tmp_path)
+    text = (tmp_path / "dvc.yaml").read_text()
+    (tmp_path / "dvc.yaml").write_text(text.replace("      - pipeline/sources/describe.txt\n", "", 1))
+    assert any("stage describe: does not depend on pipeline/sources/describe.txt" in line for line in depgraph.check(copy, tmp_path / "dvc.yaml"))

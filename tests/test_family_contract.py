@@ -173,3 +173,15 @@ def test_a_family_command_imports_no_other_family(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     loaded = r.stdout.strip().splitlines()[-1].split()
     assert loaded and all(m.startswith("synthbank.families.atomic") for m in loaded), loaded
+
+
+@pytest.mark.parametrize("family", BUILTIN)
+def test_every_family_declares_what_its_files_hold(family: str) -> None:
+    """The contract's records (synthbank describe): each family's declaration builds from params.yaml alone."""
+    from synthbank import params as params_mod
+    from synthbank import recordsets, registry
+
+    p = params_mod.load(ROOT / "params.yaml")
+    records = recordsets.check(registry.get(family).declared_records(
+        params_mod.thaw(p.family(family)), lambda rel: json.loads((ROOT / rel).read_text())))
+    assert records.record_sets and records.license and all(rs.fields for rs in records.record_sets)

@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 import pytest
 import yaml
-from conftest import DATA_FILES, VENV_BIN, Project, make_project, sha256, tree_bytes
+from conftest import DATA_FILES, VENV_BIN, Project, make_project, tree_bytes
 
 
 pytestmark = pytest.mark.slow
@@ -159,53 +159,8 @@ def test_item_does_not_depend_on_dataset_size(run, tmp_path: Path, params_snapsh
         np.testing.assert_array_equal(s_labels, l_labels[rows], err_msg=f"{split}: labels differ")
 
 
-# --- 5. release round trip ----------------------------------------------------------------
-
-def test_release_push_clone_pull_verify(run, tmp_path: Path) -> None:
-    project = make_project(tmp_path, run, num_images=SMALL)
-    project.run("dvc", "repro", ATOMIC)
-    project.commit("release 0.0.1")
-    released = {rel: sha256(project.path / rel) for rel in PIPELINE_OUTPUTS}
-    project.run("git", "tag", "v0.0.1")
-    project.run("dvc", "push", *ATOMIC_STAGES)
-    assert (tmp_path / "synthbank-storage").is_dir()  # ../synthbank-storage beside the repository
-    # Later, unreleased work: the clone's default branch no longer matches the tag.
-    project.set_num_images(3000)
-    project.run("dvc", "repro", ATOMIC)
-    project.commit("after the release")
-
-    run(["git", "clone", "-q", project.path, tmp_path / "clone"], tmp_path)
-    clone = Project(tmp_path / "clone", run)
-    clone.run("git", "-c", "advice.detachedHead=false", "checkout", "-q", "v0.0.1")
-    assert not (clone.path / "data" / "atomic").exists()
-    clone.run("dvc", "pull", *ATOMIC_STAGES)
-
-    verify = clone.run("synthbank", "verify", "manifests/atomic.json")
-    assert verify.stdout.startswith("OK manifests/atomic.json: 8 files"), verify.stdout
-    assert json.loads(clone.run("dvc", "status", "--json", *ATOMIC_STAGES).stdout) == {}
-    assert json.loads((clone.path / "metrics/atomic.json").read_text("utf-8"))["counts"]["total"] == SMALL
-    pulled = {rel: sha256(clone.path / rel) for rel in PIPELINE_OUTPUTS}
-    assert pulled == released
-
-
-# --- 6. metrics diff and params diff ------------------------------------------------------
-
-def test_metrics_and_params_diff_between_commits(run, tmp_path: Path) -> None:
-    project = make_project(tmp_path, run, num_images=5000)
-    project.run("dvc", "repro", ATOMIC)
-    rev_a = project.commit("5000 images (one block)")
-    project.set_num_images(10000)
-    project.run("dvc", "repro", ATOMIC)
-    rev_b = project.commit("10000 images (two blocks)")
-
-    metrics = json.loads(project.run("dvc", "metrics", "diff", rev_a, rev_b, "--json").stdout)
-    total = metrics["metrics/atomic.json"]["counts.total"]
-    assert (total["old"], total["new"], total["diff"]) == (5000, 10000, 5000)
-    train = metrics["metrics/atomic.json"]["counts.train"]
-    assert (train["old"], train["new"]) == (4000, 8000)  # whole blocks split exactly 80/10/10
-
-    params = json.loads(project.run("dvc", "params", "diff", rev_a, rev_b, "--json").stdout)
-    assert params == {"params.yaml": {"atomic.num_images": {"old": 5000, "new": 10000, "diff": 5000}}}
+# --- 5. and 6. releases, clone and pull, metrics and params diff between releases:
+# tests/test_registry.py (two releases made by `synthbank release`, consumers in other repositories).
 
 
 # --- 7. experiments -----------------------------------------------------------------------

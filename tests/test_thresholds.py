@@ -79,3 +79,18 @@ def test_every_family_rule_reads_a_key_its_schema_allows() -> None:
         allowed = set(schema["properties"][family.name]["properties"].get("thresholds", {}).get("properties", {}))
         assert keys(family.rules) <= allowed, (family.name, keys(family.rules) - allowed)
         assert family.rules, f"{family.name} declares no threshold rule"
+
+
+def test_evaluate_agrees_with_check() -> None:
+    """What a dataset card shows (evaluate) holds exactly where check finds no violation."""
+    from synthbank.thresholds import Rule, check, evaluate
+
+    rules = (Rule("a.*.x", "max", key="x_max"), Rule("ok", "equals", bound=True), Rule("o", "min", key="o_min", optional=True),
+             Rule("gone", "min", key="o_min"), Rule("skipped", "max", key="absent"))
+    metrics = {"a": {"p": {"x": 1.0}, "q": {"x": 3.0}}, "ok": True}
+    bounds = {"x_max": 2.0, "o_min": 1}
+    outcomes = evaluate(metrics, rules, bounds)
+    assert [(o.metric, o.value, o.allowed, o.key, o.holds) for o in outcomes] == [
+        ("a.p.x", "1", "<= 2", "x_max", True), ("a.q.x", "3", "<= 2", "x_max", False), ("ok", "true", "true", None, True),
+        ("o", "missing", ">= 1", "o_min", None), ("gone", "missing", ">= 1", "o_min", False)]
+    assert len(check(metrics, rules, bounds)) == sum(o.holds is False for o in outcomes) == 2

@@ -22,7 +22,7 @@ from typing import Annotated, NoReturn, Optional  # noqa: E402
 import typer  # noqa: E402
 
 from synthbank import params as params_mod  # noqa: E402
-from synthbank.cliutil import ParamsOpt, app, info, int_option  # noqa: E402
+from synthbank.cliutil import OverwriteOpt, ParamsOpt, app, info, int_option  # noqa: E402
 from synthbank.errors import SynthbankError, Terminated, UsageError, ValidationFailed  # noqa: E402
 from synthbank import commands, registry  # noqa: E402
 
@@ -104,11 +104,30 @@ def pull(
         ) from None
 
 
+@app.command("release")
+def release(
+    version: Annotated[str, typer.Argument(metavar="VERSION", help="vMAJOR.MINOR.PATCH, greater than every release tag (v0.1.0).")],
+    remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="The DVC remote to push to (default: core.remote).")] = None,
+) -> None:
+    """Release the registry: check it, dvc push, write releases/VERSION.json and CHANGELOG.md, commit, tag.
+
+    Refuses, writing nothing, unless VERSION is new and greater than every release, the git tree and dvc status are clean and synthbank verify passes. The tags are VERSION and, for each family's DVC artifact, ARTIFACT@VERSION (what dvc artifacts get --rev VERSION finds). See docs/releases.md.
+
+    Exit 0 released, 1 verify found a mismatch (or writing the commit failed: undone), 2 a check refused or dvc push failed.
+    """
+    from synthbank import release as release_mod
+
+    done = release_mod.release(Path("."), version, remote, say=info)
+    typer.echo(f"released {done.version}: {done.record.as_posix()} and CHANGELOG.md in commit {done.commit[:12]}, "
+               f"tags {' '.join(done.tags)}")
+    typer.echo("publish it: git push --follow-tags (the data is on the DVC remote already)")
+
+
 @app.command("sources")
 def sources(
     out: Annotated[Path, typer.Option("--out", help="Directory of the lists (the sources stage's output).")] = Path("pipeline/sources"),
 ) -> None:
-    """Write pipeline/sources/<verb>_<family>.txt: the source files each family command reads, with sha256 (the DVC `sources` stage).
+    """Write pipeline/sources/<verb>_<family>.txt (and describe.txt): the source files each command a stage runs reads, with sha256 (the DVC `sources` stage).
 
     Every family stage of dvc.yaml depends on its command's list, so it reruns exactly when code it imports changes.
     """
@@ -116,6 +135,25 @@ def sources(
 
     written = depgraph.write_sources(depgraph.Source(Path(".")), out)
     info(f"sources: {len(written)} command source lists in {out}")
+
+
+@app.command("describe")
+def describe(
+    families: Annotated[Optional[list[str]], typer.Argument(metavar="FAMILY", help="Families to describe (default: every family of the params file).")] = None,
+    params_file: ParamsOpt = params_mod.DEFAULT_PATH,
+    registry_url: Annotated[str, typer.Option("--registry-url", metavar="URL", help="The registry's git URL, named in the cards' dvc get/import lines and the Croissant url (default: a placeholder).")] = "",
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Write docs/datasets/<family>/croissant.json (Croissant 1.1) and README.md (dataset card), the index docs/datasets/README.md and manifests/describe.json (the DVC stage `describe`).
+
+    Built from each family's declared records, manifests/<family>.json and .reports.json, metrics/<family>.json and the params file; the same inputs give the same bytes. Run at the repository root. Other families keep their docs.
+
+    Exit 0 written, 2 bad input (unknown family, missing manifest or metrics, a declared file no manifest lists): nothing written.
+    """
+    from synthbank.describe import DOCS, MANIFEST, writer
+
+    done = writer.describe(Path("."), params_mod.load(params_file), families or [], registry_url=registry_url, overwrite=overwrite)
+    info(f"describe: {', '.join(done)}: Croissant files and dataset cards in {DOCS}; manifest {MANIFEST}")
 
 
 #: What ``verify-no-phi`` scans when given no paths (those that exist).

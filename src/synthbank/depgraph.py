@@ -10,7 +10,9 @@ that command can execute is the import closure, read from the source with :mod:`
   with its own imports and its module's top-level ones only).
 
 The registry dispatches by name (``importlib``), so one family's stage never depends on
-another family's code.
+another family's code. A root command that reads every family (:data:`ROOT_COMMANDS`:
+``synthbank describe``) has a list of its own, ``pipeline/sources/describe.txt``: its
+function's closure, and every family's package and declared ``records`` module.
 
 DVC gets those lists from the pipeline itself: the first stage, ``sources``, depends on all
 of ``src/synthbank`` and writes ``pipeline/sources/<verb>_<family>.txt`` (and
@@ -42,19 +44,37 @@ from synthbank.imports import PACKAGE, Source, closure, module_tree
 
 ENTRY = "synthbank.cli:main"  #: the entry point: its module-level imports and what main() runs
 VERBS = ("generate", "validate", "estimate", "finalize")
+#: Root commands a stage may run (``synthbank describe``), by the function of synthbank.cli that
+#: implements each. They read every family (the registry imports each by name), so their list
+#: also holds every family's package, declared records module and params schema.
+ROOT_COMMANDS = {"describe": "describe"}
 
 
 class Command(NamedTuple):
-    """A family command: a shared verb (``synthbank split ...``: ``own`` False) or one of the family's own."""
+    """A family command: a shared verb (``synthbank split ...``: ``own`` False) or one of the family's own;
+    or a root command of every family (``synthbank describe``: ``family`` empty)."""
 
     family: str
     verb: str
     own: bool
 
     @property
+    def root(self) -> bool:
+        return not self.family
+
+    @property
     def list_name(self) -> str:
-        """Its source list: ``generate_atomic`` for a shared verb, ``ptycho_split`` for a family's own."""
+        """Its source list: ``generate_atomic`` for a shared verb, ``ptycho_split`` for a family's own, ``describe``."""
+        if self.root:
+            return self.verb
         return f"{self.family}_{self.verb}" if self.own else f"{self.verb}_{self.family}"
+
+    @property
+    def shown(self) -> str:
+        """The command as typed."""
+        if self.root:
+            return f"synthbank {self.verb}"
+        return f"synthbank {self.family} {self.verb}" if self.own else f"synthbank {self.verb} {self.family}"
 
 
 def _own_verbs(source: Source, family: str, cli_module: str) -> dict[str, str]:
@@ -79,6 +99,7 @@ class Declaration:
     hooks: dict[str, str]  # verb -> "module:function"
     config: str | None  # "module"
     cli: str | None  # "module"
+    records: str | None = None  # "module:function"
 
 
 @cache
@@ -89,15 +110,26 @@ def declaration(source: Source, family: str) -> Declaration:
     call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "Family"), None) if tree else None
     if call is None:
         raise ValueError(f"family {family!r}: {source.package_dir / 'families' / family / '__init__.py'} has no Family(...)")
-    kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in ("hooks", "config", "cli")}
+    kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in ("hooks", "config", "cli", "records")}
     hooks = kw.get("hooks", ())
     hooks = dict(hooks) if isinstance(hooks, dict) else {verb: f"{package}.hooks:{verb}" for verb in hooks}
     config = kw.get("config")
-    return Declaration(package, hooks, config.split(":")[0] if config else None, kw.get("cli"))
+    return Declaration(package, hooks, config.split(":")[0] if config else None, kw.get("cli"), kw.get("records"))
+
+
+def families(source: Source) -> list[str]:
+    """Every family of the source tree (its folders that hold an ``__init__.py``)."""
+    return sorted(init.parent.name for init in (source.package_dir / "families").glob("*/__init__.py"))
 
 
 def _family_roots(source: Source, command: Command) -> list[str]:
     """The modules (or ``module:function``) the registry dispatches to for a family command."""
+    if command.root:  # the command's function, and what it imports of every family
+        roots = [f"{PACKAGE}.cli:{ROOT_COMMANDS[command.verb]}"]
+        for family in families(source):
+            decl = declaration(source, family)
+            roots += [decl.package, *([decl.records] if decl.records else [])]
+        return roots
     decl = declaration(source, command.family)
     if command.own:
         functions = _own_verbs(source, command.family, decl.cli) if decl.cli else {}
@@ -110,8 +142,10 @@ def _family_roots(source: Source, command: Command) -> list[str]:
 
 
 def command_of(cmd: str) -> Command:
-    """The family command a stage runs: ``synthbank <verb> <family>`` or ``synthbank <family> <verb>``."""
+    """The family command a stage runs: ``synthbank <verb> <family>`` or ``synthbank <family> <verb>``, or a root command."""
     words = shlex.split(cmd)
+    if len(words) >= 2 and words[0] == PACKAGE and words[1] in ROOT_COMMANDS:
+        return Command("", words[1], own=False)
     if len(words) < 3 or words[0] != PACKAGE:
         raise ValueError(f"stage command {cmd!r} does not run synthbank <verb> <family> or synthbank <family> <verb>")
     if words[1] in VERBS:
@@ -129,7 +163,8 @@ def _files(source: Source, command: Command) -> set[str]:
     modules = closure(source, [ENTRY, *_family_roots(source, command)])
     files = {source.file_of(m) for m in modules}
     files.update((source.package_dir / "schemas").glob("*.json"))
-    files.add(source.package_dir / "families" / command.family / "params.schema.json")
+    for family in families(source) if command.root else [command.family]:
+        files.add(source.package_dir / "families" / family / "params.schema.json")
     return {f.relative_to(source.root).as_posix() for f in files if f is not None and f.is_file()}
 
 
@@ -169,6 +204,8 @@ def commands(source: Source) -> dict[str, Command]:
                 found[Command(family, verb, False).list_name] = Command(family, verb, False)
         for verb in _own_verbs(source, family, decl.cli) if decl.cli else ():
             found[Command(family, verb, True).list_name] = Command(family, verb, True)
+    for verb in ROOT_COMMANDS:
+        found[verb] = Command("", verb, False)
     return found
 
 
@@ -180,8 +217,7 @@ def source_list(source: Source, command: Command) -> str:
     """
     import hashlib
 
-    what = f"synthbank {command.family} {command.verb}" if command.own else f"synthbank {command.verb} {command.family}"
-    lines = [f"# {command.list_name}: the source files `{what}` reads (sha256, path);",
+    lines = [f"# {command.list_name}: the source files `{command.shown}` reads (sha256, path);",
              "# written by the sources stage (synthbank sources) from the import graph: do not edit."]
     for rel in sorted(_files(source, command)):
         lines.append(f"{hashlib.sha256((source.root / rel).read_bytes()).hexdigest()}  {rel}")
@@ -247,9 +283,8 @@ def check(source: Source, dvc_path: Path, sources_dir: Path | None = None) -> li
                     else f"{committed} lists {', '.join(extra)}, which it no longer imports" if extra
                     else "reads a source file that changed since the last dvc repro")
             users = sorted(n for n, c in family_stages(data).items() if command_of(c).list_name == list_file)
-            shown = f"synthbank {command.family} {command.verb}" if command.own else f"synthbank {command.verb} {command.family}"
             lines.append(f"{dvc_path}: {', '.join(f'stage {u}' for u in users) or 'no stage'}: "
-                         f"`{shown}` {what} (run dvc repro, commit dvc.lock and {SOURCES})")
+                         f"`{command.shown}` {what} (run dvc repro, commit dvc.lock and {SOURCES})")
     return lines
 
 

@@ -12,7 +12,11 @@ shared options; the family declares only what is its own:
   command runs: ``estimate(run) -> Estimate``, ``generate(run, out) -> Output``,
   ``validate(run) -> list[str]`` (violations from :func:`synthbank.thresholds.check`),
   ``finalize(run) -> Finalized``;
-* its threshold rules (:class:`synthbank.thresholds.Rule`).
+* its threshold rules (:class:`synthbank.thresholds.Rule`);
+* what its files hold, as data: ``records``, a function of its ``records.py`` returning
+  :class:`synthbank.recordsets.Records` (record sets and fields with dtypes, shapes from
+  the config, units and where each lives in its file; licence, citation, keywords), from
+  which ``synthbank describe`` writes its Croissant metadata and dataset card.
 
 The core owns the rest: reading params.yaml, parsing options with one message format,
 refusing unknown items, the output guards and the disk check, the y/n question, the one
@@ -236,6 +240,9 @@ class Family:
         ``verb -> its own options`` (the shared ones are the core's).
     rules : tuple of Rule
         Its thresholds, as data.
+    records : str or None
+        ``"module:function"``, ``function(section, read) -> Records``: what its files hold
+        (:mod:`synthbank.recordsets`), for ``synthbank describe``; None: not described.
     """
 
     name: str
@@ -260,6 +267,7 @@ class Family:
     hooks: tuple[str, ...] | Mapping[str, str] = ()
     options: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    records: str | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.hooks) - set(VERBS)
@@ -283,6 +291,13 @@ class Family:
                 "estimate": "Print the memory, disk and time a generation needs (JSON; writes nothing)",
                 "finalize": "Write the manifest over every item and the merged metrics"}[verb]
         return f"{what}: {self.name} {self.version}, {self.summary}"
+
+    def declared_records(self, section: Mapping[str, Any], read: Callable[[str], Any]) -> Any:
+        """The :class:`~synthbank.recordsets.Records` of ``section`` (its ``records`` function, imported now)."""
+        if self.records is None:
+            raise UsageError(f"{self.name} declares no records: allowed a family whose FAMILY names records='module:function'")
+        module, name = self.records.split(":")
+        return getattr(importlib.import_module(module), name)(section, read)
 
     def hook(self, verb: str) -> Callable[..., Any]:
         """The function behind ``verb`` (imported now: the heavy modules load only when a command runs)."""

@@ -169,6 +169,36 @@ def check(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[str
     return lines
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One metric a rule reads, as :func:`evaluate` found it (what a dataset card shows)."""
+
+    metric: str  #: the dotted path, ``*`` expanded
+    value: str  #: as the messages show it (``missing`` when absent)
+    allowed: str  #: the rule's bound in words (``<= 0.001``)
+    key: str | None  #: the ``thresholds`` key holding the bound (None: a literal)
+    holds: bool | None  #: None: absent and optional (not applicable)
+    note: str
+
+
+def evaluate(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[str, Any]) -> list[Outcome]:
+    """Every metric every rule reads, with its value, bound and verdict, in rule order (as :func:`check` decides).
+
+    A rule whose key has no bound in ``bounds`` is skipped, like :func:`check` does.
+    """
+    out: list[Outcome] = []
+    for rule in rules:
+        bound = rule.bound if rule.key is None else bounds.get(rule.key)
+        if bound is None:
+            continue
+        for path, found in _matches(metrics, rule.metric.split(".")):
+            value = _plain(found)
+            missing = value is _MISSING
+            holds = (None if rule.optional else False) if missing else _holds(rule.kind, value, bound)
+            out.append(Outcome(path, "missing" if missing else _show(value), _allowed(rule.kind, bound), rule.key, holds, rule.note))
+    return out
+
+
 def keys(rules: Sequence[Rule]) -> set[str]:
     """The thresholds keys the rules read (the params schema must allow each)."""
     return {rule.key for rule in rules if rule.key is not None}

@@ -123,6 +123,9 @@ def _read(manifest_path: Path, report: VerifyReport) -> dict[str, Any] | None:
 def _check_params(manifest: Mapping[str, Any], report: VerifyReport, expected_by_family: Mapping[str, Mapping[str, Any]] | None) -> None:
     if expected_by_family is None:
         return
+    if manifest.get("role") == "docs":  # synthbank describe: every family's whole section
+        _check_docs_params(manifest, report, expected_by_family)
+        return
     expected = expected_by_family.get(manifest["family"])
     if expected is None:
         report.problems.append(f"{report.manifest}: family '{manifest['family']}' has no section in params.yaml")
@@ -131,6 +134,23 @@ def _check_params(manifest: Mapping[str, Any], report: VerifyReport, expected_by
     for key, wanted in (("seed", "seed"), ("params", params_key)):
         if wanted in expected and jsonio.canonical(manifest[key]) != jsonio.canonical(thaw(expected[wanted])):
             report.problems.append(f"{report.manifest}: {key} differs from params.yaml")
+
+
+def _check_docs_params(manifest: Mapping[str, Any], report: VerifyReport, expected_by_family: Mapping[str, Mapping[str, Any]]) -> None:
+    """A docs manifest (``synthbank describe``) records each family's whole section: it must be params.yaml's, for every family."""
+    recorded = manifest["params"]
+    for family, expected in sorted(expected_by_family.items()):
+        if family not in recorded:
+            report.problems.append(f"{report.manifest}: has no docs of family '{family}' (run synthbank describe)")
+            continue
+        whole = {**thaw(expected.get("params", {})), **thaw(expected.get("reports_params", {}))}
+        if jsonio.canonical(recorded[family]) != jsonio.canonical(whole):
+            report.problems.append(f"{report.manifest}: params of family '{family}' differ from params.yaml (run synthbank describe)")
+    for family in sorted(set(recorded) - set(expected_by_family)):
+        report.problems.append(f"{report.manifest}: family '{family}' has no section in params.yaml")
+    seeds = {e["seed"] for e in expected_by_family.values() if "seed" in e}  # one root seed
+    if seeds and manifest["seed"] not in seeds:
+        report.problems.append(f"{report.manifest}: seed differs from params.yaml")
 
 
 def verify(manifest_path: Path, expected_by_family: Mapping[str, Mapping[str, Any]] | None = None) -> VerifyReport:

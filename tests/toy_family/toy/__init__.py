@@ -1,7 +1,7 @@
 """``toy``: a seventh family that lives only in the tests, to show what adding a family takes.
 
 One folder (this one: ``__init__.py`` with ``FAMILY``, ``params.schema.json``, ``generate.py``,
-``hooks.py``), a ``toy:`` block in params.yaml, and nothing else: the core gives it
+``hooks.py``, ``records.py``), a ``toy:`` block in params.yaml, and nothing else: the core gives it
 ``synthbank generate|validate|estimate|finalize toy`` with the shared options, the
 transaction, the manifests, the threshold engine and ``synthbank verify``. The suite
 registers it through ``SYNTHBANK_EXTRA_FAMILIES=toy`` (a family inside ``src/synthbank/families``
@@ -29,6 +29,7 @@ FAMILY = Family(
     reports="reports/toy/{item}",
     stream_id=99,
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
+    records="toy.records:records",  # what its files hold (synthbank describe)
     options={"generate": (Option("--samples", "Samples per set (default: toy.samples).", kind="int", key="samples", metavar="N"),)},
     rules=(
         Rule("mean_z", "abs_max", key="mean_z_max", note="standard errors from the set's mean"),

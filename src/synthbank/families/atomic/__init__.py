@@ -40,6 +40,7 @@ FAMILY = Family(
     parallel=("generate", "validate"),
     stream_id=1,
     hooks=("estimate", "generate", "validate"),  # functions of hooks.py
+    records="synthbank.families.atomic.records:records",  # what its files hold (synthbank describe)
     options={
         "generate": (
             Option("--num-images", "Total number of images, a positive integer (default: atomic.num_images in params).",

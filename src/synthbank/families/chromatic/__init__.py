@@ -42,6 +42,7 @@ FAMILY = Family(
     extra_outputs=("preview_dir",),
     stream_id=2,
     hooks=("estimate", "generate", "validate"),  # functions of hooks.py
+    records="synthbank.families.chromatic.records:records",  # what its files hold (synthbank describe)
     options={
         "generate": (
             Option("--num-samples", "Number of samples, a positive integer (default: chromatic.num_samples in params).",

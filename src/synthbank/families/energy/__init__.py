@@ -63,6 +63,7 @@ FAMILY = Family(
     omit={"generate": ("progress",), "finalize": ("metrics", "report_dir", "reports_manifest")},
     cli="synthbank.families.energy.cli",
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
+    records="synthbank.families.energy.records:records",  # what its files hold (synthbank describe)
     options={
         "finalize": (
             Option("--catalog", "Catalog JSON to write (every map file, sha256, energy statistics); listed in the manifest.",

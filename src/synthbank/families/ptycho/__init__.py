@@ -61,6 +61,7 @@ FAMILY = Family(
     omit={"generate": ("progress",), "validate": ("metrics", "report_dir", "reports_manifest"), "finalize": ("report_dir",)},
     cli="synthbank.families.ptycho.cli",  # the stages after simulate, and the whole sweep in one process
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
+    records="synthbank.families.ptycho.records:records",  # what its files hold (synthbank describe)
     options={
         "generate": (
             Option("--base-npz", "A PtychoPINN-style NPZ below sources/ptycho/ (objectGuess, probeGuess, optional "

@@ -42,6 +42,7 @@ FAMILY = Family(
     parallel=("generate", "validate"),
     omit={"generate": ("progress",), "validate": ("report_dir",)},
     hooks=("estimate", "generate", "validate"),  # functions of hooks.py
+    records="synthbank.families.public.records:records",  # what its files hold (synthbank describe)
     options={
         "generate": (
             Option("--sources", "The raw source files and their provenance.json records (default: sources/public).",

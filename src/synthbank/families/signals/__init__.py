@@ -80,5 +80,6 @@ FAMILY = Family(
     stream_id=4,
     cli="synthbank.families.signals.cli",
     hooks=("estimate", "generate", "validate", "finalize"),  # functions of hooks.py
+    records="synthbank.families.signals.records:records",  # what its files hold (synthbank describe)
     rules=RULES + NOISE_RULES,
 )
