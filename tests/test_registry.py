@@ -45,8 +45,8 @@ def trim_to(project: Project, families: tuple[str, ...]) -> None:
     params.yaml keeps seed, release and their sections (so ``synthbank verify`` requires their
     manifests only); dvc.yaml keeps the ``sources`` stage, their stages and their artifacts
     (a stage over every family, ``describe``, goes too); the other manifests, metrics,
-    reports and data folders go, and so does dvc.lock (``dvc repro`` writes it again). The
-    other families are too slow for a test.
+    reports and data folders go, and so do dvc.lock (``dvc repro`` writes it again) and the
+    project's own release records and CHANGELOG. The other families are too slow for a test.
     """
     root = project.path
     params = yaml.safe_load((root / "params.yaml").read_text("utf-8"))
@@ -59,6 +59,9 @@ def trim_to(project: Project, families: tuple[str, ...]) -> None:
                              if a["path"] in {f"data/{f}" for f in families}}
     (root / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False), "utf-8")
     (root / "dvc.lock").unlink()
+    # The project's own releases are another registry's history: this one starts without any.
+    shutil.rmtree(root / "releases", ignore_errors=True)
+    (root / "CHANGELOG.md").unlink(missing_ok=True)
     for top in OUTPUT_ROOTS:
         for path in (root / top).iterdir() if (root / top).is_dir() else ():
             if path.name.split(".")[0] not in families and path.name != ".gitignore":
