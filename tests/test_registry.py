@@ -99,6 +99,7 @@ class Registry:
     storage: Path
     released: dict[str, dict[str, str]]  # version -> output_hashes at release time
     stdout: dict[str, str]  # version -> what synthbank release printed
+    stderr: dict[str, str]  # version -> its progress lines and warnings
 
     @property
     def path(self) -> Path:
@@ -131,14 +132,14 @@ def registry(run: Runner, tmp_path_factory: pytest.TempPathFactory) -> Registry:
     project.run("dvc", "remote", "modify", "storage", "url", str(storage))  # absolute: see the module docstring
     project.run("dvc", "repro")
     project.commit("registry of the atomic family, 5000 images")
-    released, stdout = {}, {}
-    released[V1], stdout[V1] = output_hashes(project.path), project.run("synthbank", "release", V1).stdout
+    released, procs = {}, {}
+    released[V1], procs[V1] = output_hashes(project.path), project.run("synthbank", "release", V1)
     project.set_num_images(10000)
     set_release_date(project, DATE2)
     project.run("dvc", "repro")
     project.commit("10000 images, release date 2026-11-29")
-    released[V2], stdout[V2] = output_hashes(project.path), project.run("synthbank", "release", V2).stdout
-    return Registry(project, storage, released, stdout)
+    released[V2], procs[V2] = output_hashes(project.path), project.run("synthbank", "release", V2)
+    return Registry(project, storage, released, {v: p.stdout for v, p in procs.items()}, {v: p.stderr for v, p in procs.items()})
 
 
 # --- the releases themselves --------------------------------------------------------------
@@ -373,6 +374,24 @@ def test_refuses_a_stale_pipeline(registry: Registry, tmp_path: Path) -> None:
     assert code == 2
     assert line == ("dvc status is not clean: 1 stage(s) not up to date: generate_atomic (changed deps: params.yaml): "
                     "allowed a reproduced pipeline (dvc repro, then commit dvc.lock and the outputs in git)")
+
+
+def test_a_local_remote_is_released_with_a_warning(registry: Registry) -> None:
+    """The test registry's remote is a local path: released, and told it is out of consumers' reach."""
+    for version in (V1, V2):
+        assert (f"warning: remote 'storage' is a local path ({registry.storage}): consumers on other machines, and "
+                "dvc get/import/artifacts get, cannot reach it; publish through a network remote (docs/remotes.md)"
+                ) in registry.stderr[version].splitlines()
+
+
+def test_refuses_a_date_before_the_previous_release(registry: Registry, tmp_path: Path) -> None:
+    project = copy_of(registry, tmp_path)
+    set_release_date(project, "2026-11-25")  # v0.2.0 is dated 2026-11-29
+    project.run("dvc", "repro")
+    project.commit("dated before the previous release")
+    code, line = refused(project, registry.storage, V3)
+    assert code == 2
+    assert line == f"release.date = 2026-11-25 is earlier than {V2}'s 2026-11-29: allowed 2026-11-29 or later"
 
 
 def test_refuses_an_unknown_remote(registry: Registry) -> None:

@@ -10,7 +10,8 @@ registration tag). Before anything is written, in this order:
 2. none of the tags it would create, nor its record, exists;
 3. the git work tree is clean (nothing modified, staged or untracked) and HEAD is a branch;
 4. ``dvc status`` is clean (every stage reproduced);
-5. the DVC remote exists, and ``synthbank verify`` of the whole project passes.
+5. the DVC remote exists, ``release.date`` is not earlier than the previous release's, and
+   ``synthbank verify`` of the whole project passes.
 
 Then ``dvc push`` sends the data to the remote, and the record, the changelog, the commit and
 the tags follow; if any of those fails, every one is undone (the pushed objects stay on the
@@ -35,7 +36,7 @@ from synthbank.coverage import verify_project
 from synthbank.errors import SynthbankError, UsageError, ValidationFailed
 from synthbank.manifest import expected_from
 from synthbank.pull import dvc, dvc_exe
-from synthbank.releaserecord import CHANGELOG, RELEASES, artifacts, build_record, changelog_section, git, prepend
+from synthbank.releaserecord import CHANGELOG, RELEASES, artifacts, build_record, changelog_section, file_at, git, prepend
 
 #: What a release version looks like: SemVer's core with a ``v``, no leading zeros.
 VERSION_RE = re.compile(r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -155,6 +156,39 @@ def check_remote(root: Path, remote: str | None) -> str:
     return remote
 
 
+def check_date(root: Path, previous: str | None, p: params_mod.Params) -> None:
+    """Step 5c: ``release.date`` is not earlier than the previous release's.
+
+    The date is the data's: every generate stage stamps it into its files, so a release
+    dated before its predecessor would misorder the registry's history.
+    """
+    if previous is None:
+        return
+    old = file_at(root, previous, Path(params_mod.DEFAULT_PATH).as_posix())
+    if old is None:
+        return
+    before = str(params_mod.parse(old.decode("utf-8"), f"{previous}:params.yaml").get("release", {}).get("date", ""))
+    now = str(p.release_date)
+    if now < before:  # ISO dates (the schema's format) order as text
+        raise UsageError(f"release: release.date = {now} is earlier than {previous}'s {before}: allowed {before} or later")
+
+
+def remote_url(root: Path, remote: str) -> str:
+    """The URL of ``remote`` (every config level merged, the last wins)."""
+    listed = dvc(["config", "--list"], root).stdout.splitlines()
+    return ([line.split("=", 1)[1] for line in listed if line.startswith(f"remote.{remote}.url=")] or [""])[-1]
+
+
+def local_remote_warning(root: Path, remote: str) -> str | None:
+    """A warning when ``remote`` is a local path: other machines, and ``dvc get``/``dvc import``
+    from a temporary clone, cannot reach it (docs/remotes.md); None for a network URL."""
+    url = remote_url(root, remote)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", url) and not url.startswith("file://"):
+        return None
+    return (f"warning: remote {remote!r} is a local path ({url}): consumers on other machines, and dvc get/import/"
+            "artifacts get, cannot reach it; publish through a network remote (docs/remotes.md)")
+
+
 def check_verify(root: Path, p: params_mod.Params) -> None:
     """Step 5b: ``synthbank verify`` of the whole project (in-process) passes."""
     try:
@@ -266,9 +300,13 @@ def release(root: Path, version: str, remote: str | None = None, say: Callable[[
     check_clean_tree(root)
     check_dvc_status(root)
     remote = check_remote(root, remote)
+    check_date(root, previous, p)
     check_verify(root, p)
     record = build_record(root, version, previous, remote, p)  # before the push: a broken record writes nothing
     pushed = push(root, remote)
     say(f"dvc push --remote {remote}: {pushed}")
+    warning = local_remote_warning(root, remote)
+    if warning:
+        say(warning)
     commit = publish(root, version, record, tags)
     return Released(version, RELEASES / f"{version}.json", commit, tuple(tags), pushed)

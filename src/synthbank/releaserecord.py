@@ -72,7 +72,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _at(root: Path, rev: str, path: str) -> bytes | None:
+def file_at(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes of ``path`` at git revision ``rev`` (None if it was not there)."""
     proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
     return proc.stdout if proc.returncode == 0 else None
@@ -111,7 +111,7 @@ def family_record(root: Path, name: str, artifact: str | None, previous: str | N
         "changed": None,
     }
     if previous is not None:
-        old = _at(root, previous, manifest_path.as_posix())
+        old = file_at(root, previous, manifest_path.as_posix())
         old_version = json.loads(old).get("generator_version") if old else None
         record["changed"] = {
             "generator": old_version != family.version, "data": old is None or _sha256(old) != record["manifest"]["sha256"],
@@ -128,7 +128,7 @@ def build_record(root: Path, version: str, previous: str | None, remote: str, p:
     current = params_mod.parse(params_bytes.decode("utf-8"), str(params_mod.DEFAULT_PATH))
     changes = None
     if previous is not None:
-        old = _at(root, previous, Path(params_mod.DEFAULT_PATH).as_posix())
+        old = file_at(root, previous, Path(params_mod.DEFAULT_PATH).as_posix())
         changes = params_changes(params_mod.parse(old.decode("utf-8"), f"{previous}:params.yaml") if old else {}, current)
     return {
         "format": RECORD_FORMAT,

@@ -97,6 +97,15 @@ def test_mlcroissant_validate_passes(project: Path, run: Runner, family: str) ->
     assert "error" not in r.stderr.lower() and "warning" not in r.stderr.lower(), r.stderr
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_committed_croissant_files_validate(run: Runner, tmp_path: Path, family: str) -> None:
+    """What the registry publishes (docs/datasets, written by the describe stage from the default data)."""
+    path = MAIN / "docs" / "datasets" / family / "croissant.json"
+    r = run(["mlcroissant", "validate", "--jsonld", path], tmp_path, check=False, env={"CROISSANT_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "error" not in r.stderr.lower() and "warning" not in r.stderr.lower(), r.stderr
+
+
 def _probe(project: Path, run: Runner, wanted: dict[str, tuple[str, ...]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """family -> record set -> its records as mlcroissant loads them from docs/datasets/<family>/croissant.json."""
     specs = [f"docs/datasets/{family}/croissant.json#{name}" for family, names in wanted.items() for name in names]

@@ -107,7 +107,9 @@ def _field(inputs: Inputs, rs: RecordSet, field: Field) -> dict[str, Any]:
         "dataType": DATA_TYPES[field.dtype] if len(DATA_TYPES[field.dtype]) > 1 else DATA_TYPES[field.dtype][0],
         "source": _source(inputs, rs, field),
     }
-    if field.shape:
+    # A whole file's content (a PNG image, a NIfTI or raw float32 file) is one value whose layout the
+    # description gives; an array shape would declare an array *of* such values.
+    if field.shape and field.dtype != "image" and field.key != "content":
         out["isArray"] = True
         out["arrayShape"] = ",".join(str(d) if isinstance(d, int) else "-1" for d in field.shape)
     if field.unit:

@@ -95,10 +95,13 @@ def records(section: Mapping[str, Any], read: Callable[[str], Any]) -> Records:
         "sources); scripts/extract_public_sources.py copied the raw files into sources/public once, and the public generator "
         "converts their pixels (docs/families/public.md).",
         sensitive=(
-            "None known: the images are published examples (a template averaged over 152 adults, a downsized sample CT "
-            "slice of the NEMA WG04 test set, a public-domain fundus photograph from Wikimedia Commons); only pixels and "
-            "geometry are carried over (no DICOM header byte), and validation scans every output for personal identifiers "
-            "(phi_findings = 0)."
+            "Health images of real people, de-identified upstream and published as examples: the MRI is a template averaged "
+            "over 152 adults (no single person); the CT slice is one patient's scan from the NEMA WG04 test set, whose "
+            "distributor removed the names (its DICOM header still names the imaging centre and study date, neither carried "
+            "over); the fundus photograph shows one real person's retina, a biometric trait, released into the public domain "
+            "on Wikimedia Commons. Only pixels and geometry are carried over (no DICOM header byte, no name, date or "
+            "institution), and validation scans every output for personal identifiers (phi_findings = 0). Do not try to "
+            "re-identify anyone."
         ),
         sources=sources,
         references=tuple(
