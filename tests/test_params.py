@@ -44,6 +44,8 @@ def _mutated(path, value):
         (("seed",), -1, "seed=-1 is invalid: allowed >= 0"),
         (("seed",), 1.5, "seed=1.5 is invalid: allowed an integer from 0 to 9223372036854775807"),
         (("release", "date"), "yesterday", 'release.date="yesterday" is invalid'),
+        (("release", "registry_url"), "/srv/synthbank", 'release.registry_url="/srv/synthbank" is invalid'),
+        (("release", "registry_url"), 7, "release.registry_url=7 is invalid"),
         (("atomic", "lattice", "spacing_px"), [6, 3], "atomic.lattice.spacing_px=[6, 3] is invalid: allowed [low, high] with low <= high"),
         (("atomic", "lattice", "vacancy_rate"), 1.0, "atomic.lattice.vacancy_rate=1.0 is invalid: allowed < 1"),
         (("atomic", "lattice", "noise_std"), KeyError, "'noise_std' is missing under atomic.lattice"),
@@ -173,3 +175,16 @@ def test_key_limits_and_check_value_reach_every_key_of_the_schema():
         params.check_value({"size_px": 64, "radius_px": 14.0, "edge_px": -1, "defocus_rad": 0}, "ptycho", "probe", name="probe")
     with pytest.raises(KeyError, match="nosuch"):
         params.key_limits("ptycho", "nosuch")
+
+
+@pytest.mark.parametrize("url, expected", [(None, ""), ("https://example.org/synthbank.git", "https://example.org/synthbank.git"),
+                                           ("git@example.org:lab/synthbank.git", "git@example.org:lab/synthbank.git")])
+def test_registry_url_is_optional(tmp_path, url, expected):
+    d = copy.deepcopy(BASE)
+    d["release"]["registry_url"] = url
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(d))
+    assert params.load(path).registry_url == expected
+    del d["release"]["registry_url"]
+    path.write_text(yaml.safe_dump(d))
+    assert params.load(path).registry_url == ""

@@ -366,6 +366,16 @@ def test_refuses_a_dirty_tree(registry: Registry, tmp_path: Path) -> None:
     assert line == "the git work tree is not clean (2 path(s): README.md, notes.txt): allowed a clean tree (commit or remove them first)"
 
 
+def test_refuses_without_a_git_identity(registry: Registry) -> None:
+    """Checked before the push: git would otherwise refuse the release commit only afterwards."""
+    project = Project(registry.path, registry.project.runner)
+    project.extra_env = {"GIT_COMMITTER_NAME": "", "GIT_COMMITTER_EMAIL": ""}  # empty: git var refuses
+    code, line = refused(project, registry.storage, V3)
+    assert code == 2
+    assert line == ("git has no committer identity here: allowed user.name and user.email set "
+                    "(git config user.name ...; git config user.email ...)")
+
+
 def test_refuses_a_stale_pipeline(registry: Registry, tmp_path: Path) -> None:
     project = copy_of(registry, tmp_path)
     project.set_num_images(15000)
@@ -436,6 +446,21 @@ def test_a_failed_commit_is_undone_and_a_release_is_deterministic(registry: Regi
     assert state(project, registry.storage) == before
 
     hook.unlink()
+
+    # A tag refused after the release commit (the second tag, the artifact's): the commit goes
+    # back off the branch and the first tag is deleted again.
+    tag_hook = project.path / ".git/hooks/reference-transaction"
+    tag_hook.write_text(f"#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n"
+                        f"if grep -q 'refs/tags/atomic@{V3}$'; then echo 'tag refused by the hook' >&2; exit 1; fi\nexit 0\n")
+    tag_hook.chmod(0o755)
+    proc = project.run("synthbank", "release", V3, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines()[-1].endswith(
+        "undone, no release commit, tag or file remains (the objects dvc push sent stay on the remote, where they are harmless)"
+    ), proc.stderr
+    assert state(project, registry.storage) == before
+    tag_hook.unlink()
+
     project.run("synthbank", "release", V3)
     other = copy_of(registry, tmp_path / "b")
     other.run("synthbank", "release", V3)

@@ -282,17 +282,26 @@ def test_push_over_ssh_then_a_fresh_clone_pulls_over_http(registry: Registry, ss
     assert clone.run("dvc", "remote", "default").stdout.strip() == "public"  # config.local is not cloned
     requests_before = httpd.log.read_text().count('"GET /files/md5/')
     start = time.perf_counter()
-    pulled = clone.run("dvc", "pull", *ATOMIC_STAGES)  # the lock has no other stage to pull
+    # The consumer's command: dvc pull of the atomic stages, then verify of the atomic manifests.
+    pulled = clone.run("synthbank", "pull", "atomic")
     registry.figures.update(pull_s=time.perf_counter() - start,
                             pull_bytes=sum(len(b) for b in cache_objects(clone.path).values()))
     print(f"remotes: {registry.figures}")
-    assert "10 files fetched" in pulled.stdout and "A       data/atomic/" in pulled.stdout, pulled.stdout
+    assert "10 files fetched" in pulled.stderr and "A       data/atomic/" in pulled.stderr, pulled.stderr
     assert httpd.log.read_text().count('"GET /files/md5/') - requests_before >= 10  # over HTTP
-    verify = clone.run("synthbank", "verify", "manifests/atomic.json")
-    assert verify.stdout.startswith("OK manifests/atomic.json: 8 files"), verify.stdout
+    assert pulled.stdout.splitlines()[0].startswith("OK manifests/atomic.json: 8 files"), pulled.stdout
+    assert pulled.stdout.splitlines()[1].startswith("OK manifests/atomic.reports.json: 3 files"), pulled.stdout
     for out in ("data/atomic", "reports/atomic"):
         assert tree_bytes(clone.path / out) == tree_bytes(project.path / out), out
     assert cache_objects(clone.path) == pushed
+
+
+def test_pull_of_a_family_without_stages_is_refused(registry: Registry) -> None:
+    clone = registry.clone("wrong-family")
+    proc = clone.run("synthbank", "pull", "energy", check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["synthbank: error: family 'energy' has no stage in dvc.lock: allowed atomic"], proc.stderr
+    assert not (clone.path / "data" / "atomic").exists()  # nothing fetched
 
 
 def test_the_http_remote_refuses_a_push(registry: Registry, httpd: HTTPServer) -> None:

@@ -75,11 +75,12 @@ def report_verification(reports: list) -> None:
 
 @app.command("pull")
 def pull(
+    families: Annotated[Optional[list[str]], typer.Argument(metavar="[FAMILY]...", help="Only these families' stages, then only their manifests are verified (default: everything).")] = None,
     remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="The DVC remote to pull from (default: core.remote).")] = None,
     jobs: Annotated[Optional[str], typer.Option("--jobs", "-j", metavar="N", help="Parallel downloads (dvc pull --jobs).")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
 ) -> None:
-    """Fetch this commit's data from the DVC remote, then verify the whole project (synthbank verify).
+    """Fetch this commit's data from the DVC remote, then verify the whole project (synthbank verify), or only FAMILY's stages and manifests.
 
     dvc pull alone can install a corrupted remote object and exit 0 (and dvc status -c still says in sync); this names every file that could not be fetched intact, and what to do.
 
@@ -88,7 +89,7 @@ def pull(
     from synthbank import pull as pull_mod
 
     n_jobs = int_option("--jobs", jobs, 1)
-    code, corrupt = pull_mod.pull(Path("."), remote, n_jobs)
+    code, corrupt = pull_mod.pull(Path("."), remote, n_jobs, families)
     for line in corrupt:
         typer.echo(f"REMOTE {line}")
     if corrupt:
@@ -96,7 +97,9 @@ def pull(
     if code != 0:
         raise UsageError(f"dvc pull failed with exit code {code} (see its message above); nothing was verified")
     try:
-        report_verification(verify_reports(None, params_file, check_params=True))
+        manifests = [m for f in families for m in (Path(f"manifests/{f}.json"), Path(f"manifests/{f}.reports.json"))
+                     if m.suffixes[-2:] != [".reports", ".json"] or m.exists()] if families else None
+        report_verification(verify_reports(manifests, params_file, check_params=True))
     except ValidationFailed as exc:
         raise ValidationFailed(
             f"{exc}, right after dvc pull: do not use those files; if the remote holds corrupt objects, "
@@ -141,7 +144,7 @@ def sources(
 def describe(
     families: Annotated[Optional[list[str]], typer.Argument(metavar="FAMILY", help="Families to describe (default: every family of the params file).")] = None,
     params_file: ParamsOpt = params_mod.DEFAULT_PATH,
-    registry_url: Annotated[str, typer.Option("--registry-url", metavar="URL", help="The registry's git URL, named in the cards' dvc get/import lines and the Croissant url (default: a placeholder).")] = "",
+    registry_url: Annotated[str, typer.Option("--registry-url", metavar="URL", help="The registry's git URL, named in the cards' dvc get/import lines and the Croissant url (default: params release.registry_url, else a placeholder).")] = "",
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write docs/datasets/<family>/croissant.json (Croissant 1.1) and README.md (dataset card), the index docs/datasets/README.md and manifests/describe.json (the DVC stage `describe`).
@@ -152,7 +155,8 @@ def describe(
     """
     from synthbank.describe import DOCS, MANIFEST, writer
 
-    done = writer.describe(Path("."), params_mod.load(params_file), families or [], registry_url=registry_url, overwrite=overwrite)
+    p = params_mod.load(params_file)
+    done = writer.describe(Path("."), p, families or [], registry_url=registry_url or p.registry_url, overwrite=overwrite)
     info(f"describe: {', '.join(done)}: Croissant files and dataset cards in {DOCS}; manifest {MANIFEST}")
 
 

@@ -105,6 +105,9 @@ class Params:
     release_date: str
     sections: Mapping[str, Any]
     source: str
+    #: The registry's public git URL (``release.registry_url``; "" when not published): named in
+    #: the dataset cards and the Croissant ``url``, in no data file.
+    registry_url: str = ""
 
     def family(self, name: str) -> Mapping[str, Any]:
         """The (read-only) section of one family."""
@@ -326,7 +329,8 @@ def validate(data: Any, source: str = "params.yaml") -> Params:
         raise UsageError(describe(error, source))
     _semantic_checks(data, source)
     sections = {k: v for k, v in data.items() if k not in ("seed", "release")}
-    return Params(seed=data["seed"], release_date=data["release"]["date"], sections=_freeze(sections), source=source)
+    return Params(seed=data["seed"], release_date=data["release"]["date"], sections=_freeze(sections), source=source,
+                  registry_url=data["release"].get("registry_url") or "")
 
 
 class _Loader(yaml.SafeLoader):

@@ -96,13 +96,30 @@ def _object(cache: Path, md5: str) -> Path:
     return cache / "files" / "md5" / md5[:2] / md5[2:]
 
 
-def unfetched(root: Path, cache: Path, dvc_output: str) -> list[Unfetched]:
+def family_stages(root: Path, families: list[str]) -> list[str]:
+    """The dvc.lock stages of ``families``: ``<verb>_<family>`` and its items (``generate_ptycho@1000``).
+
+    Raises UsageError naming a family with no stage in dvc.lock, and the families it has.
+    """
+    stages = sorted({stage for stage, _ in lock_outs(root)})
+    family_of = {stage: stage.split("@", 1)[0].rsplit("_", 1)[-1] for stage in stages if "_" in stage.split("@", 1)[0]}
+    known = sorted(set(family_of.values()) - {"sources"})
+    for name in families:
+        if name not in known:
+            raise UsageError(f"family {name!r} has no stage in dvc.lock: allowed {', '.join(known)}")
+    return [stage for stage in stages if family_of.get(stage) in families]
+
+
+def unfetched(root: Path, cache: Path, dvc_output: str, stages: list[str] | None = None) -> list[Unfetched]:
     """The files of dvc.lock outputs absent from the workspace whose objects are not in
-    ``cache`` after a failed pull (``dvc_output``: what the pull printed)."""
+    ``cache`` after a failed pull (``dvc_output``: what the pull printed); only the outputs
+    of ``stages`` when given (what a targeted pull asked for)."""
     missing = set(MISSING_RE.findall(dvc_output))
     failed = DOWNLOAD_FAILED_RE.search(dvc_output) is not None
     found = []
-    for _, out in lock_outs(root):
+    for stage, out in lock_outs(root):
+        if stages is not None and stage not in stages:
+            continue
         path, md5 = out["path"], out.get("md5", "")
         if not md5 or (root / path).exists():
             continue
@@ -122,17 +139,18 @@ def default_remote(root: Path) -> str:
     return proc.stdout.strip() or "(default)"
 
 
-def pull(root: Path, remote: str | None, jobs: int | None) -> tuple[int, list[str]]:
-    """Run ``dvc pull``, its output passed on to stderr as it comes; return its exit code
-    and one line per file it could not fetch intact (none if it succeeded, or failed for
-    another reason, which its own output then says)."""
+def pull(root: Path, remote: str | None, jobs: int | None, families: list[str] | None = None) -> tuple[int, list[str]]:
+    """Run ``dvc pull`` (of the stages of ``families`` only, when given), its output passed on to
+    stderr as it comes; return its exit code and one line per file it could not fetch intact
+    (none if it succeeded, or failed for another reason, which its own output then says)."""
     if not (root / "dvc.lock").is_file():
         raise UsageError(f"{root / 'dvc.lock'} does not exist: allowed the root of a synthbank checkout")
     try:
-        lock_outs(root)  # a malformed dvc.lock is a usage error before anything is fetched
+        stages = family_stages(root, families) if families else None  # a malformed dvc.lock: usage error, nothing fetched
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    args = [dvc_exe(), "pull", *(["--remote", remote] if remote else []), *(["--jobs", str(jobs)] if jobs else [])]
+    args = [dvc_exe(), "pull", *(["--remote", remote] if remote else []), *(["--jobs", str(jobs)] if jobs else []),
+            *(stages or [])]
     lines = []
     try:
         proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -146,4 +164,4 @@ def pull(root: Path, remote: str | None, jobs: int | None) -> tuple[int, list[st
     if proc.returncode == 0:
         return 0, []
     name = remote or default_remote(root)
-    return proc.returncode, [u.line(name) for u in unfetched(root, cache_dir(root), "".join(lines))]
+    return proc.returncode, [u.line(name) for u in unfetched(root, cache_dir(root), "".join(lines), stages)]

@@ -35,7 +35,7 @@ from synthbank import registry
 from synthbank.coverage import verify_project
 from synthbank.errors import SynthbankError, UsageError, ValidationFailed
 from synthbank.manifest import expected_from
-from synthbank.pull import dvc, dvc_exe
+from synthbank.pull import dvc
 from synthbank.releaserecord import CHANGELOG, RELEASES, artifacts, build_record, changelog_section, file_at, git, prepend
 
 #: What a release version looks like: SemVer's core with a ``v``, no leading zeros.
@@ -58,6 +58,7 @@ def _some(items: list[str]) -> str:
 
 
 def _tag_exists(root: Path, tag: str) -> bool:
+    """Whether the git tag ``tag`` exists in the repository at ``root``."""
     return subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], cwd=root,
                           capture_output=True).returncode == 0
 
@@ -113,6 +114,10 @@ def check_clean_tree(root: Path) -> None:
                          "allowed a clean tree (commit or remove them first)")
     if not git(root, "symbolic-ref", "-q", "HEAD", check=False).strip():
         raise UsageError("release: HEAD is detached: allowed a branch checked out (git switch main)")
+    # The release commit and tags need an identity: without one, git would refuse only after the push.
+    if subprocess.run(["git", "var", "GIT_COMMITTER_IDENT"], cwd=root, capture_output=True).returncode != 0:
+        raise UsageError("release: git has no committer identity here: allowed user.name and user.email set "
+                         "(git config user.name ...; git config user.email ...)")
 
 
 def check_dvc_status(root: Path) -> None:
@@ -207,7 +212,7 @@ def check_verify(root: Path, p: params_mod.Params) -> None:
 
 def push(root: Path, remote: str) -> str:
     """``dvc push --remote REMOTE``; DVC's last line (what it pushed)."""
-    proc = subprocess.run([dvc_exe(), "push", "--remote", remote], cwd=root, capture_output=True, text=True)
+    proc = dvc(["push", "--remote", remote], root)
     last = (proc.stdout.strip() or proc.stderr.strip() or "no output").splitlines()[-1]
     if proc.returncode != 0:
         error = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]

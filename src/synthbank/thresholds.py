@@ -152,20 +152,12 @@ def check(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[str
         ``"<where><metric> = <value>: allowed <bound> (thresholds.<key>)"`` per violation.
     """
     lines: list[str] = []
-    for rule in rules:
-        bound = rule.bound if rule.key is None else bounds.get(rule.key)
-        if bound is None:
-            continue
-        source = f" (thresholds.{rule.key})" if rule.key else ""
-        note = f"; {rule.note}" if rule.note else ""
-        for path, found in _matches(metrics, rule.metric.split(".")):
-            value = _plain(found)
-            if value is _MISSING:
-                if not rule.optional:
-                    lines.append(f"{where}{path} is missing: allowed {_allowed(rule.kind, bound)}{source}{note}")
-                continue
-            if not _holds(rule.kind, value, bound):
-                lines.append(f"{where}{path} = {_show(value)}: allowed {_allowed(rule.kind, bound)}{source}{note}")
+    for o in evaluate(metrics, rules, bounds):
+        if o.holds is False:
+            what = f"{o.metric} = {o.value}" if o.present else f"{o.metric} is missing"
+            source = f" (thresholds.{o.key})" if o.key else ""
+            note = f"; {o.note}" if o.note else ""
+            lines.append(f"{where}{what}: allowed {o.allowed}{source}{note}")
     return lines
 
 
@@ -179,6 +171,7 @@ class Outcome:
     key: str | None  #: the ``thresholds`` key holding the bound (None: a literal)
     holds: bool | None  #: None: absent and optional (not applicable)
     note: str
+    present: bool = True  #: False: the metric is absent from the metrics
 
 
 def evaluate(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[str, Any]) -> list[Outcome]:
@@ -195,7 +188,8 @@ def evaluate(metrics: Mapping[str, Any], rules: Sequence[Rule], bounds: Mapping[
             value = _plain(found)
             missing = value is _MISSING
             holds = (None if rule.optional else False) if missing else _holds(rule.kind, value, bound)
-            out.append(Outcome(path, "missing" if missing else _show(value), _allowed(rule.kind, bound), rule.key, holds, rule.note))
+            out.append(Outcome(path, "missing" if missing else _show(value), _allowed(rule.kind, bound), rule.key, holds,
+                               rule.note, present=not missing))
     return out
 
 

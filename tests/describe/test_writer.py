@@ -129,3 +129,17 @@ def test_a_docs_directory_synthbank_did_not_write_is_refused_unless_overwrite(re
     r = synthbank(repo, "describe", "--overwrite")
     assert r.returncode == 0, r.stderr
     assert not mine.exists() and (repo / "docs/datasets/toy/croissant.json").is_file()
+
+
+def test_the_registry_url_of_the_params_names_the_registry(repo: Path) -> None:
+    """release.registry_url (params) fills the Croissant url and the cards' dvc lines; --registry-url wins over it."""
+    url = "https://example.org/lab/synthbank.git"
+    params = repo / "params.yaml"
+    params.write_text(PARAMS.replace('  date: "2026-01-02"\n', f'  date: "2026-01-02"\n  registry_url: {url}\n'))
+    assert synthbank(repo, "describe").returncode == 0
+    assert json.loads((repo / "docs/datasets/toy/croissant.json").read_text())["url"] == url
+    card = (repo / "docs/datasets/toy/README.md").read_text()
+    assert f"dvc get {url} data/toy --rev <tag>" in card and "<registry-url>" not in card
+    other = "git@example.org:lab/synthbank.git"
+    assert synthbank(repo, "describe", "--registry-url", other).returncode == 0
+    assert json.loads((repo / "docs/datasets/toy/croissant.json").read_text())["url"] == other
