@@ -82,8 +82,11 @@ def test_matrix_runs_every_stage_of_the_pipeline() -> None:
     import yaml
 
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text("utf-8"))["stages"]
+    # `sources` writes no data; `describe` writes text from the manifests and metrics the matrix
+    # already pins, with no arithmetic (no numpy: test_the_builders_import_no_numpy in tests/describe/test_croissant.py), and the
+    # determinism gate (tests/test_lock_reproduced.py) reproduces it under the most different CPU.
     in_pipeline = {_verbs(" ".join(str((s.get("do") or s)["cmd"]).split())) for name, s in stages.items()
-                   if name != "sources"}  # the code bookkeeping stage writes no data
+                   if name not in ("sources", "describe")}
     p = determinism.small_params(REPO)
     in_matrix = {_verbs("synthbank " + " ".join(c)) for c in determinism.commands(p, 2)}
     assert in_pipeline == in_matrix
