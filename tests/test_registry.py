@@ -387,11 +387,11 @@ def test_refuses_a_stale_pipeline(registry: Registry, tmp_path: Path) -> None:
 
 
 def test_a_local_remote_is_released_with_a_warning(registry: Registry) -> None:
-    """The test registry's remote is a local path: released, and told it is out of consumers' reach."""
+    """The test registry's committed remote is a local path: released, and told it is out of consumers' reach."""
     for version in (V1, V2):
-        assert (f"warning: remote 'storage' is a local path ({registry.storage}): consumers on other machines, and "
-                "dvc get/import/artifacts get, cannot reach it; publish through a network remote (docs/remotes.md)"
-                ) in registry.stderr[version].splitlines()
+        assert (f"warning: the committed default remote 'storage' is a local path ({registry.storage}): consumers on "
+                "other machines, and dvc get/import/artifacts get, cannot reach it; commit a network remote as the "
+                "default (docs/remotes.md)") in registry.stderr[version].splitlines()
 
 
 def test_refuses_a_date_before_the_previous_release(registry: Registry, tmp_path: Path) -> None:

@@ -178,20 +178,24 @@ def check_date(root: Path, previous: str | None, p: params_mod.Params) -> None:
         raise UsageError(f"release: release.date = {now} is earlier than {previous}'s {before}: allowed {before} or later")
 
 
-def remote_url(root: Path, remote: str) -> str:
-    """The URL of ``remote`` (every config level merged, the last wins)."""
-    listed = dvc(["config", "--list"], root).stdout.splitlines()
-    return ([line.split("=", 1)[1] for line in listed if line.startswith(f"remote.{remote}.url=")] or [""])[-1]
+def committed_remote(root: Path) -> tuple[str, str]:
+    """The default remote committed in ``.dvc/config`` and its URL ("" when none): what every clone,
+    ``dvc get``, ``dvc import`` and ``dvc.api`` read at a tag, whatever the maintainer pushes to."""
+    name = dvc(["config", "--project", "core.remote"], root).stdout.strip()
+    url = dvc(["config", "--project", f"remote.{name}.url"], root).stdout.strip() if name else ""
+    return name, url
 
 
-def local_remote_warning(root: Path, remote: str) -> str | None:
-    """A warning when ``remote`` is a local path: other machines, and ``dvc get``/``dvc import``
-    from a temporary clone, cannot reach it (docs/remotes.md); None for a network URL."""
-    url = remote_url(root, remote)
+def local_remote_warning(root: Path) -> str | None:
+    """A warning when the committed default remote is a local path (or missing): consumers on other
+    machines, and ``dvc get``/``dvc import`` from a temporary clone, cannot reach it
+    (docs/remotes.md); None for a network URL."""
+    name, url = committed_remote(root)
     if re.match(r"^[a-z][a-z0-9+.-]*://", url) and not url.startswith("file://"):
         return None
-    return (f"warning: remote {remote!r} is a local path ({url}): consumers on other machines, and dvc get/import/"
-            "artifacts get, cannot reach it; publish through a network remote (docs/remotes.md)")
+    what = f"remote {name!r} is a local path ({url})" if name else "no default remote"
+    return (f"warning: the committed default {what}: consumers on other machines, and dvc get/import/artifacts get, "
+            "cannot reach it; commit a network remote as the default (docs/remotes.md)")
 
 
 def check_verify(root: Path, p: params_mod.Params) -> None:
@@ -310,7 +314,7 @@ def release(root: Path, version: str, remote: str | None = None, say: Callable[[
     record = build_record(root, version, previous, remote, p)  # before the push: a broken record writes nothing
     pushed = push(root, remote)
     say(f"dvc push --remote {remote}: {pushed}")
-    warning = local_remote_warning(root, remote)
+    warning = local_remote_warning(root)
     if warning:
         say(warning)
     commit = publish(root, version, record, tags)
