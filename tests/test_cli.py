@@ -284,3 +284,28 @@ def test_default_output_dir_is_dated(run, workdir: Path, num_images: int) -> Non
     verify = synthbank(run, workdir, "verify", f"datasets/{made[0]}/manifest.json", "--no-check-params")
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert verify.stdout.startswith(f"OK datasets/{made[0]}/manifest.json: 8 files")
+
+
+# --- 16. a light start ------------------------------------------------------------------------
+
+#: Libraries a command loads only when it needs them: validating params (jsonschema), parsing
+#: YAML (yaml), starting a worker pool (multiprocessing, concurrent.futures), a family's numpy code.
+LAZY = ("jsonschema", "yaml", "multiprocessing", "concurrent.futures", "numpy")
+_LOADED = ("import sys\nfrom synthbank.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+           "print(' '.join(m for m in {lazy!r} if m in sys.modules), file=sys.stderr)\n")
+
+
+@pytest.mark.parametrize("args", [
+    [],  # no command: the usage is printed
+    ["families"],
+    ["generate", "atomic", "--help"],
+])
+def test_start_loads_no_library_the_command_does_not_use(run, workdir: Path, args: list[str]) -> None:
+    proc = run([str(VENV_BIN / "python"), "-c", _LOADED.format(args=args, lazy=LAZY)], workdir, check=False)
+    assert proc.stderr.splitlines()[-1] == "", proc.stderr  # the names of the libraries loaded: none
+
+
+def test_params_validation_still_loads_its_libraries(run, workdir: Path) -> None:
+    code = ("import sys\nfrom synthbank import params\nparams.load('params.yaml')\n"
+            "print(' '.join(m for m in ('jsonschema', 'yaml') if m in sys.modules))\n")
+    assert run([str(VENV_BIN / "python"), "-c", code], workdir, check=True).stdout.strip() == "jsonschema yaml"

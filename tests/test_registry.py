@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Project, Runner, make_project, sha256
+from conftest import MAIN, Project, Runner, make_project, sha256
 
 pytestmark = pytest.mark.slow
 
@@ -140,6 +140,15 @@ def registry(run: Runner, tmp_path_factory: pytest.TempPathFactory) -> Registry:
     project.commit("10000 images, release date 2026-11-29")
     released[V2], procs[V2] = output_hashes(project.path), project.run("synthbank", "release", V2)
     return Registry(project, storage, released, {v: p.stdout for v, p in procs.items()}, {v: p.stderr for v, p in procs.items()})
+
+
+def test_every_family_is_an_artifact_named_after_it() -> None:
+    """The dataset cards name `dvc artifacts get REPO <family>`: dvc.yaml must agree."""
+    from synthbank import registry as families
+    from synthbank.releaserecord import artifacts
+
+    built_in = [n for n in families.names() if n in families.BUILTIN_ORDER]
+    assert artifacts(MAIN) == {f"data/{n}": n for n in built_in}
 
 
 # --- the releases themselves --------------------------------------------------------------

@@ -26,7 +26,7 @@ import PIL
 
 import synthbank
 from synthbank import jsonio
-from synthbank.filetree import digest_files, glob_match, relative_posix, scan
+from synthbank.filetree import digest_files, digest_written, glob_match, relative_posix, scan  # noqa: F401  (digest_files re-exported)
 from synthbank.numerics import NUMERICS_VERSION
 from synthbank.io import staging
 from synthbank.io.staging import write_file_atomic
@@ -104,7 +104,7 @@ def build(
         ((final, on_disk) for final, on_disk in _output_files(outputs) if final.absolute() != manifest_path.absolute()),
         key=lambda pair: relative_posix(pair[0], root),
     )
-    digests = digest_files([on_disk for _, on_disk in pairs])
+    digests = digest_written([on_disk for _, on_disk in pairs])  # a writer's own digests are not read again
     entries = []
     for (path, _), d in zip(pairs, digests, strict=True):
         rel = relative_posix(path, root)
@@ -167,7 +167,7 @@ def add_files(record: dict[str, Any], paths: Sequence[Path], *, root: Path, excl
         found -= tx.own_hidden() if tx is not None else set()
         files += [p for p in sorted(found) if not any(glob_match(relative_posix(p, root), x) for x in exclude)]
     on_disk = [(tx.staged(p) if tx is not None else None) or p for p in files]
-    given = {relative_posix(p, root): d for p, d in zip(files, digest_files(on_disk), strict=True)}
+    given = {relative_posix(p, root): d for p, d in zip(files, digest_written(on_disk), strict=True)}
     for rel, d in given.items():
         record["entries"].append({"uid": f"{record['family']}:{rel}", "path": rel, "bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256})
     record["entries"].sort(key=lambda e: e["path"])

@@ -8,18 +8,17 @@ holds at most ``window`` finished results; with a cluster (:mod:`synthbank.clust
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from synthbank.errors import UsageError
+
+if TYPE_CHECKING:  # loaded by run_ordered when it starts a pool: the command line imports this module for pin_blas_threads
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,6 +49,8 @@ def _die_with_parent(parent: int) -> None:
     # The parent's SIGTERM handler (unwind as Terminated) was inherited by the fork; in a
     # worker, terminate() must end the process, not be caught as a task's exception.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    import ctypes
+
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
@@ -66,6 +67,8 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     exit, which joins that thread). Once every worker is gone, closing our own copy of the
     pipe's write end turns that wait into end-of-file, which the pool handles as broken.
     """
+    import multiprocessing.connection
+
     processes = list(getattr(pool, "_processes", {}).values())
     result_queue = getattr(pool, "_result_queue", None)
     for process in processes:
@@ -120,6 +123,9 @@ def run_ordered(
         return
     if backend not in ("processes", "threads"):
         raise ValueError(f"backend={backend!r} is invalid: allowed 'processes' or 'threads'")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
     window = window or 2 * workers
     pool: Executor
     if backend == "threads":

@@ -24,12 +24,16 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
-
-import jsonschema
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from synthbank.errors import UsageError
+
+if TYPE_CHECKING:
+    import jsonschema
+    import yaml
+
+# jsonschema and yaml load on first use (validating, parsing): a command that only reads
+# bounds (key_limits, for --help and option parsing) starts without them.
 
 DEFAULT_PATH = Path("params.yaml")
 #: Integers are stored as int64 in HDF5 attributes and manifests.
@@ -174,6 +178,8 @@ def _order(validator: Any, order: str, instance: Any, schema: Mapping[str, Any])
 
     Lists with an item that is not a finite number are left to the ``type`` keyword.
     """
+    import jsonschema
+
     if not isinstance(instance, list) or not all(is_finite_number(v) for v in instance):
         return
     ordered = ORDERS[order][0]
@@ -181,16 +187,30 @@ def _order(validator: Any, order: str, instance: Any, schema: Mapping[str, Any])
         yield jsonschema.ValidationError(f"{instance!r} is not in {order} order")
 
 
-_FORMATS = jsonschema.FormatChecker(formats=())
-_FORMATS.checks("date")(is_calendar_date)
-#: Draft 2020-12 with finite numbers, 64-bit integers and the ``x-order`` keyword.
-Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator,
-    validators={"x-order": _order},
-    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
-        {"number": lambda checker, value: is_finite_number(value), "integer": _is_integer}
-    ),
-)
+@cache
+def _validation() -> tuple[Any, Any]:
+    """The validator class (draft 2020-12 with finite numbers, 64-bit integers and the
+    ``x-order`` keyword) and its format checker (``date``), built on first use."""
+    import jsonschema
+
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks("date")(is_calendar_date)
+    validator = jsonschema.validators.extend(
+        jsonschema.Draft202012Validator,
+        validators={"x-order": _order},
+        type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+            {"number": lambda checker, value: is_finite_number(value), "integer": _is_integer}
+        ),
+    )
+    return validator, formats
+
+
+def _best_error(schema: Mapping[str, Any], instance: Any) -> jsonschema.ValidationError | None:
+    """The most relevant violation of ``schema`` by ``instance`` (jsonschema's best match), None if valid."""
+    import jsonschema.exceptions
+
+    validator, formats = _validation()
+    return jsonschema.exceptions.best_match(validator(schema, format_checker=formats).iter_errors(instance))
 
 
 def _key_path(path: Any) -> str:
@@ -304,8 +324,7 @@ def check_value(value: Any, *keys: str, name: str | None = None) -> None:
         One line naming the key, the value and what is allowed (the params file's wording).
     """
     node = _schema_node(keys)
-    validator = Validator({**node, "$defs": params_schema()["$defs"]}, format_checker=_FORMATS)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    error = _best_error({**node, "$defs": params_schema()["$defs"]}, value)
     if error is not None:
         error.path.extendleft(reversed(keys) if name is None else [name])  # name the key, as for params.yaml
         raise ValueError(describe(error, "")[2:])
@@ -323,8 +342,7 @@ def _semantic_checks(data: Mapping[str, Any], source: str) -> None:
 
 def validate(data: Any, source: str = "params.yaml") -> Params:
     """Validate an already parsed params mapping and freeze it."""
-    validator = Validator(params_schema(), format_checker=_FORMATS)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    error = _best_error(params_schema(), data)
     if error is not None:
         raise UsageError(describe(error, source))
     _semantic_checks(data, source)
@@ -333,39 +351,44 @@ def validate(data: Any, source: str = "params.yaml") -> Params:
                   registry_url=data["release"].get("registry_url") or "")
 
 
-class _Loader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses duplicate keys and keeps timestamps as strings.
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """``yaml.SafeLoader`` that refuses duplicate keys and keeps timestamps as strings (built on first use).
 
     A timestamp stays the text it was written as, so an unquoted ``2026-02-30`` meets
     the same calendar check as a quoted one instead of failing inside PyYAML.
     """
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:  # an unhashable key: PyYAML's own error follows
-                continue
-            if first is not key_node:
-                raise yaml.constructor.ConstructorError(
-                    None, None,
-                    f"duplicate key {key!r} (first at line {first.start_mark.line + 1}): allowed each key once per mapping",
-                    key_node.start_mark,
-                )
-        return super().construct_mapping(node, deep=deep)
+    class _Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    continue
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None, None,
+                        f"duplicate key {key!r} (first at line {first.start_mark.line + 1}): allowed each key once per mapping",
+                        key_node.start_mark,
+                    )
+            return super().construct_mapping(node, deep=deep)
 
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    return _Loader
 
 
 def parse(text: str, source: str) -> Any:
     """Parse YAML text as params.yaml is parsed (duplicate keys refused); UsageError if malformed."""
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

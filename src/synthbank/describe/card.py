@@ -205,10 +205,13 @@ def _access(inputs: Inputs) -> list[str]:
            f"`{url}` is the registry's git URL and `<tag>` a release tag (`git ls-remote --tags {url}`):", "",
            f"    dvc get {url} data/{f} --rev <tag>        # a copy of the files, no git needed",
            f"    dvc import {url} data/{f} --rev <tag>     # tracked in your DVC project; `dvc update` moves to another tag",
+           f"    dvc artifacts get {url} {f} --rev <tag>   # the same files by the DVC artifact `{f}` (dvc.yaml `artifacts:`)",
            "", "In a clone of the registry, at a release:", "",
-           f"    git checkout <tag> && dvc pull            # every family; then `synthbank verify` checks every file",
-           f"    dvc pull {' '.join(inputs.outputs)}     # only this family's data", "",
-           "`synthbank pull` does `dvc pull` and `synthbank verify` in one step (docs/verify.md). The Croissant file "
+           f"    git checkout <tag> && synthbank pull {f}    # this family's data, then every file checked against its manifests",
+           f"    git checkout <tag> && dvc pull            # every family (then `synthbank verify`)", "",
+           "What changed between releases: the registry's CHANGELOG.md and `releases/<tag>.json`, and "
+           "`dvc metrics diff <tag1> <tag2>`. `synthbank pull` does `dvc pull` and `synthbank verify` in one step "
+           "(docs/verify.md). The Croissant file "
            "resolves every `contentUrl` relative to itself, so in a clone after `dvc pull`:", "",
            "    import mlcroissant as mlc",
            f"    ds = mlc.Dataset(\"docs/datasets/{f}/croissant.json\")",

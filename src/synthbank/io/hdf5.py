@@ -18,6 +18,7 @@ attribute; :func:`set_attrs` refuses one it was not told of, with a message sayi
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,24 @@ def create_file(path: str | Path, attrs: Mapping[str, Any], *, object_attrs: Ite
     f = h5py.File(path, "w", libver=libver)
     set_attrs(f, attrs)
     return f
+
+
+def create_image(attrs: Mapping[str, Any], *, object_attrs: Iterable[Mapping[str, Any]] = ()) -> h5py.File:
+    """:func:`create_file` in memory (HDF5's core driver, nothing on disk); :func:`image` gives its bytes.
+
+    The bytes are those :func:`create_file` would write to a file (tests compare them):
+    a writer can digest them from memory and write them in one piece.
+    """
+    libver = LIBVER_DENSE if needs_dense(attrs, *object_attrs) else LIBVER
+    f = h5py.File(f"synthbank-image-{uuid.uuid4().hex}.h5", "w", libver=libver, driver="core", backing_store=False)
+    set_attrs(f, attrs)
+    return f
+
+
+def image(f: h5py.File) -> bytes:
+    """The bytes of a file made by :func:`create_image`, as they stand now (call it when done)."""
+    f.flush()
+    return f.id.get_file_image()
 
 
 def create_group(parent: h5py.Group, name: str, attrs: Mapping[str, Any] | None = None) -> h5py.Group:

@@ -12,10 +12,13 @@ import functools
 import numpy as np
 
 
-def _horner(z: np.ndarray, coeffs: tuple[float, ...]) -> np.ndarray:
-    """``c0 + z (c1 + z (c2 + ...))`` with one rounding per operation (no FMA), in place."""
-    acc = np.full_like(z, coeffs[-1])
-    for c in coeffs[-2::-1]:
+def _horner(z: np.ndarray, coeffs: tuple[float, ...], out: np.ndarray | None = None) -> np.ndarray:
+    """``c0 + z (c1 + z (c2 + ...))`` with one rounding per operation (no FMA), in place (in ``out`` if given)."""
+    if len(coeffs) == 1:
+        return np.full_like(z, coeffs[0]) if out is None else np.copyto(out, coeffs[0]) or out
+    acc = np.multiply(z, coeffs[-1], out=out)  # = c_n z: IEEE products do not depend on the order
+    np.add(acc, coeffs[-2], out=acc)
+    for c in coeffs[-3::-1]:
         np.multiply(acc, z, out=acc)
         np.add(acc, c, out=acc)
     return acc
@@ -41,9 +44,17 @@ def _elementwise(func):  # noqa: ANN001, ANN202
     def wrapper(x, *args):  # noqa: ANN001, ANN202
         x = np.asarray(x, dtype=np.float64)
         flat = x.reshape(-1)
-        blocks = [func(flat[i : i + _BLOCK], *args) for i in range(0, max(flat.size, 1), _BLOCK)]
-        if isinstance(blocks[0], tuple):  # sincos
-            return tuple(np.concatenate(part).reshape(x.shape) for part in zip(*blocks, strict=True))
-        return np.concatenate(blocks).reshape(x.shape)
+        if flat.size <= _BLOCK:  # one block: no copy into a result array
+            first = func(flat, *args)
+            return tuple(p.reshape(x.shape) for p in first) if isinstance(first, tuple) else first.reshape(x.shape)
+        out = None
+        for i in range(0, flat.size, _BLOCK):
+            part = func(flat[i : i + _BLOCK], *args)
+            parts = part if isinstance(part, tuple) else (part,)  # sincos gives two
+            if out is None:
+                out = tuple(np.empty(flat.size, dtype=p.dtype) for p in parts)
+            for o, p in zip(out, parts, strict=True):
+                o[i : i + _BLOCK] = p
+        return tuple(o.reshape(x.shape) for o in out) if isinstance(part, tuple) else out[0].reshape(x.shape)
 
     return wrapper

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from synthbank.numerics.elementwise import _elementwise, _horner
+from synthbank.numerics.elementwise import _BLOCK, _elementwise, _horner
 
 _f64 = np.float64
 LN2_HI = _f64(6.93147180369123816490e-01)  # 0x3fe62e42fee00000: 32 bits, k * LN2_HI exact
@@ -25,6 +27,7 @@ _EXP_P = (1.66666666666666019037e-01, -2.77777777770155933842e-03, 6.61375632143
           -1.65339022054652515390e-06, 4.13813679705723846039e-08)
 _EXP_MAX = 7.09782712893383973096e02
 _EXP_MIN = -7.45133219101941108420e02
+_SQRT_HALF = np.sqrt(0.5)
 
 # log: polynomial in s**2, s = f / (2 + f), f = m - 1, m in [sqrt(2)/2, sqrt(2)).
 _LOG_LG = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
@@ -73,27 +76,71 @@ def exp(x: np.ndarray | float) -> np.ndarray:
     return y
 
 
-@_elementwise
 def log(x: np.ndarray | float) -> np.ndarray:
     """Natural logarithm, float64, within 1 ulp; ``-inf`` at 0, ``nan`` below 0.
     """
-    safe = np.where((x > 0) & np.isfinite(x), x, 1.0)
-    m, e = np.frexp(safe)  # safe = m * 2**e, m in [0.5, 1): exact
-    low = m < np.sqrt(0.5)
-    m = np.where(low, m * 2.0, m)  # exact: a power of two
-    k = (e - low).astype(np.float64)
-    f = m - 1.0  # exact (Sterbenz)
-    s = f / (2.0 + f)
-    z = s * s
-    w = z * z
-    t1 = w * _horner(w, _LOG_LG[1::2])
-    t2 = z * _horner(w, _LOG_LG[0::2])
-    r = t2 + t1
-    hfsq = 0.5 * f * f
-    y = k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
-    y = np.where(x == 0, -np.inf, y)
-    y = np.where(x == np.inf, np.inf, y)
-    return np.where((x < 0) | np.isnan(x), np.nan, y)
+    # Blockwise like every elementwise function (see elementwise.py), but into one result
+    # array and with this thread's scratch buffers: no temporaries, so no page faults.
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.reshape(-1)
+    out = np.empty(flat.size)
+    work = _log_workspace()
+    with np.errstate(all="ignore"):
+        for i in range(0, flat.size, _BLOCK):
+            _log_block(flat[i : i + _BLOCK], out[i : i + _BLOCK], work)
+    return out.reshape(x.shape)
+
+
+_WORK = threading.local()
+
+
+def _log_workspace() -> tuple[np.ndarray, ...]:
+    """This thread's scratch for :func:`_log_block`: one int and eight float64 blocks."""
+    work = getattr(_WORK, "log", None)
+    if work is None or work[0].size != _BLOCK:
+        work = _WORK.log = (np.empty(_BLOCK, dtype=np.intc), *(np.empty(_BLOCK) for _ in range(8)))
+    return work
+
+
+def _log_block(x: np.ndarray, y: np.ndarray, work: tuple[np.ndarray, ...]) -> None:
+    """fdlibm's log of the 1-D block ``x`` into ``y``: one ufunc per step, into scratch buffers.
+
+    Products are taken in either order (IEEE rounds ``a * b`` and ``b * a`` alike).
+    """
+    n = x.size
+    e, m, low, k, s, z, w, t1, r = (b[:n] for b in work)
+    special = not (n == 0 or (x.min() > 0 and x.max() < np.inf))  # nan fails both
+    safe = np.where((x > 0) & np.isfinite(x), x, 1.0) if special else x
+    np.frexp(safe, out=(m, e))  # safe = m * 2**e, m in [0.5, 1): exact
+    np.less(m, _SQRT_HALF, out=low, casting="unsafe")  # 1.0 where m < sqrt(1/2), else 0.0
+    np.copyto(k, e)
+    np.subtract(k, low, out=k)
+    np.add(low, 1.0, out=low)
+    f = np.multiply(m, low, out=m)  # m * 2 where low: exact, a power of two
+    np.subtract(f, 1.0, out=f)  # f = m - 1, exact (Sterbenz)
+    np.add(f, 2.0, out=s)
+    np.divide(f, s, out=s)  # s = f / (2 + f)
+    np.multiply(s, s, out=z)
+    np.multiply(z, z, out=w)
+    _horner(w, _LOG_LG[1::2], out=t1)
+    np.multiply(t1, w, out=t1)
+    _horner(w, _LOG_LG[0::2], out=r)
+    np.multiply(r, z, out=r)
+    np.add(r, t1, out=r)  # r = t2 + t1
+    hfsq = np.multiply(f, 0.5, out=w)
+    np.multiply(hfsq, f, out=hfsq)  # 0.5 * f * f
+    # y = k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+    a = np.add(hfsq, r, out=r)
+    np.multiply(a, s, out=a)
+    np.add(a, np.multiply(k, LN2_LO, out=t1), out=a)
+    np.subtract(hfsq, a, out=a)
+    np.subtract(a, f, out=a)
+    np.multiply(k, LN2_HI, out=k)
+    np.subtract(k, a, out=y)
+    if special:
+        y[x == 0] = -np.inf
+        y[x == np.inf] = np.inf
+        y[(x < 0) | np.isnan(x)] = np.nan
 
 
 @_elementwise

@@ -78,7 +78,8 @@ def normal_tail(rng: np.random.Generator, n: int, r: float = ZIGGURAT_R) -> np.n
     return out[:n]
 
 
-def standard_normal(rng: np.random.Generator, size: int | tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+def standard_normal(rng: np.random.Generator, size: int | tuple[int, ...], dtype: type = np.float64,
+                    out: np.ndarray | None = None) -> np.ndarray:
     """numpy's standard normal draws with the libm tail replaced (see the module doc).
 
     Parameters
@@ -90,13 +91,17 @@ def standard_normal(rng: np.random.Generator, size: int | tuple[int, ...], dtype
         Output shape.
     dtype : numpy.float32 or numpy.float64
         numpy's float32 ziggurat is used for float32.
+    out : numpy.ndarray, optional
+        C-contiguous array of ``size`` and ``dtype`` to fill (the same draws, no new array).
 
     Returns
     -------
     numpy.ndarray
         Standard normal values of ``size`` and ``dtype``.
     """
-    z = rng.standard_normal(size, dtype=dtype)
+    if out is not None and not (out.flags.c_contiguous and out.shape == np.shape(np.empty(size, dtype=bool))):
+        raise ValueError(f"out of shape {out.shape} is invalid: allowed a C-contiguous array of shape {size}")
+    z = rng.standard_normal(size, dtype=dtype) if out is None else rng.standard_normal(dtype=dtype, out=out)
     r = ZIGGURAT_R_F32 if np.dtype(dtype) == np.float32 else ZIGGURAT_R
     flat = z.reshape(-1)
     tail = np.flatnonzero(np.abs(flat) >= r)

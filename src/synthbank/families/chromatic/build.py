@@ -14,15 +14,17 @@ depend only on (seed, index, params), so any worker count or shard size gives th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from synthbank import checksums, jsonio, parallel, seeding
+from synthbank import checksums, filetree, jsonio, parallel, seeding
 from synthbank.families.chromatic import VERSION
 from synthbank.families.chromatic.generate import ChromaticBlock, generate_block
 from synthbank.families.chromatic.layout import (
@@ -32,7 +34,7 @@ from synthbank.families.chromatic.quantum import QUANTUM
 from synthbank.families.chromatic.spec import CHANNELS, ChromaticParams, check_key
 from synthbank.families.chromatic.spectral import bridge_kernel, wavelengths
 from synthbank.io import durable, hdf5
-from synthbank.io.png import write_png
+from synthbank.io.png import encode_png
 from synthbank.io.staging import staged_dir
 from synthbank.params import thaw
 
@@ -82,6 +84,11 @@ class ChromaticConfig:
         return jsonio.dumps(shaping).strip()
 
 
+#: A file a worker wrote: its (device, inode) and state when complete, and the digest of
+#: the bytes written (:func:`synthbank.filetree.remember`), so the manifest need not read it.
+Written = tuple[tuple[tuple[int, int], filetree.FileState], checksums.FileDigest]
+
+
 @dataclass(frozen=True)
 class SampleRecord:
     """What the manifest records about one sample beyond the file digests."""
@@ -89,6 +96,15 @@ class SampleRecord:
     index: int
     chromatic_crc64: str  # CRC-64/GO-ISO of the chromatic file's canonical array bytes
     spectral_crc64: str
+    written: tuple[Written, ...] = field(default=(), compare=False)  # the sample's files and previews
+
+
+def write_digested(final: Path, data: bytes | memoryview) -> Written:
+    """Write ``data`` at ``final`` (whole, its writing to disk started) and digest it from memory."""
+    digest = checksums.StreamDigest()
+    digest.update(data)
+    durable.write_whole(final, data)
+    return filetree.file_key(final), digest.result()
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,11 @@ def _root_attrs(cfg: ChromaticConfig, kind: str, index: int, paired_with: str, c
 
 def spectral_attrs(params: ChromaticParams) -> dict[str, Any]:
     """Attributes of ``/spectral``: enough to recompute the mapping from the file alone."""
+    return dict(_spectral_attrs(params))
+
+
+@functools.lru_cache(maxsize=4)
+def _spectral_attrs(params: ChromaticParams) -> dict[str, Any]:  # the same for every sample: built once
     return {
         "axes": ["y", "x", "band"],
         "units": "arbitrary spectral units: chromatic (full scale 1) times kernel",
@@ -138,13 +159,20 @@ def spectral_attrs(params: ChromaticParams) -> dict[str, Any]:
     }
 
 
-def write_sample(cfg: ChromaticConfig, data_dir: Path, index: int, block: ChromaticBlock, j: int) -> SampleRecord:
-    """Write sample ``index`` (position ``j`` of ``block``): its chromatic and spectral files."""
+def write_sample(
+    cfg: ChromaticConfig, data_dir: Path, index: int, block: ChromaticBlock, j: int,
+    write: Callable[[Path, bytes], Any] = write_digested,
+) -> SampleRecord:
+    """Write sample ``index`` (position ``j`` of ``block``): its chromatic and spectral files.
+
+    Each file is built in memory (the bytes h5py writes to a file), then handed to ``write``
+    (:func:`write_digested`, or a writer thread's ``submit`` of it: the record then holds
+    its futures) to be written in one piece and digested from memory.
+    """
     chrom_rel, spec_rel = chromatic_file(cfg.seed, index), spectral_file(cfg.seed, index)
     chrom, mask, hsl, spec = block.chromatic[j], block.mask[j], block.region_hsl[j], block.spectral[j]
     chrom_crc, spec_crc = checksums.crc64_arrays([chrom, mask, hsl]), checksums.crc64_arrays([spec])
-    with durable.written_whole(data_dir / chrom_rel) as part, \
-            hdf5.create_file(part, _root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc)) as f:
+    with hdf5.create_image(_root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc)) as f:
         hdf5.create_dataset(f, "chromatic", shape=chrom.shape, dtype=np.float32, data=chrom, attrs={
             "axes": ["y", "x", "channel"], "channels": list(CHANNELS),
             "units": "linear RGB, full scale = 1, quantised to 1e-6",
@@ -158,13 +186,16 @@ def write_sample(cfg: ChromaticConfig, data_dir: Path, index: int, block: Chroma
             "axes": ["region", "hsl"], "columns": ["hue_turns", "saturation", "lightness"],
             "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": checksums.crc64_arrays([hsl]),
         })
-    with durable.written_whole(data_dir / spec_rel) as part, \
-            hdf5.create_file(part, _root_attrs(cfg, "spectral", index, chrom_rel, spec_crc)) as f:
+        chrom_image = hdf5.image(f)
+    with hdf5.create_image(_root_attrs(cfg, "spectral", index, chrom_rel, spec_crc)) as f:
         hdf5.create_dataset(
             f, "spectral", shape=spec.shape, dtype=np.float32, data=spec,
             attrs=spectral_attrs(cfg.params) | {"crc64": spec_crc},  # one array: file CRC = dataset CRC
         )
-    return SampleRecord(index, chrom_crc, spec_crc)
+        spec_image = hdf5.image(f)
+    written = tuple(write(data_dir / rel, image) for rel, image in
+                    ((chrom_rel, chrom_image), (spec_rel, spec_image)))
+    return SampleRecord(index, chrom_crc, spec_crc, written)
 
 
 def preview_images(chromatic: np.ndarray, mask: np.ndarray, spectral: np.ndarray, kernel: np.ndarray) -> dict[str, np.ndarray]:
@@ -186,18 +217,28 @@ def preview_images(chromatic: np.ndarray, mask: np.ndarray, spectral: np.ndarray
 
 
 def generate_and_write(task: BlockTask) -> list[SampleRecord]:
-    """Worker: generate one block and write its samples (and previews) as files."""
+    """Worker: generate one block and write its samples (and previews) as files.
+
+    One thread hashes and writes each file while this one builds the next: the task
+    returns once every file of it is written.
+    """
     cfg = task.cfg
     block = block_samples(cfg.seed, task.block, cfg.params)
     records = []
-    for j in range(task.n_items):  # at most BLOCK_SIZE files of ~10 MB each: I/O, not compute
-        index = task.block * BLOCK_SIZE + j
-        records.append(write_sample(cfg, Path(task.data_dir), index, block, j))
-        if index < cfg.previews:
-            images = preview_images(block.chromatic[j], block.mask[j], block.spectral[j], bridge_kernel(cfg.params))
-            for kind, image in images.items():
-                write_png(Path(task.preview_dir) / f"{sample_name(kind, cfg.seed, index)}.png", image)
-    return records
+    with ThreadPoolExecutor(1, thread_name_prefix="chromatic-writer") as writer:
+        def write(final: Path, data: bytes) -> Any:
+            return writer.submit(write_digested, final, data)
+
+        for j in range(task.n_items):  # at most BLOCK_SIZE files of ~10 MB each
+            index = task.block * BLOCK_SIZE + j
+            record = write_sample(cfg, Path(task.data_dir), index, block, j, write)
+            if index < cfg.previews:
+                images = preview_images(block.chromatic[j], block.mask[j], block.spectral[j], bridge_kernel(cfg.params))
+                previews = tuple(write(Path(task.preview_dir) / f"{sample_name(kind, cfg.seed, index)}.png",
+                                       encode_png(image)) for kind, image in images.items())
+                record = replace(record, written=record.written + previews)
+            records.append(record)
+        return [replace(r, written=tuple(f.result() for f in r.written)) for r in records]  # raises a write's error
 
 
 def generate_shard(shard: Sequence[BlockTask]) -> list[SampleRecord]:
@@ -294,6 +335,9 @@ def _build_into(
     records: list[SampleRecord] = []
     with tqdm(total=cfg.num_samples, desc="Generating samples", unit="sample", disable=not progress) as bar:
         for result in parallel.run_ordered(generate_shard, shards, **backend):
+            for record in result:
+                for key, digest in record.written:
+                    filetree.remember(key, digest)
             records += result
             bar.update(len(result))
     durable.remove_parts(data)  # a worker killed mid-sample leaves its private file; the task ran again

@@ -111,8 +111,9 @@ class Level:
     def of(cls, maps: np.ndarray) -> Level:
         """The level of float32 maps (b, T, h, w): their gradients, totals and entropies (row by row)."""
         gx, gy = pyramid.compute_gradients(maps, spacing=1.0 / maps.shape[2])
-        return cls(maps, np.stack([gy, gx], axis=-1).astype(np.float32), maps.sum(axis=(2, 3), dtype=np.float64),
-                   entropy(maps))
+        grad = np.empty((*maps.shape, 2), dtype=np.float32)  # (dE/dy, dE/dx), each rounded to float32
+        grad[..., 0], grad[..., 1] = gy, gx
+        return cls(maps, grad, maps.sum(axis=(2, 3), dtype=np.float64), entropy(maps))
 
     def rows(self, rows: np.ndarray) -> Level:
         """The level of sequences ``rows`` (indices into this one)."""

@@ -69,6 +69,18 @@ def compute_gradients(maps: np.ndarray, spacing: float = 1.0) -> tuple[np.ndarra
     grad_x, grad_y : ndarrays of the input's shape (float64), energy units per length unit.
     """
     maps = np.asarray(maps, dtype=np.float64)
-    gx = (np.roll(maps, -1, axis=-1) - np.roll(maps, 1, axis=-1)) / (2.0 * spacing)
-    gy = (np.roll(maps, -1, axis=-2) - np.roll(maps, 1, axis=-2)) / (2.0 * spacing)
-    return gx, gy
+    return _central(maps, -1, 2.0 * spacing), _central(maps, -2, 2.0 * spacing)
+
+
+def _central(maps: np.ndarray, axis: int, step: float) -> np.ndarray:
+    """``(E[i + 1] - E[i - 1]) / step`` along ``axis``, periodic: np.roll's values, without its copies."""
+    if maps.shape[axis] < 3:  # too short for the slices below
+        return (np.roll(maps, -1, axis=axis) - np.roll(maps, 1, axis=axis)) / step
+    m = np.moveaxis(maps, axis, -1)
+    out = np.empty(maps.shape)
+    d = np.moveaxis(out, axis, -1)
+    np.subtract(m[..., 2:], m[..., :-2], out=d[..., 1:-1])
+    np.subtract(m[..., 1:2], m[..., -1:], out=d[..., :1])
+    np.subtract(m[..., :1], m[..., -2:-1], out=d[..., -1:])
+    d /= step
+    return out

@@ -153,25 +153,31 @@ def draw_step(config: PerturbationConfig, choice_rngs: list[np.random.Generator]
 def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws, h_before: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Apply one step's perturbations, in :data:`perturb.KINDS` order, to a (n, h, w) stack.
 
-    Each kind runs once, vectorised over the maps that apply it. Returns the new stack and
-    this step's records (see :data:`RECORD_NAMES`, each of shape (n,)).
+    Each kind runs once, vectorised over the maps that apply it. Returns the new stack (``maps``
+    itself, never modified, when no kind applies) and this step's records (see
+    :data:`RECORD_NAMES`, each of shape (n,)).
     """
     n = maps.shape[0]
     rec = {name: np.zeros(n) for name in RECORD_NAMES}
     for name in perturb.KINDS:
         rec[f"{name}_energy_ratio"][:] = 1.0
-    current, h_now = maps.copy(), h_before.copy()
+    # ``current`` is the caller's stack until a kind applies to some of the maps only: then
+    # it is copied once and updated in place; a kind applied to all replaces it whole.
+    current, owned, h_now = np.ascontiguousarray(maps), False, h_before.copy()
     for col, kind in enumerate(perturb.KINDS):
         idx = np.flatnonzero(draws.applied[:, col])
         rec[f"{kind}_applied"][idx] = 1.0
         if idx.size == 0:
             continue
-        sub = current[idx]
+        whole = idx.size == n
+        sub = current if whole else current[idx]
         if kind == "rotation":
             new = perturb.rotate(sub, draws.angle[idx])
             rec["rotation_angle_deg"][idx] = draws.angle[idx]
         elif kind == "noise":
-            normals = np.stack([numerics.standard_normal(draws.noise_rngs[i], sub.shape[1:]) for i in idx])
+            normals = np.empty(sub.shape)
+            for row, i in enumerate(idx):
+                numerics.standard_normal(draws.noise_rngs[i], sub.shape[1:], out=normals[row])
             new = perturb.add_noise(sub, np.full(idx.size, config.noise_sigma), normals)
             rec["noise_level"][idx] = config.noise_sigma
         elif kind == "blur":
@@ -186,7 +192,13 @@ def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws,
         h_new = h_now[idx] if kind in ("translation", "scaling") else entropy(new)
         rec[f"{kind}_energy_ratio"][idx] = new.sum(axis=(1, 2)) / sub.sum(axis=(1, 2))
         rec[f"{kind}_entropy_change"][idx] = h_new - h_now[idx]
-        current[idx], h_now[idx] = new, h_new
+        h_now[idx] = h_new
+        if whole:
+            current, owned = new, True
+        else:
+            if not owned:
+                current, owned = current.copy(), True
+            current[idx] = new
     rec["total_energy"][:] = current.sum(axis=(1, 2))
     rec["entropy"][:] = h_now
     return current, rec

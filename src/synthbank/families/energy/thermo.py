@@ -52,7 +52,13 @@ def entropy(maps: np.ndarray) -> np.ndarray:
     maps = np.asarray(maps, dtype=np.float64)
     total = maps.sum(axis=(-2, -1))
     # -sum p log p = log S - sum E log E / S: one log per cell and no normalised copy.
-    e_log_e = numerics.log(np.where(maps > 0, maps, 1.0))  # log 1 = 0 stands for 0 log 0
+    # log 1 = 0 stands for 0 log 0 (and for every cell that is not > 0); most maps have no
+    # such cell and need no copy, the others few (a masked store beats np.where).
+    safe = maps
+    if not (maps.size and maps.min() > 0):
+        safe = maps.copy()
+        safe[~(maps > 0)] = 1.0
+    e_log_e = numerics.log(safe)
     e_log_e *= maps
     return numerics.log(total) - e_log_e.sum(axis=(-2, -1)) / total
 

@@ -30,11 +30,15 @@ HEADER = ("# The Well's normalisation statistics of this dataset, from its train
           "# delta = x[:, t + 1] - x[:, t]). Written by synthbank (docs/families/energy.md).\n")
 
 
-def _moments(x: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mean, std, rms) of ``x`` over every axis but its last ``order`` (the tensor components)."""
+def _moments(x: np.ndarray, order: int, scratch: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, std, rms) of ``x`` over every axis but its last ``order`` (the tensor components).
+
+    ``scratch``: ``x`` (C-contiguous) may be overwritten, which spares a copy of it.
+    """
     axes = tuple(range(x.ndim - order))
     mean = x.mean(axis=axes)
-    var = np.square(x - mean).mean(axis=axes)
+    dev = np.subtract(x, mean, out=x if scratch else None)
+    var = np.square(dev, out=dev).mean(axis=axes)
     return mean, np.sqrt(var), np.sqrt(var + np.square(mean))
 
 
@@ -60,14 +64,16 @@ def field_stats(fields: Mapping[str, tuple[np.ndarray, int, bool]]) -> dict[str,
     out: dict[str, dict[str, Any]] = {k: {} for k in KEYS}
     for name, (data, order, time_varying) in fields.items():
         x = np.asarray(data, dtype=np.float64)
-        for key, v in zip(("mean", "std", "rms"), _moments(x, order), strict=True):
-            out[key][name] = _plain(v)
         if time_varying:
             if x.shape[1] < 2:
                 raise ValueError(f"field {name!r} has {x.shape[1]} step(s): allowed at least 2 for the delta statistics")
             delta = x[:, 1:] - x[:, :-1]
-            for key, v in zip(("mean_delta", "std_delta", "rms_delta"), _moments(delta, order), strict=True):
+            for key, v in zip(("mean_delta", "std_delta", "rms_delta"), _moments(delta, order, scratch=True), strict=True):
                 out[key][name] = _plain(v)
+        # x is overwritten when it is a float64 copy made here (not the caller's array)
+        for key, v in zip(("mean", "std", "rms"), _moments(x, order, scratch=x is not data and x.flags.c_contiguous),
+                          strict=True):
+            out[key][name] = _plain(v)
     return out
 
 
