@@ -37,6 +37,27 @@ GIT_IDENTITY = {
 TIMEOUT = 900
 
 
+#: The suite's test-only seventh family (tests/toy_family), joined through SYNTHBANK_EXTRA_FAMILIES.
+TOY = Path(__file__).resolve().parent / "toy_family"
+
+
+def toy_params(samples: int, std_rel_error_max: float) -> str:
+    """A params.yaml for the toy family alone: two Gaussian sets, ``samples`` draws each."""
+    return f"""\
+seed: 7
+release:
+  date: "2026-01-02"
+toy:
+  samples: {samples}
+  sets:
+    narrow: {{mean: 5.0, std: 0.5}}
+    wide: {{mean: -3.0, std: 4.0}}
+  thresholds:
+    mean_z_max: 5.0
+    std_rel_error_max: {std_rel_error_max}
+"""
+
+
 def make_env(site_cache_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of every subprocess: venv first on PATH, no analytics, no stray caches."""
     env = dict(os.environ)

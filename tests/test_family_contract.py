@@ -11,20 +11,9 @@ from pathlib import Path
 
 import pytest
 
-TOY = Path(__file__).parent / "toy_family"
-PARAMS = """\
-seed: 7
-release:
-  date: "2026-01-02"
-toy:
-  samples: 20000
-  sets:
-    narrow: {mean: 5.0, std: 0.5}
-    wide: {mean: -3.0, std: 4.0}
-  thresholds:
-    mean_z_max: 5.0
-    std_rel_error_max: 0.05
-"""
+from conftest import TOY, toy_params
+
+PARAMS = toy_params(samples=20000, std_rel_error_max=0.05)
 
 
 def _env() -> dict[str, str]:

@@ -97,8 +97,7 @@ def pull(
     if code != 0:
         raise UsageError(f"dvc pull failed with exit code {code} (see its message above); nothing was verified")
     try:
-        manifests = [m for f in families for m in (Path(f"manifests/{f}.json"), Path(f"manifests/{f}.reports.json"))
-                     if m.suffixes[-2:] != [".reports", ".json"] or m.exists()] if families else None
+        manifests = pull_mod.family_manifests(Path("."), families) if families else None
         report_verification(verify_reports(manifests, params_file, check_params=True))
     except ValidationFailed as exc:
         raise ValidationFailed(

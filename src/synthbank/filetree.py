@@ -7,15 +7,14 @@ same way and digest them the same way.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthbank import checksums
+from synthbank.globs import glob_match  # noqa: F401  (re-exported: manifests and verify match exclude rules)
 
 # hashlib releases the GIL on large buffers, so two threads hash two files at once.
 HASH_THREADS = 2
@@ -68,28 +67,6 @@ def digest_written(paths: Sequence[Path]) -> list[checksums.FileDigest]:
         known.append(entry[1] if entry is not None and entry[0] == state and entry[1].bytes == state[0] else None)
     read = iter(digest_files([p for p, k in zip(paths, known, strict=True) if k is None]))
     return [k if k is not None else next(read) for k in known]
-
-
-@functools.cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    parts, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        else:
-            parts.append({"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i])))
-            i += 1
-    return re.compile("".join(parts))
-
-
-def glob_match(rel: str, pattern: str) -> bool:
-    """Whether the POSIX path ``rel`` matches ``pattern`` (an ``exclude`` rule): ``*`` and
-    ``?`` stay within one path component, ``**/`` stands for any number of leading ones."""
-    return _glob_regex(pattern).fullmatch(rel) is not None
 
 
 @dataclass

@@ -110,6 +110,13 @@ def family_stages(root: Path, families: list[str]) -> list[str]:
     return [stage for stage in stages if family_of.get(stage) in families]
 
 
+def family_manifests(root: Path, families: list[str]) -> list[Path]:
+    """The manifests the stages of ``families`` write (dvc.lock outputs under manifests/), once each, in lock order."""
+    stages = set(family_stages(root, families))
+    return list(dict.fromkeys(Path(out["path"]) for stage, out in lock_outs(root)
+                              if stage in stages and out["path"].startswith("manifests/") and out["path"].endswith(".json")))
+
+
 def unfetched(root: Path, cache: Path, dvc_output: str, stages: list[str] | None = None) -> list[Unfetched]:
     """The files of dvc.lock outputs absent from the workspace whose objects are not in
     ``cache`` after a failed pull (``dvc_output``: what the pull printed); only the outputs

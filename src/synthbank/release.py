@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +58,7 @@ def _some(items: list[str]) -> str:
 
 def _tag_exists(root: Path, tag: str) -> bool:
     """Whether the git tag ``tag`` exists in the repository at ``root``."""
-    return subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], cwd=root,
-                          capture_output=True).returncode == 0
+    return bool(git(root, "rev-parse", "-q", "--verify", f"refs/tags/{tag}", check=False).strip())
 
 
 def release_tags(root: Path) -> list[str]:
@@ -115,7 +113,7 @@ def check_clean_tree(root: Path) -> None:
     if not git(root, "symbolic-ref", "-q", "HEAD", check=False).strip():
         raise UsageError("release: HEAD is detached: allowed a branch checked out (git switch main)")
     # The release commit and tags need an identity: without one, git would refuse only after the push.
-    if subprocess.run(["git", "var", "GIT_COMMITTER_IDENT"], cwd=root, capture_output=True).returncode != 0:
+    if not git(root, "var", "GIT_COMMITTER_IDENT", check=False).strip():
         raise UsageError("release: git has no committer identity here: allowed user.name and user.email set "
                          "(git config user.name ...; git config user.email ...)")
 

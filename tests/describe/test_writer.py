@@ -15,22 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MARKER, tree_bytes
+from conftest import MARKER, TOY, toy_params, tree_bytes
 
-TOY = Path(__file__).resolve().parents[1] / "toy_family"
-PARAMS = """\
-seed: 7
-release:
-  date: "2026-01-02"
-toy:
-  samples: 500
-  sets:
-    narrow: {mean: 5.0, std: 0.5}
-    wide: {mean: -3.0, std: 4.0}
-  thresholds:
-    mean_z_max: 5.0
-    std_rel_error_max: 0.2
-"""
+PARAMS = toy_params(samples=500, std_rel_error_max=0.2)
 
 
 def synthbank(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,15 +1,14 @@
-"""What describe builds from, as plain data (:class:`Inputs`), and the file matching both outputs share."""
+"""What describe builds from, as plain data (:class:`Inputs`)."""
 
 from __future__ import annotations
 
-import functools
 import posixpath
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from synthbank.describe import DOCS
+from synthbank.globs import glob_match
 from synthbank.recordsets import Field, Records, RecordSet
 from synthbank.thresholds import Rule
 
@@ -82,30 +81,6 @@ class Inputs:
     def matched(self, record_set: RecordSet) -> list[FileEntry]:
         """The files a record set reads, in path order."""
         return [f for f in self.files if any(glob_match(f.path, p) for p in record_set.files)]
-
-
-@functools.cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:[^/]+/)*")
-            i += 3
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """Whether ``path`` matches ``pattern``: ``*`` and ``?`` within one path component, ``**/`` any leading ones."""
-    return _glob_regex(pattern).fullmatch(path) is not None
 
 
 def is_glob(pattern: str) -> bool:
