@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: all venv repro pull release test determinism aarch64 bench clean interop hdf5-tools hdf5-check
+.PHONY: all venv repro pull release test determinism aarch64 bench bench-summary clean interop hdf5-tools hdf5-check
 
 all: test
 
@@ -63,6 +63,11 @@ aarch64: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement benchmarks/requirements.txt
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# Issue 17's targets in one table (each measured by its benchmark now; ~5 minutes, quiet host).
+bench-summary: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement benchmarks/requirements.txt
+	$(BIN)/python benchmarks/summary.py
 
 # The field's own readers (The Well, PtychoPINN, CORTEX, nibabel/pydicom, h5dump/h5ls) on data/, in
 # their own venv (torch + TensorFlow, ~3.5 GB: not part of CI; docs/interop.md). Options of the

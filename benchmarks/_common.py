@@ -57,3 +57,13 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
         if i == 0:
             print("  ".join("-" * w for w in widths))
+
+
+#: The prefix of a headline line, which ``benchmarks/summary.py`` (``make bench-summary``) collects.
+SUMMARY = "SUMMARY\t"
+
+
+def summary(what: str, figure: str, baseline: str, target: str, met: bool) -> None:
+    """Print one headline line: what was measured, the figure, its baseline (measured in the
+    same run) or ratio, the target, and whether it is met (tab-separated, machine-readable)."""
+    print(SUMMARY + "\t".join((what, figure, baseline, target, "yes" if met else "NO")), flush=True)

@@ -207,9 +207,17 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+class Blob(bytes):
+    """A file's bytes that print as their size and digest: a failed comparison of two trees
+    names the files that differ in a few lines instead of printing megabytes."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self):,} bytes, sha256 {hashlib.sha256(self).hexdigest()[:16]}>"
+
+
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every file below ``root`` (relative POSIX path -> bytes)."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file below ``root`` (relative POSIX path -> bytes, as :class:`Blob`)."""
+    return {p.relative_to(root).as_posix(): Blob(p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def listing(root: Path) -> set[str]:

@@ -45,6 +45,17 @@ def test_digest_file_streams_over_chunks(tmp_path, monkeypatch):
     assert d.crc64 == f"{checksums.crc64_reference(data):016x}"
 
 
+def test_digest_file_read_size_bounds_the_buffer_not_the_result(tmp_path):
+    data = np.random.default_rng(4).integers(0, 256, 1_000_003, dtype=np.uint8).tobytes()
+    (tmp_path / "big").write_bytes(data)
+    (tmp_path / "small").write_bytes(data[:100])
+    assert checksums.digest_file(tmp_path / "big", read_size=4096) == checksums.digest_file(tmp_path / "big")
+    assert max(len(c.obj) for c in checksums._chunks(tmp_path / "big", 4096)) == 4096
+    # a small file is read with a buffer of its size, not READ_SIZE (8 MiB of memory for a manifest)
+    assert len(next(iter(checksums._chunks(tmp_path / "small"))).obj) == 101
+    assert checksums.digest_file(tmp_path / "small").sha256 == hashlib.sha256(data[:100]).hexdigest()
+
+
 def test_empty_file(tmp_path):
     (tmp_path / "e").write_bytes(b"")
     d = checksums.digest_file(tmp_path / "e")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MAIN, VENV_BIN, make_project
+from conftest import MAIN, VENV_BIN, make_project, tree_bytes
 from distributed import Client, LocalCluster
 
 from synthbank import cluster, determinism
@@ -144,9 +144,6 @@ def _synthbank(args: list[str], cwd: Path, env: dict[str, str] | None = None, **
                           capture_output=True, text=True, timeout=600, **kw)
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
 
 def test_a_worker_killed_mid_run_changes_no_byte(dask_processes: DaskProcesses, tmp_path: Path) -> None:
     # the sharded layout: the workers write the shard files themselves, so a kill lands mid-write
@@ -170,8 +167,8 @@ def test_a_worker_killed_mid_run_changes_no_byte(dask_processes: DaskProcesses, 
     out, err = proc.communicate(timeout=600)
     assert victim is not None, "the run ended before a worker held one of its tasks"
     assert proc.returncode == 0, err
-    remote = _tree(tmp_path / "remote")
-    assert remote == _tree(tmp_path / "local")
+    remote = tree_bytes(tmp_path / "remote")
+    assert remote == tree_bytes(tmp_path / "local")
     assert len([name for name in remote if name.startswith("train-")]) == 12  # and no private leftovers
     dask_processes.client.wait_for_workers(2, timeout=120)  # the nanny restarts the worker for the next test
 

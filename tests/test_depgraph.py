@@ -86,6 +86,7 @@ def test_command_of_reads_both_shapes() -> None:
 def test_a_root_command_has_its_own_list_with_every_familys_declared_records(tmp_path: Path) -> None:
     source = Source(ROOT)
     assert depgraph.command_of("synthbank describe") == ("", "describe", False)
+    assert depgraph.command_of("OPENBLAS_NUM_THREADS=2 synthbank validate atomic --workers 1") == ("atomic", "validate", False)
     assert depgraph.command_of("synthbank describe atomic --registry-url x").list_name == "describe"
     files = depgraph.expected(source, "synthbank describe")
     assert "src/synthbank/describe/croissant.py" in files and "src/synthbank/recordsets.py" in files

@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 import pytest
 import yaml
-from conftest import DATA_FILES, VENV_BIN, Project, make_project, tree_bytes
+from conftest import DATA_FILES, VENV_BIN, Blob, Project, make_project, tree_bytes
 
 
 pytestmark = pytest.mark.slow
@@ -44,8 +44,8 @@ def generate(run, params: Path, out: Path, *args: str) -> Path:
 
 
 def outputs_snapshot(project: Project) -> dict[str, bytes]:
-    files = {rel: (project.path / rel).read_bytes() for rel in PIPELINE_OUTPUTS}
-    files["dvc.lock"] = (project.path / "dvc.lock").read_bytes()
+    files = {rel: Blob((project.path / rel).read_bytes()) for rel in PIPELINE_OUTPUTS}
+    files["dvc.lock"] = Blob((project.path / "dvc.lock").read_bytes())
     return files
 
 

@@ -12,6 +12,7 @@ module refuses to run without the C extension.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,10 +64,11 @@ class FileDigest:
     sha256: str
 
 
-def _chunks(path: Path) -> Iterable[memoryview]:
-    buf = bytearray(READ_SIZE)  # read at call time, so tests can shrink it
-    view = memoryview(buf)
+def _chunks(path: Path, read_size: int | None = None) -> Iterable[memoryview]:
     with open(path, "rb", buffering=0) as f:
+        # READ_SIZE read at call time, so tests can shrink it; a small file gets a small buffer
+        buf = bytearray(max(1, min(read_size or READ_SIZE, os.fstat(f.fileno()).st_size + 1)))
+        view = memoryview(buf)
         while n := f.readinto(buf):
             yield view[:n]
 
@@ -92,10 +94,13 @@ class StreamDigest:
         return FileDigest(bytes=self._bytes, crc64=crc64_hex(self._crc), sha256=self._sha.hexdigest())
 
 
-def digest_file(path: str | Path) -> FileDigest:
-    """Stream a file once and return its size, CRC-64/GO-ISO and sha256."""
+def digest_file(path: str | Path, read_size: int | None = None) -> FileDigest:
+    """Stream a file once and return its size, CRC-64/GO-ISO and sha256.
+
+    ``read_size`` (bytes, default :data:`READ_SIZE`) bounds the memory it takes.
+    """
     digest = StreamDigest()
-    for chunk in _chunks(Path(path)):
+    for chunk in _chunks(Path(path), read_size):
         digest.update(chunk)
     return digest.result()
 

@@ -220,6 +220,10 @@ def _unknown_family(verb: str, name: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: register the commands the line needs, run it, and turn every error into one line and an exit code."""
     args = sys.argv[1:] if argv is None else argv
+    if os.environ.get("SYNTHBANK_TIMINGS"):  # benchmarks/bench_pipeline.py
+        from synthbank import timings
+
+        timings.record(os.environ["SYNTHBANK_TIMINGS"])
     try:
         commands.register(args)  # generate|validate|estimate|finalize FAMILY, and the families' own verbs
         code = typer.main.get_command(app).main(args=args, prog_name="synthbank", standalone_mode=False)
@@ -229,8 +233,9 @@ def main(argv: list[str] | None = None) -> None:
         info("synthbank: error: aborted")
         sys.exit(1)
     except typer.TyperException as exc:  # typer's (vendored click) usage errors
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            sys.exit(2)  # the help text was printed already
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group without its command: its help, exit 2
+            typer.echo(exc.format_message())
+            sys.exit(2)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
         if message.startswith("No such command") and ctx is not None and ctx.info_name in ("generate", "validate", "estimate", "finalize"):

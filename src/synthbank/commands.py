@@ -180,6 +180,8 @@ def generate(run: Run) -> None:
         if o.get(dest) is not None:
             check_output(Path(o[dest]), family.name, overwrite=o["overwrite"], manifest=manifest_path,
                          option="--" + dest.replace("_", "-"))
+    for name in family.siblings:
+        check_output(out.parent / name, family.name, overwrite=o["overwrite"], manifest=manifest_path)
     if manifest_path is not None:
         check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
     plan: Estimate = family.hook("estimate")(run)
@@ -283,26 +285,31 @@ def command(family: Family, verb: str) -> Callable[..., None]:
 
 
 def register(args: Sequence[str]) -> None:
-    """Add the commands a command line needs: only the named family's when it names one.
+    """Add the commands a command line needs, and no more (each import costs every stage's start).
 
     ``synthbank generate atomic ...`` imports no other family's code (its stage's source
-    list says the same); ``--help``, an unknown name or a root command register them all.
+    list says the same); ``synthbank generate --help`` registers every family's generate;
+    the root ``--help`` only the families' own command groups it lists; another root
+    command (``verify``, ``pull``, ...) none.
     """
     names = registry.names()
-    if len(args) >= 2 and args[0] in _APPS and args[1] in names:
-        _register(registry.get(args[1]), (args[0],))
-    elif args and args[0] in names:
-        _register(registry.get(args[0]), ())  # a family's own verbs
-    else:
+    verb = args[0] if args else None
+    if verb in _APPS:
+        named = args[1] if len(args) >= 2 and args[1] in names else None
+        for name in [named] if named else names:
+            _register(registry.get(name), (verb,), with_cli=False)
+    elif verb in names:
+        _register(registry.get(verb), ())  # a family's own verbs
+    elif verb is None or verb.startswith("-"):
         for name in names:
-            _register(registry.get(name), tuple(_APPS))
+            _register(registry.get(name), ())
 
 
-def _register(family: Family, verbs: Sequence[str]) -> None:
+def _register(family: Family, verbs: Sequence[str], with_cli: bool = True) -> None:
     import importlib
 
     for verb in verbs:
         if verb in family.hooks:
             _APPS[verb].command(family.name, help=family.help(verb))(command(family, verb))
-    if family.cli is not None:  # verbs no other family has (signals import, energy check)
+    if with_cli and family.cli is not None:  # verbs no other family has (signals import, energy check)
         importlib.import_module(family.cli)

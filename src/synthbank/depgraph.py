@@ -42,6 +42,10 @@ import yaml
 
 from synthbank.imports import PACKAGE, Source, closure, module_tree
 
+#: ``NAME=value`` before a stage's command (its environment).
+_ENV_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
 ENTRY = "synthbank.cli:main"  #: the entry point: its module-level imports and what main() runs
 VERBS = ("generate", "validate", "estimate", "finalize")
 #: Root commands a stage may run (``synthbank describe``), by the function of synthbank.cli that
@@ -141,9 +145,20 @@ def _family_roots(source: Source, command: Command) -> list[str]:
     return [decl.package, decl.hooks[command.verb], *([decl.config] if decl.config else [])]  # Run.config() imports it by name
 
 
-def command_of(cmd: str) -> Command:
-    """The family command a stage runs: ``synthbank <verb> <family>`` or ``synthbank <family> <verb>``, or a root command."""
+def _command_words(cmd: str) -> list[str]:
+    """A stage command's words without the leading ``NAME=value`` environment words."""
     words = shlex.split(cmd)
+    while words and _ENV_WORD.match(words[0]):
+        words = words[1:]
+    return words
+
+
+def command_of(cmd: str) -> Command:
+    """The family command a stage runs: ``synthbank <verb> <family>`` or ``synthbank <family> <verb>``, or a root command.
+
+    Leading ``NAME=value`` words (environment for the command, as a shell reads them) are skipped.
+    """
+    words = _command_words(cmd)
     if len(words) >= 2 and words[0] == PACKAGE and words[1] in ROOT_COMMANDS:
         return Command("", words[1], own=False)
     if len(words) < 3 or words[0] != PACKAGE:
@@ -186,7 +201,7 @@ def stages(dvc_yaml: dict) -> Iterator[tuple[str, str, list[str]]]:
 
 def family_stages(dvc_yaml: dict) -> dict[str, str]:
     """Stage name -> command, for every stage that runs a family's ``synthbank`` command."""
-    return {name: cmd for name, cmd, _ in stages(dvc_yaml) if cmd.startswith(PACKAGE) and name != SOURCES_STAGE}
+    return {name: cmd for name, cmd, _ in stages(dvc_yaml) if _command_words(cmd)[:1] == [PACKAGE] and name != SOURCES_STAGE}
 
 
 def commands(source: Source) -> dict[str, Command]:

@@ -229,6 +229,9 @@ class Family:
     extra_outputs : tuple of str
         Generate options (by dest) that name another output directory (``preview_dir``): the
         core checks each like ``--output-dir``, before anything is planned or written.
+    siblings : tuple of str
+        Directories generate writes beside ``--output-dir`` (``"canonical"``: ptycho's later
+        steps), checked the same way.
     omit : Mapping[str, tuple of str]
         ``verb -> shared options`` (by dest, ``"report_dir"``) that do not apply to this
         family, so they are not offered rather than accepted and ignored.
@@ -264,6 +267,7 @@ class Family:
     parallel: tuple[str, ...] = ()
     omit: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra_outputs: tuple[str, ...] = ()
+    siblings: tuple[str, ...] = ()
     hooks: tuple[str, ...] | Mapping[str, str] = ()
     options: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()

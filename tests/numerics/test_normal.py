@@ -101,3 +101,35 @@ def test_normal_tail_values_at_least_r_and_empty():
     assert np.all(nm.normal_tail(rng, 1_000, r=2.0) >= 2.0)
     empty = nm.normal_tail(rng, 0)
     assert empty.shape == (0,) and empty.dtype == np.float64
+
+
+# --- standard_normal_rows: one Generator per row, the tails batched ----------------------------
+
+
+@pytest.mark.parametrize("dtype, width", [(np.float32, 19_202), (np.float64, 4_000)])
+def test_standard_normal_rows_is_each_rows_standard_normal_bit_for_bit(dtype, width):
+    # 96 rows of 19,202 float32 draws hold about 500 tail draws (1 in 3,700), each row's
+    # batched with the others'; every row must equal the same Generator's standard_normal.
+    def streams():
+        return [np.random.Generator(np.random.PCG64(np.random.SeedSequence(7, spawn_key=(c,)))) for c in range(96)]
+
+    rows = nm.standard_normal_rows(streams(), width, dtype)
+    expected = np.stack([nm.standard_normal(rng, width, dtype) for rng in streams()])
+    assert rows.dtype == dtype and rows.shape == (96, width)
+    r = nm.ZIGGURAT_R_F32 if dtype == np.float32 else nm.ZIGGURAT_R
+    assert np.count_nonzero(np.abs(rows) >= r) > 20  # the batched tail path ran
+    assert rows.tobytes() == expected.tobytes()
+    # and each Generator is left where standard_normal leaves it (the next draw agrees)
+    after, reference = streams(), streams()
+    nm.standard_normal_rows(after, width, dtype)
+    for rng in reference:
+        nm.standard_normal(rng, width, dtype)
+    assert [g.random() for g in after] == [g.random() for g in reference]
+
+
+def test_standard_normal_rows_fills_out_and_refuses_a_wrong_one():
+    rngs = [np.random.default_rng(c) for c in range(3)]
+    out = np.empty((3, 10), dtype=np.float32)
+    assert nm.standard_normal_rows(rngs, 10, np.float32, out=out) is out
+    with pytest.raises(ValueError, match=r"out of shape \(3, 9\) is invalid: allowed a C-contiguous float32 array of shape \(3, 10\)"):
+        nm.standard_normal_rows(rngs, 10, np.float32, out=np.empty((3, 9), dtype=np.float32))

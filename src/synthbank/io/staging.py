@@ -270,6 +270,14 @@ def transaction(family: str | None, *, overwrite: bool = False, manifest: str | 
         _CURRENT.reset(token)
 
 
+def visible(final: str | Path) -> Path:
+    """Where ``final`` can be read now: its staged copy while the open transaction stages it
+    (a later step of the same run reads what an earlier step wrote), else ``final`` itself."""
+    tx = _CURRENT.get()
+    staged = None if tx is None else tx._in_staged_dir(_abs(final))
+    return Path(final) if staged is None else staged
+
+
 @contextmanager
 def staged_dir(final: str | Path, family: str | None = None) -> Iterator[Path]:
     """Yield the staged directory of ``final``: committed with the open transaction, or

@@ -29,7 +29,7 @@ The functions live in one module per family and are all importable from here:
 - :mod:`~synthbank.numerics.trig`: ``sincos``, ``sin``, ``cos``, ``arctan``, ``arctan2``;
 - :mod:`~synthbank.numerics.complexes`: ``expi``, ``multiply_complex``;
 - :mod:`~synthbank.numerics.normal`: ``ndtr``, and ``standard_normal`` with its libm tail
-  draws replaced (``normal_tail``).
+  draws replaced (``normal_tail``), ``standard_normal_rows`` (one Generator per row).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from __future__ import annotations
 from synthbank.numerics.complexes import expi, multiply_complex
 from synthbank.numerics.elementwise import _BLOCK  # noqa: F401  (tests cut inputs at its edges)
 from synthbank.numerics.explog import INV_LN2, LN2_HI, LN2_LO, exp, log, power, tanh
-from synthbank.numerics.normal import ZIGGURAT_R, ZIGGURAT_R_F32, ndtr, normal_tail, standard_normal
+from synthbank.numerics.normal import ZIGGURAT_R, ZIGGURAT_R_F32, ndtr, normal_tail, standard_normal, standard_normal_rows
 from synthbank.numerics.trig import HALF_PI, PI, SIN_COS_MAX, arctan, arctan2, cos, sin, sincos
 
 #: Bumped whenever a function here changes a single output bit; manifests record it.
@@ -46,5 +46,5 @@ NUMERICS_VERSION = "1"
 __all__ = [
     "HALF_PI", "INV_LN2", "LN2_HI", "LN2_LO", "NUMERICS_VERSION", "PI", "SIN_COS_MAX", "ZIGGURAT_R", "ZIGGURAT_R_F32",
     "arctan", "arctan2", "cos", "exp", "expi", "log", "multiply_complex", "ndtr", "normal_tail", "power", "sin",
-    "sincos", "standard_normal", "tanh",
+    "sincos", "standard_normal", "standard_normal_rows", "tanh",
 ]

@@ -56,3 +56,14 @@ def test_pixel_stats_float_and_extreme_values():
     assert std == pytest.approx(ref.std(), rel=1e-9)
     # all-255 images: exact integer arithmetic gives exactly 255 and 0
     assert pixel_stats(np.full((9, 16, 16), 255, np.uint8), chunk=2) == (255.0, 0.0)
+
+
+def test_chi2_uniform_is_scipy_stats_chisquare_bit_for_bit():
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        counts = rng.integers(0, int(rng.choice([5, 1000, 10**7])), int(rng.integers(2, 12)))
+        if counts.sum():
+            ref = stats.chisquare(counts.astype(np.float64))
+            assert chi2_uniform(counts) == (float(ref.statistic), float(ref.pvalue)), counts

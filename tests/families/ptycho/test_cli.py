@@ -1,16 +1,16 @@
 """The commands in subprocesses: same bytes as in-process, clear errors, exit codes.
 
-``synthbank generate ptycho --dose D`` is the simulate stage, ``synthbank ptycho
-canonicalise|patch|split|views`` the family's own stages, ``synthbank validate ptycho``
-and ``synthbank finalize ptycho`` the last ones; ``synthbank ptycho sweep`` runs them all
-in one process.
+``synthbank generate ptycho --dose D`` runs simulate, canonicalise, patch, split and views
+(the generate stage), ``synthbank ptycho canonicalise|patch|split|views`` one step each,
+``synthbank validate ptycho`` and ``synthbank finalize ptycho`` the last ones;
+``synthbank ptycho sweep`` runs them all in one process.
 """
 
 import json
 import shutil
 
 import pytest
-from conftest import VENV_BIN, tree_bytes
+from conftest import VENV_BIN, listing, tree_bytes
 from families.ptycho.helpers import TINY_DOSES, tiny_section, write_params
 
 OWN_STAGES = ("canonicalise", "patch", "split", "views")
@@ -18,16 +18,12 @@ SYNTHBANK = VENV_BIN / "synthbank"
 
 
 def _dose(run, tmp_path, params, dose, root, check=True):
-    """Every stage of one dose, as dvc.yaml runs them (paths under ``root``)."""
+    """The two stages of one dose, as dvc.yaml runs them (paths under ``root``)."""
     d = root / f"dose_{dose}"
-    procs = [run([SYNTHBANK, "generate", "ptycho", "--dose", str(dose), "--output-dir", d / "simulate", "--params", params],
-                 tmp_path, check=check)]
-    for stage in OWN_STAGES:
-        extra = [] if stage in ("canonicalise", "split") else ["--params", params]
-        procs.append(run([SYNTHBANK, "ptycho", stage, "--dose", str(dose), "--root", root, *extra], tmp_path, check=check))
-    procs.append(run([SYNTHBANK, "validate", "ptycho", "--dose", str(dose), "--data-dir", d, "--params", params],
-                     tmp_path, check=check))  # the metrics go to <data-dir>/validate, a stage output
-    return procs
+    return [run([SYNTHBANK, "generate", "ptycho", "--dose", str(dose), "--output-dir", d / "simulate", "--params", params],
+                tmp_path, check=check),
+            run([SYNTHBANK, "validate", "ptycho", "--dose", str(dose), "--data-dir", d, "--params", params],
+                tmp_path, check=check)]  # the metrics go to <data-dir>/validate, a stage output
 
 
 def test_stage_commands_write_the_same_bytes_as_the_in_process_chain(run, tmp_path, tiny_root):
@@ -42,6 +38,32 @@ def test_stage_commands_write_the_same_bytes_as_the_in_process_chain(run, tmp_pa
     assert sorted(metrics) == ["dose_1000", "dose_100000", "thresholds_met"] and metrics["thresholds_met"] is True
     verify = run([SYNTHBANK, "verify", "manifests/ptycho.json", "--params", params], tmp_path)
     assert verify.stdout.startswith("OK manifests/ptycho.json: 32 files"), verify.stdout
+
+
+def test_each_step_alone_rewrites_the_bytes_generate_wrote(run, tmp_path, tiny_root):
+    params = write_params(tmp_path / "params.yaml", tiny_section())
+    root = tmp_path / "data" / "ptycho"
+    d = root / f"dose_{TINY_DOSES[0]}"
+    run([SYNTHBANK, "generate", "ptycho", "--dose", str(TINY_DOSES[0]), "--output-dir", d / "simulate", "--params", params],
+        tmp_path)
+    for step, stage_dir in zip(OWN_STAGES, ("canonical", "patch", "split", "views"), strict=True):
+        shutil.rmtree(d / stage_dir)
+        extra = [] if step in ("canonicalise", "split") else ["--params", params]
+        run([SYNTHBANK, "ptycho", step, "--dose", str(TINY_DOSES[0]), "--root", root, *extra], tmp_path)
+        assert tree_bytes(d / stage_dir) == tree_bytes(tiny_root / f"dose_{TINY_DOSES[0]}" / stage_dir), step
+
+
+def test_generate_refuses_a_later_steps_directory_it_did_not_write_and_writes_nothing(run, tmp_path):
+    params = write_params(tmp_path / "params.yaml", tiny_section())
+    d = tmp_path / "data" / "ptycho" / f"dose_{TINY_DOSES[0]}"
+    (d / "patch").mkdir(parents=True)
+    (d / "patch" / "mine.txt").write_text("a user's file\n")
+    before = listing(tmp_path / "data")
+    proc = run([SYNTHBANK, "generate", "ptycho", "--dose", str(TINY_DOSES[0]), "--output-dir", d / "simulate",
+                "--params", params], tmp_path, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "patch" in proc.stderr and "--overwrite" in proc.stderr, proc.stderr
+    assert listing(tmp_path / "data") == before and (d / "patch" / "mine.txt").read_text() == "a user's file\n"
 
 
 def test_sweep_writes_every_dose_the_metrics_and_a_manifest_in_one_directory(run, tmp_path, tiny_root):

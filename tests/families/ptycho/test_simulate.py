@@ -124,11 +124,15 @@ def test_design_is_shared_across_doses_and_noise_is_not():
 
 
 def test_noise_of_a_pattern_does_not_depend_on_how_many_follow():
-    lam = np.full((NOISE_BLOCK + 10, 4, 4), 3.0)
+    # Faint (table), open (exact inversion) and bright (PTRS) pixels in every pattern.
+    lam = np.exp(np.random.default_rng(8).uniform(-10, 9, (NOISE_BLOCK + 10, 4, 4))).astype(np.float32)
     whole = poisson_counts(42, 1000, lam)
     first_block = poisson_counts(42, 1000, lam[:NOISE_BLOCK])
     second = poisson_counts(42, 1000, lam[NOISE_BLOCK:], first_block=1)
     assert np.array_equal(whole, np.concatenate([first_block, second]))
+    assert np.array_equal(whole, poisson_counts(42, 1000, lam))  # and again: the same bytes
+    # Each block is its own stream: the second block does not repeat the first's draws.
+    assert not np.array_equal(second, poisson_counts(42, 1000, lam[NOISE_BLOCK:], first_block=0))
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import tree_bytes
 from PIL import Image
 
 from synthbank.errors import UsageError
@@ -124,9 +125,7 @@ def test_licence_and_provenance_per_demo(built: Path) -> None:
 def test_same_bytes_on_rebuild(built: Path, section: dict, tmp_path: Path) -> None:
     out = tmp_path / "again"
     build(PublicConfig.from_params(0, "2026-11-22", section), SOURCES, LICENSES, out)
-    first = {p.relative_to(built / "data/public"): p.read_bytes() for p in (built / "data/public").rglob("*") if p.is_file()}
-    second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert first == second
+    assert tree_bytes(out) == tree_bytes(built / "data/public")
 
 
 def test_params_change_the_bytes_they_should(section: dict, tmp_path: Path) -> None:

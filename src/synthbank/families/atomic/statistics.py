@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy.special import chdtrc
 
 __all__ = ["Moments", "chi2_uniform", "label_counts", "pixel_moments", "pixel_stats"]
 
@@ -78,8 +78,11 @@ def chi2_uniform(counts: np.ndarray) -> tuple[float, float]:
     counts = np.asarray(counts, dtype=np.float64).reshape(-1)
     if counts.size < 2 or counts.sum() == 0:
         return 0.0, 1.0
-    res = stats.chisquare(counts)
-    return float(res.statistic), float(res.pvalue)
+    # scipy.stats.chisquare's arithmetic, op for op (same bits), without importing
+    # scipy.stats (about 0.4 s of the validation stage's start)
+    expected = np.mean(counts, keepdims=True)
+    statistic = np.sum((counts - expected) ** 2 / expected)
+    return float(statistic), float(chdtrc(np.float64(counts.size - 1), statistic))
 
 
 # --------------------------------------------------------------------------

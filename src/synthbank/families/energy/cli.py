@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from synthbank.cliutil import app
+from synthbank.cliutil import app, new_app
 from synthbank.errors import UsageError, ValidationFailed
 
-energy_app = typer.Typer(help="Energy atlas: Well-format checks.", no_args_is_help=True)
+energy_app = new_app(help="Energy atlas: Well-format checks.", no_args_is_help=True)
 app.add_typer(energy_app, name="energy")
 
 

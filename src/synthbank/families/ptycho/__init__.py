@@ -8,9 +8,19 @@ per-dose metrics into ``metrics/ptycho.json`` and writes ``manifests/ptycho.json
 VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
-VERSION = "3.0.0"
+VERSION = "4.0.0"
 
 RELEASE_NOTES = {
+    "4.0.0": (
+        "Photon counts from synthbank.numerics.discrete.poisson instead of numpy's Generator.poisson: the same exact "
+        "Poisson law (no approximation), drawn for a whole noise block at once (a table-guided inversion "
+        "below 16 expected photons, Hormann's PTRS above, portable exp/log only), from the same per-block "
+        "streams, so a block's counts still do not depend on the workers. The counts of every dose change "
+        "(simulate/raw.h5 counts and every later stage's files); the expected intensities, object, probe "
+        "and positions keep their bytes, and so do the validation's thresholds. 'synthbank generate ptycho "
+        "--dose D' now runs simulate, canonicalise, patch, split and views in one process (one DVC stage per "
+        "dose instead of five; each step is still a command of its own)."
+    ),
     "3.0.0": (
         "Physics: one photon scale per dose instead of one per pattern. The scale makes the mean expected "
         "total over the scan equal the dose (PtychoPINN's scale_nphotons rule), so each pattern's total now "
@@ -53,7 +63,8 @@ FAMILY = Family(
     items="doses",
     item_flag="--dose",
     item_verbs=("generate", "validate"),
-    output="data/{family}/dose_{item}/simulate",  # generate is the simulate stage
+    output="data/{family}/dose_{item}/simulate",  # generate writes it, then the later steps beside it
+    siblings=("canonical", "patch", "split", "views"),
     data="data/{family}/dose_{item}",  # finalize reads data/ptycho, every dose below it
     metrics="{data}/validate/metrics.json",  # finalize nests them in metrics/ptycho.json
     stream_id=5,

@@ -1,9 +1,9 @@
-"""``synthbank ptycho <stage>``: the ptycho stages no other family has (one DVC stage each).
+"""``synthbank ptycho <step>``: the ptycho steps no other family has (each also inside ``generate``).
 
-``synthbank generate ptycho --dose D`` (the simulate stage), ``validate``, ``estimate`` and
-``finalize`` come from the family contract (:mod:`synthbank.commands`); here are the
-stages between simulate and validate, and ``sweep``, every stage of every dose in one
-process. Numpy, h5py and scipy are imported inside the commands only, so the root command
+``synthbank generate ptycho --dose D`` (simulate to views: the DVC stage), ``validate``,
+``estimate`` and ``finalize`` come from the family contract (:mod:`synthbank.commands`);
+here are the steps between simulate and validate one at a time (they read the previous
+step's directory), and ``sweep``, every step of every dose in one process. Numpy, h5py and scipy are imported inside the commands only, so the root command
 starts quickly. Parameters come from params.yaml (``--params``); the dose of a per-dose
 stage is ``--dose`` (the DVC matrix item).
 """
@@ -17,10 +17,10 @@ from typing import Annotated, Optional, TypeVar
 import typer
 
 from synthbank import params as params_mod
-from synthbank.cliutil import OverwriteOpt, ParamsOpt, app, info, int_option
+from synthbank.cliutil import OverwriteOpt, ParamsOpt, app, info, int_option, new_app
 from synthbank.errors import UsageError, ValidationFailed, checked
 
-ptycho_app = typer.Typer(help="The ptycho dose-sweep stages (one DVC stage each, per dose).", no_args_is_help=True)
+ptycho_app = new_app(help="The ptycho dose-sweep steps one at a time (generate ptycho runs them all), per dose.", no_args_is_help=True)
 app.add_typer(ptycho_app, name="ptycho")
 
 DoseOpt = Annotated[str, typer.Option("--dose", metavar="D", help="Dose: expected photons per pattern, one of params.yaml's ptycho.doses.")]

@@ -1,7 +1,7 @@
 """The ptycho family's hooks: what ``synthbank estimate|generate|validate|finalize ptycho`` run (see synthbank.family).
 
-``generate ptycho --dose D`` is the simulate stage; the stages after it are the family's
-own verbs (:mod:`synthbank.families.ptycho.cli`); ``validate`` checks one dose and
+``generate ptycho --dose D`` runs the dose's simulate, canonicalise, patch, split and views
+steps (each also a verb of its own, :mod:`synthbank.families.ptycho.cli`); ``validate`` checks one dose and
 ``finalize`` nests every dose's metrics and hands the core the stage directories for
 ``manifests/ptycho.json``.
 """
@@ -16,7 +16,7 @@ from synthbank.family import Estimate, Finalized, Output
 from synthbank.run import Run
 from synthbank.thresholds import Rule, check
 
-#: Patterns per second of one dose's six stages on one core of a 2-core x86-64 host, in
+#: Patterns per second of one dose's six steps on one core of a 2-core x86-64 host, in
 #: one process (``ptycho sweep``: 3 doses of 1,089 patterns of 64 x 64 in 23 s); for the
 #: rough time only.
 PATTERNS_PER_SECOND = 140
@@ -41,12 +41,18 @@ def estimate(run: Run) -> Estimate:
 
 
 def generate(run: Run, out: Path) -> Output:
-    """The simulate stage of one dose: ``raw.h5`` in the detector's native form."""
-    from synthbank.families.ptycho.stages import run_simulate
+    """One dose's stages up to validation, in one process (one DVC stage per dose).
 
-    dose = int(run.item)
-    written = run_simulate(run.config().simulation(dose), out, run.backend())  # one task per noise block
-    return Output(f"ptycho: {written['patterns']:,} patterns at dose {dose:,} in {out}")
+    ``out`` is the simulate directory (``raw.h5`` in the detector's native form); the
+    canonical, patch, split and views directories are written beside it, and all five
+    appear together when the run's transaction commits.
+    """
+    from synthbank.families.ptycho.stages import run_generate
+
+    dose = int(run.item)  # the core checked the later steps' directories (FAMILY.siblings) with ``out``
+    written = run_generate(run.config(), dose, out, run.backend())  # one task per noise block
+    return Output(f"ptycho: {written['patterns']:,} patterns at dose {dose:,}: "
+                  f"{', '.join((out.name, *run.family.siblings))} in {out.parent}")
 
 
 def validate(run: Run) -> list[str]:

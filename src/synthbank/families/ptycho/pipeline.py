@@ -1,8 +1,8 @@
 """Whole-dose runs over the stages, and the aggregation of the per-dose metrics.
 
-DVC runs the stages one by one (``synthbank generate ptycho --dose D``, ``synthbank ptycho
-<stage> --dose D``, ...); :func:`run_dose` runs the same functions in one process for
-``synthbank ptycho sweep``, tests and benchmarks.
+DVC runs two stages per dose: ``synthbank generate ptycho --dose D`` (:func:`synthbank.families.ptycho.stages.run_generate`:
+simulate, canonicalise, patch, split and views) and ``synthbank validate ptycho --dose D``;
+:func:`run_dose` runs both in one process for ``synthbank ptycho sweep``, tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -24,11 +24,7 @@ def spacings(cfg: ViewsConfig) -> dict[str, float]:
 def run_dose(cfg: SweepConfig, dose: int, root: Path, thresholds: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Every stage of one dose into ``root/dose_<dose>``; returns (metrics, failures)."""
     d = dose_dir(root, dose)
-    stages.run_simulate(cfg.simulation(dose), d / "simulate")
-    stages.run_canonicalise(d / "simulate" / "raw.h5", d / "canonical")
-    stages.run_patch(cfg.patch, d / "canonical" / "canonical.h5", d / "patch")
-    stages.run_split(d / "canonical" / "canonical.h5", d / "patch" / "groups.h5", d / "split")
-    stages.run_views(cfg.views, d / "split", d / "views")
+    stages.run_generate(cfg, dose, d / "simulate")
     return validate_dose(d, d / "validate" / "metrics.json", dose, cfg.patch.group_size, spacings(cfg.views), thresholds)
 
 

@@ -25,6 +25,7 @@ from synthbank import numerics, parallel, seeding
 from synthbank.families.ptycho import base as base_mod
 from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
 from synthbank.families.ptycho.layout import FAMILY, NOISE_BLOCK, NOISE_STREAM, OBJECT_STREAM, SCAN_STREAM
+from synthbank.numerics.discrete import poisson
 
 
 def smooth_field(rng: np.random.Generator, size: int, correlation_px: float) -> np.ndarray:
@@ -134,6 +135,10 @@ def centred_probe(probe: np.ndarray) -> np.ndarray:
     return (probe * sign).astype(probe.dtype)
 
 
+#: Patterns per part of the exit-wave product (its temporaries stay in the L2 cache).
+_MULTIPLY_ROWS = 16
+
+
 def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray, photon_scale: float) -> np.ndarray:
     """Noise-free far-field intensity in photons: ``photon_scale * |fftshift(fft2(probe * patch))|**2``.
 
@@ -147,7 +152,10 @@ def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray
     """
     n = probe.shape[0]
     exit_wave = object_patches(obj, positions, n)  # a fresh copy (fancy indexing): multiply in place
-    numerics.multiply_complex(exit_wave, centred_probe(probe), out=exit_wave)  # no FMA: the same bits everywhere
+    probe_c = centred_probe(probe)
+    for s in range(0, len(exit_wave), _MULTIPLY_ROWS):  # cache-sized parts: elementwise, so the same bits
+        part = exit_wave[s : s + _MULTIPLY_ROWS]
+        numerics.multiply_complex(part, probe_c, out=part)  # no FMA: the same bits everywhere
     far = scipy.fft.fft2(exit_wave, overwrite_x=True)
     parts = far.view(np.float32)  # (..., 2N) interleaved real, imaginary
     np.square(parts, out=parts)
@@ -193,6 +201,9 @@ def photon_scale(dose: float, unit_mean: float) -> float:
 def poisson_counts(seed: int, dose: int, intensity: np.ndarray, first_block: int = 0) -> np.ndarray:
     """Poisson counts of ``intensity``, pattern blocks of NOISE_BLOCK from their own streams.
 
+    Each block is one call of :func:`synthbank.numerics.discrete.poisson` (exact, portable bits)
+    on its own stream, so a block's counts do not depend on how the patterns are batched.
+
     Parameters
     ----------
     intensity : (n, H, W) float expected counts; n a multiple of NOISE_BLOCK except in
@@ -205,7 +216,7 @@ def poisson_counts(seed: int, dose: int, intensity: np.ndarray, first_block: int
     out = np.empty(intensity.shape, dtype=np.uint32)
     for b, start in enumerate(range(0, len(intensity), NOISE_BLOCK)):
         rng = seeding.stream(seed, FAMILY, NOISE_STREAM, int(dose), first_block + b)
-        out[start : start + NOISE_BLOCK] = rng.poisson(intensity[start : start + NOISE_BLOCK])
+        poisson(rng, intensity[start : start + NOISE_BLOCK], out=out[start : start + NOISE_BLOCK])
     return out
 
 

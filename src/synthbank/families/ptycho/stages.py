@@ -1,4 +1,6 @@
-"""The per-dose stages: each reads its input files, calls the pure functions, writes one directory.
+"""The per-dose steps: each reads its input files, calls the pure functions, writes one directory.
+
+:func:`run_generate` runs simulate to views in one process (the ``generate_ptycho`` stage).
 
 Every stage writes into a staged temporary directory renamed into place when complete
 (``synthbank.io.staging``), and records in its files the parameters of its own step and
@@ -17,11 +19,11 @@ import numpy as np
 from synthbank import seeding
 from synthbank.errors import UsageError
 from synthbank.families.ptycho import canonical, export, patch, split, views
-from synthbank.families.ptycho.config import PatchConfig, SimulationConfig, ViewsConfig
+from synthbank.families.ptycho.config import PatchConfig, SimulationConfig, SweepConfig, ViewsConfig
 from synthbank.families.ptycho.files import read_attrs, read_h5, root_attrs, write_h5, write_npz
 from synthbank.families.ptycho.layout import FAMILY, GROUP_STREAM, NPZ_KEYS, SPLITS, VIEW_STREAM, VIEWS
 from synthbank.families.ptycho.simulate import object_patches, simulate
-from synthbank.io.staging import staged_dir
+from synthbank.io.staging import staged_dir, visible
 
 NATIVE_AXES = ["detector_y", "detector_x", "frame"]
 NHW_AXES = ["frame", "detector_y", "detector_x"]
@@ -201,3 +203,19 @@ def load_json(path: Path) -> Any:
     if not path.is_file():
         raise UsageError(f"{path} does not exist: run 'synthbank validate ptycho' for that dose first")
     return json.loads(path.read_text("utf-8"))
+
+
+def run_generate(cfg: SweepConfig, dose: int, simulate_dir: Path, backend: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Simulate one dose into ``simulate_dir``, then canonicalise, patch, split and views beside it.
+
+    Inside a transaction each step reads what the previous one staged (not yet visible at
+    its final path). Returns :func:`run_simulate`'s summary.
+    """
+    d = simulate_dir.parent
+    written = run_simulate(cfg.simulation(dose), simulate_dir, backend)
+    run_canonicalise(visible(simulate_dir / "raw.h5"), d / "canonical")
+    canonical_h5 = visible(d / "canonical" / "canonical.h5")
+    run_patch(cfg.patch, canonical_h5, d / "patch")
+    run_split(canonical_h5, visible(d / "patch" / "groups.h5"), d / "split")
+    run_views(cfg.views, visible(d / "split"), d / "views")
+    return written

@@ -26,12 +26,13 @@ from synthbank.cliutil import (
     float_option,
     info,
     int_option,
+    new_app,
     seed_option,
     workers_option,
 )
 from synthbank.families.signals.spec import DEFAULT_NAME, dataset_limits  # no numpy: the CLI stays quick to start
 
-signals_app = typer.Typer(help="Signals family: pregenerate outside DVC, import static recordings.", no_args_is_help=True)
+signals_app = new_app(help="Signals family: pregenerate outside DVC, import static recordings.", no_args_is_help=True)
 app.add_typer(signals_app, name="signals")
 
 
