@@ -55,7 +55,7 @@ ESTIMATE = {f: ("estimate", f) for f in ("atomic", "chromatic", "ptycho")}
 GENERATE = {
     "atomic": ("generate", "atomic", "--output-dir", "out", "--yes"),
     "chromatic": ("generate", "chromatic", "--output-dir", "out", "--yes"),
-    "ptycho": ("generate", "ptycho", "--dose", "1000", "--output-dir", "out"),
+    "ptycho": ("generate", "ptycho", "--dose", "1000", "--output-dir", "out/simulate"),
     "public": ("generate", "public", "--output-dir", "out", "--manifest", "out.json"),
     "signals": ("generate", "signals", "--dataset", "sine_64ch", "--output-dir", "out", "--yes"),
     "energy": ("generate", "energy", "--domain", "plasma_physics", "--output-dir", "out"),

@@ -290,13 +290,14 @@ def test_default_output_dir_is_dated(run, workdir: Path, num_images: int) -> Non
 
 #: Libraries a command loads only when it needs them: validating params (jsonschema), parsing
 #: YAML (yaml), starting a worker pool (multiprocessing, concurrent.futures), a family's numpy code.
-LAZY = ("jsonschema", "yaml", "multiprocessing", "concurrent.futures", "numpy")
+LAZY = ("jsonschema", "yaml", "multiprocessing", "concurrent.futures", "numpy", "rich", "pydantic")
 _LOADED = ("import sys\nfrom synthbank.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
            "print(' '.join(m for m in {lazy!r} if m in sys.modules), file=sys.stderr)\n")
 
 
 @pytest.mark.parametrize("args", [
     [],  # no command: the usage is printed
+    ["--help"],
     ["families"],
     ["generate", "atomic", "--help"],
 ])
@@ -309,3 +310,18 @@ def test_params_validation_still_loads_its_libraries(run, workdir: Path) -> None
     code = ("import sys\nfrom synthbank import params\nparams.load('params.yaml')\n"
             "print(' '.join(m for m in ('jsonschema', 'yaml') if m in sys.modules))\n")
     assert run([str(VENV_BIN / "python"), "-c", code], workdir, check=True).stdout.strip() == "jsonschema yaml"
+
+
+@pytest.mark.parametrize("args", [[], ["generate"], ["validate"], ["ptycho"]])
+def test_a_group_without_its_command_prints_its_help_once_and_exits_2(run, workdir: Path, args: list[str]) -> None:
+    proc = run([str(VENV_BIN / "synthbank"), *args], workdir, check=False)
+    assert proc.returncode == 2
+    assert proc.stdout.count("Usage: synthbank") == 1 and proc.stdout.startswith(f"Usage: synthbank {' '.join(args)}".replace("  ", " ")), proc.stdout
+    assert "Commands:" in proc.stdout and proc.stderr == ""
+
+
+def test_root_help_lists_every_command_and_the_families_own_groups(run, workdir: Path) -> None:
+    out = run([str(VENV_BIN / "synthbank"), "--help"], workdir).stdout
+    commands = {line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()}
+    assert commands == {"verify", "pull", "release", "sources", "describe", "verify-no-phi", "families",
+                        "generate", "validate", "estimate", "finalize", "signals", "ptycho", "energy"}, out

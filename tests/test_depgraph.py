@@ -100,3 +100,14 @@ def test_a_root_command_has_its_own_list_with_every_familys_declared_records(tmp
     text = (tmp_path / "dvc.yaml").read_text()
     (tmp_path / "dvc.yaml").write_text(text.replace("      - pipeline/sources/describe.txt\n", "", 1))
     assert any("stage describe: does not depend on pipeline/sources/describe.txt" in line for line in depgraph.check(copy, tmp_path / "dvc.yaml"))
+
+
+def test_the_lock_has_an_entry_for_each_stage_and_no_other() -> None:
+    """A stage removed from dvc.yaml leaves its entry in dvc.lock (DVC only updates entries);
+    a stale one costs every later stage a longer lock to rewrite and misleads readers."""
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT)) as repo:
+        stages = {s.addressing for s in repo.index.stages}
+    locked = set(yaml.safe_load((ROOT / "dvc.lock").read_text("utf-8"))["stages"])
+    assert locked == stages, {"stale in dvc.lock": sorted(locked - stages), "missing": sorted(stages - locked)}

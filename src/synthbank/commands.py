@@ -180,8 +180,14 @@ def generate(run: Run) -> None:
         if o.get(dest) is not None:
             check_output(Path(o[dest]), family.name, overwrite=o["overwrite"], manifest=manifest_path,
                          option="--" + dest.replace("_", "-"))
-    for name in family.siblings:
-        check_output(out.parent / name, family.name, overwrite=o["overwrite"], manifest=manifest_path)
+    if family.siblings:  # directories generate writes beside --output-dir: their names say what they hold
+        own = Path(family.output).name
+        if out.name != own:
+            raise UsageError(f"--output-dir={str(out)!r} is invalid: allowed a directory named {own!r} "
+                             f"(generate {family.name} writes {', '.join(family.siblings)} beside it)")
+        for name in family.siblings:
+            check_output(out.parent / name, family.name, overwrite=o["overwrite"], manifest=manifest_path,
+                         option="the directory beside --output-dir")
     if manifest_path is not None:
         check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
     plan: Estimate = family.hook("estimate")(run)

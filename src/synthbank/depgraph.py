@@ -145,8 +145,8 @@ def _family_roots(source: Source, command: Command) -> list[str]:
     return [decl.package, decl.hooks[command.verb], *([decl.config] if decl.config else [])]  # Run.config() imports it by name
 
 
-def _command_words(cmd: str) -> list[str]:
-    """A stage command's words without the leading ``NAME=value`` environment words."""
+def command_words(cmd: str) -> list[str]:
+    """A stage command's words, without the leading ``NAME=value`` words (its environment, as a shell reads them)."""
     words = shlex.split(cmd)
     while words and _ENV_WORD.match(words[0]):
         words = words[1:]
@@ -158,7 +158,7 @@ def command_of(cmd: str) -> Command:
 
     Leading ``NAME=value`` words (environment for the command, as a shell reads them) are skipped.
     """
-    words = _command_words(cmd)
+    words = command_words(cmd)
     if len(words) >= 2 and words[0] == PACKAGE and words[1] in ROOT_COMMANDS:
         return Command("", words[1], own=False)
     if len(words) < 3 or words[0] != PACKAGE:
@@ -201,7 +201,7 @@ def stages(dvc_yaml: dict) -> Iterator[tuple[str, str, list[str]]]:
 
 def family_stages(dvc_yaml: dict) -> dict[str, str]:
     """Stage name -> command, for every stage that runs a family's ``synthbank`` command."""
-    return {name: cmd for name, cmd, _ in stages(dvc_yaml) if _command_words(cmd)[:1] == [PACKAGE] and name != SOURCES_STAGE}
+    return {name: cmd for name, cmd, _ in stages(dvc_yaml) if command_words(cmd)[:1] == [PACKAGE] and name != SOURCES_STAGE}
 
 
 def commands(source: Source) -> dict[str, Command]:

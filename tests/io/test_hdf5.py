@@ -53,3 +53,23 @@ def test_zlib_stream_is_plain_zlib():
     data = b"lattice" * 1000
     stream = deflate.zlib_stream([deflate.segment(data[:3000], 1), deflate.segment(data[3000:], 1)], zlib.adler32(data))
     assert zlib.decompress(stream) == data
+
+
+def _two_datasets(path, keep_first_open: bool) -> bytes:
+    """labels then index, as atomic's split writer closes a file; the first kept open or not."""
+    f = hdf5.create_file(path, {"family": "test"})
+    first = hdf5.create_dataset(f, "labels", shape=(8000,), dtype=np.uint8, chunks=(8000,), deflate=1,
+                                data=np.arange(8000, dtype=np.uint8))
+    held = [first] if keep_first_open else []  # as a sampling profiler holding a frame does, for a moment
+    del first
+    hdf5.create_dataset(f, "index", shape=(8000,), dtype=np.uint64, chunks=(8000,), deflate=1,
+                        data=np.arange(8000, dtype=np.uint64) * 7919)
+    f.close()
+    held.clear()
+    return path.read_bytes()
+
+
+def test_a_dataset_held_open_longer_does_not_move_the_next_ones_blocks(tmp_path):
+    # A Dask worker's profiler keeps a frame (and the dataset in it) alive a few ms: the
+    # chunks must reach the file when the dataset is written, not when it is freed.
+    assert _two_datasets(tmp_path / "a.h5", False) == _two_datasets(tmp_path / "b.h5", True)

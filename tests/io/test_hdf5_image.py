@@ -25,3 +25,4 @@ def test_image_bytes_equal_the_file_create_file_writes(tmp_path: Path) -> None:
         data = hdf5.image(f)
     assert data == (tmp_path / "f.h5").read_bytes()
     assert list(tmp_path.iterdir()) == [tmp_path / "f.h5"]  # the image wrote nothing to disk
+

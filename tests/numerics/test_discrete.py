@@ -160,3 +160,22 @@ def test_bad_lam_is_refused_with_one_line(value, shown):
 
 def test_empty_input():
     assert ps.poisson(np.random.default_rng(0), np.zeros((0, 3))).shape == (0, 3)
+
+
+class _TopOfUnitInterval:
+    """A generator whose every uniform is the largest ``_invert`` can see (``u = 1 - 2**-53``)."""
+
+    def random(self, n: int) -> np.ndarray:
+        return np.full(n, 1.0 - 2.0**-45)
+
+
+def test_inversion_ends_where_the_summed_cdf_levels_off_below_u():
+    # F(k; lam) summed in float64 can stop short of 1 by a few ulp while u = 1 - 2**-53: the
+    # step-up must stop where F stops growing (this call never returned before).
+    _, lower, lam_lo, cdf, pmf = ps._tables()
+    lam = np.array([2.3395, 0.731, 7.77, 15.5], dtype=np.float32)
+    row = ps._rows(lam, np.empty(lam.size, dtype=np.int32)) - ps._FIRST
+    k = ps._invert(_TopOfUnitInterval(), lam.astype(np.float64), row, np.full(lam.size, ps.BINS - 1), lower, lam_lo, cdf, pmf)
+    # the far tail: beyond every value a real draw reaches, below where F's rounding stops
+    assert np.all(scipy.stats.poisson.sf(k - 1, lam.astype(np.float64)) < 1e-12), k
+    assert np.all(k < 60), k

@@ -22,14 +22,16 @@ below (relative accuracy is poor for tiny ``|x|``: the callers square it or add 
 ``power`` within ``(2 + |y log x|) ulp`` of the exact value; ``ndtr`` within 2e-15
 absolute. These bounds are about accuracy; determinism does not depend on them.
 
-The functions live in one module per family and are all importable from here:
+The functions live in one module per family and, but for ``discrete``, are importable from here:
 
 - :mod:`~synthbank.numerics.elementwise`: how each runs (no FMA, 1-D float64 blocks);
 - :mod:`~synthbank.numerics.explog`: ``exp``, ``log``, ``tanh``, ``power``;
 - :mod:`~synthbank.numerics.trig`: ``sincos``, ``sin``, ``cos``, ``arctan``, ``arctan2``;
 - :mod:`~synthbank.numerics.complexes`: ``expi``, ``multiply_complex``;
 - :mod:`~synthbank.numerics.normal`: ``ndtr``, and ``standard_normal`` with its libm tail
-  draws replaced (``normal_tail``), ``standard_normal_rows`` (one Generator per row).
+  draws replaced (``normal_tail``), ``standard_normal_rows`` (one Generator per row);
+- :mod:`~synthbank.numerics.discrete`: ``poisson``, exact Poisson draws (imported from its
+  module only: ptycho alone uses it, so no other family's stages depend on it).
 """
 
 from __future__ import annotations

@@ -275,8 +275,11 @@ def _invert(rng: np.random.Generator, lam: np.ndarray, row: np.ndarray, b: np.nd
     while todo.size:  # step up: F(k+1) = F(k) + p(k) lam / (k + 1); rarely more than twice
         k[todo] += 1
         p[todo] *= lam[todo] / k[todo]
+        before = f[todo]
         f[todo] += p[todo]
-        todo = todo[u[todo] >= f[todo]]
+        # u reaches 1 - 2**-53 while the summed F may level off just below it (rounding): a
+        # value whose F stops growing stays at this k (the law's mass beyond is below 1e-15)
+        todo = todo[(u[todo] >= f[todo]) & (f[todo] > before)]
     return k
 
 

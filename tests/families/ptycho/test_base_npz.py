@@ -169,17 +169,17 @@ def test_a_file_changed_after_the_config_read_it_is_refused(project, tmp_path):
 def test_the_cli_option_and_the_dvc_dependency(run, project):
     params = write_params(project / "params.yaml", tiny_section())
     _save(BASE, **_good())
-    out = project / "sim"
+    out = project / "sim" / "simulate"
     run([SYNTHBANK, "generate", "ptycho", "--dose", "1000", "--base-npz", BASE, "--output-dir", out, "--params", params], project)
     with h5py.File(out / "raw.h5", "r") as f:
         assert f["object"].shape == (48, 40) and json.loads(f.attrs["params"])["base_npz"]["path"] == BASE
         assert f.attrs["photon_scale"] > 0 and f.attrs["probe_photons"] > 1000
     bad = run([SYNTHBANK, "generate", "ptycho", "--dose", "1000", "--base-npz", "sources/ptycho/none.npz",
-               "--output-dir", project / "sim2", "--params", params], project, check=False)
+               "--output-dir", project / "sim2" / "simulate", "--params", params], project, check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "does not exist" in bad.stderr
     assert not (project / "sim2").exists()
     _save(BASE, **{**_good(), "objectGuess": np.zeros((48, 40), np.complex64)})  # no transmission: refused up front
-    for args in (["estimate", "ptycho"], ["generate", "ptycho", "--dose", "1000", "--output-dir", project / "sim3"]):
+    for args in (["estimate", "ptycho"], ["generate", "ptycho", "--dose", "1000", "--output-dir", project / "sim3" / "simulate"]):
         dark = run([SYNTHBANK, *args, "--base-npz", BASE, "--params", params], project, check=False)
         assert dark.returncode == 2 and len(dark.stderr.strip().splitlines()) == 1, dark.stderr
         assert "no transmitted photons under the probe" in dark.stderr and "Traceback" not in dark.stderr

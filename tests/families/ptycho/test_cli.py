@@ -62,8 +62,21 @@ def test_generate_refuses_a_later_steps_directory_it_did_not_write_and_writes_no
     proc = run([SYNTHBANK, "generate", "ptycho", "--dose", str(TINY_DOSES[0]), "--output-dir", d / "simulate",
                 "--params", params], tmp_path, check=False)
     assert proc.returncode == 2, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and "patch" in proc.stderr and "--overwrite" in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        f"synthbank: error: the directory beside --output-dir={str(d / 'patch')!r} exists and was not written by synthbank"), proc.stderr
+    assert "--overwrite" in proc.stderr and "Traceback" not in proc.stderr
     assert listing(tmp_path / "data") == before and (d / "patch" / "mine.txt").read_text() == "a user's file\n"
+
+
+def test_generate_wants_an_output_dir_named_simulate_for_the_steps_beside_it(run, tmp_path):
+    params = write_params(tmp_path / "params.yaml", tiny_section())
+    proc = run([SYNTHBANK, "generate", "ptycho", "--dose", str(TINY_DOSES[0]), "--output-dir", tmp_path / "out" / "a",
+                "--params", params], tmp_path, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"synthbank: error: --output-dir={str(tmp_path / 'out' / 'a')!r} is invalid: allowed a directory named 'simulate' "
+        "(generate ptycho writes canonical, patch, split, views beside it)"], proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_sweep_writes_every_dose_the_metrics_and_a_manifest_in_one_directory(run, tmp_path, tiny_root):
@@ -81,7 +94,7 @@ def test_sweep_writes_every_dose_the_metrics_and_a_manifest_in_one_directory(run
 def test_k_below_c_is_a_usage_error_and_writes_nothing(run, tmp_path):
     params = write_params(tmp_path / "params.yaml", tiny_section(patch={"neighbours": 3, "gridsize": 2}))
     for cmd in (["ptycho", "patch", "--dose", "1000", "--root", tmp_path / "data"],
-                ["generate", "ptycho", "--dose", "1000", "--output-dir", tmp_path / "data"]):
+                ["generate", "ptycho", "--dose", "1000", "--output-dir", tmp_path / "data" / "simulate"]):
         proc = run([SYNTHBANK, *cmd, "--params", params], tmp_path, check=False)
         assert proc.returncode == 2, proc.stderr
         assert "ptycho.patch.neighbours=3 is invalid: allowed K >= C = gridsize**2 = 4" in proc.stderr
@@ -146,5 +159,5 @@ def test_estimate_prints_json_that_bounds_what_the_stages_write(run, tmp_path, t
     assert written <= total["disk_bytes"] < 20 * written and total["memory_bytes"] > 0 and total["seconds"] > 0
     one = json.loads(run([*estimate, "--dose", "1000"], tmp_path).stdout)
     assert one["dose"] == 1000 and one["items"] == 196 and 2 * one["disk_bytes"] == total["disk_bytes"]
-    run([SYNTHBANK, "generate", "ptycho", "--dose", "1000", "--output-dir", "sim", "--params", params], tmp_path)
-    assert sum(p.stat().st_size for p in (tmp_path / "sim").rglob("*")) <= one["disk_bytes"]
+    run([SYNTHBANK, "generate", "ptycho", "--dose", "1000", "--output-dir", "dose/simulate", "--params", params], tmp_path)
+    assert sum(p.stat().st_size for p in (tmp_path / "dose").rglob("*")) <= one["disk_bytes"]  # all five steps

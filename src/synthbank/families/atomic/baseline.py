@@ -172,7 +172,8 @@ def predict(model: LinearClassifier, features: np.ndarray, chunk: int = PREDICT_
     features : np.ndarray, shape (n, F), float
         Features (same columns as at fit time).
     chunk : int, default 65536
-        Rows per chunk (bounds the size of the expanded design matrix).
+        Rows per chunk, capped at ``FIT_CHUNK`` (the expanded design of 8,192 rows is 108 MB);
+        a row's label does not depend on it.
 
     Returns
     -------

@@ -59,7 +59,7 @@ def canonicalise_cmd(
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory (default ROOT/dose_D/canonical).")] = None,
     axes: Annotated[str, typer.Option("--axes", help="Axis order of a legacy diff3d: auto, NHW or HWN.")] = "auto",
 ) -> None:
-    """Stage 2: canonical contract (amplitude float32 NHW, complex64 object/probe, float64 coordinates)."""
+    """Step 2: canonical contract (amplitude float32 NHW, complex64 object/probe, float64 coordinates)."""
     from synthbank.families.ptycho.canonical import AXIS_ORDERS
     from synthbank.families.ptycho.stages import run_canonicalise
 
@@ -75,7 +75,7 @@ def canonicalise_cmd(
 
 @ptycho_app.command("patch")
 def patch_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOpt = params_mod.DEFAULT_PATH) -> None:
-    """Stage 3: K nearest neighbours (KD-tree) and seeded groups of C = gridsize**2."""
+    """Step 3: K nearest neighbours (KD-tree) and seeded groups of C = gridsize**2."""
     from synthbank.families.ptycho.config import PatchConfig
     from synthbank.families.ptycho.stages import run_patch
 
@@ -88,7 +88,7 @@ def patch_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOp
 
 @ptycho_app.command("split")
 def split_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT) -> None:
-    """Stage 4: train/test halves along y (HDF5 with groups, and NPZ exports)."""
+    """Step 4: train/test halves along y (HDF5 with groups, and NPZ exports)."""
     from synthbank.families.ptycho.stages import run_split
 
     base = _dir(root, _dose(dose))
@@ -98,7 +98,7 @@ def split_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT) -> None:
 
 @ptycho_app.command("views")
 def views_cmd(dose: DoseOpt, root: RootOpt = DEFAULT_ROOT, params_file: ParamsOpt = params_mod.DEFAULT_PATH) -> None:
-    """Follow-on: dense and sparse views (group centres at least S apart) of each split."""
+    """Step 5: dense and sparse views (group centres at least S apart) of each split."""
     from synthbank.families.ptycho.config import ViewsConfig
     from synthbank.families.ptycho.stages import run_views
 
