@@ -157,7 +157,7 @@ def commands(p: Mapping[str, Any], workers: int) -> list[list[str]]:
     for domain in sorted(p["energy"]["domains"]):
         cmds.append(["generate", "energy", "--domain", domain, "--output-dir", f"data/energy/{domain}"])
     cmds.append(["validate", "energy", "--data-dir", "data/energy", "--metrics", "metrics/energy.json",
-                 "--report-dir", "reports/energy", "--reports-manifest", "manifests/energy.reports.json"])
+                 "--report-dir", "reports/energy", "--reports-manifest", "manifests/energy.reports.json", *w])
     cmds.append(["finalize", "energy", "--data-dir", "data/energy", "--catalog", "data/catalogs/catalog.json",
                  "--manifest", "manifests/energy.json"])
     return cmds

@@ -29,11 +29,16 @@ class Source:
 
     def file_of(self, module: str) -> Path | None:
         """The file of a ``synthbank.*`` module (``__init__.py`` for a package), None if absent."""
-        base = self.package_dir.joinpath(*module.split(".")[1:])
-        for candidate in (base / "__init__.py", base.with_suffix(".py")):
-            if candidate.is_file():
-                return candidate
-        return None
+        return _file_of(self.package_dir, module)
+
+
+@cache  # asked thousands of times per `synthbank sources` (each name an import statement gives)
+def _file_of(package_dir: Path, module: str) -> Path | None:
+    base = package_dir.joinpath(*module.split(".")[1:])
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _imports(tree: ast.AST, module: str, is_package: bool, top_level_only: bool) -> Iterator[str]:
