@@ -36,16 +36,20 @@ def run_tree(cmd: Sequence[str], cwd: Path | None = None) -> tuple[float, float]
     root = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree))
-        except psutil.Error:
-            pass
+        peak = max(peak, tree_rss(root))
         time.sleep(0.01)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
     return wall, peak / 1e6
+
+
+def tree_rss(root: psutil.Process) -> int:
+    """Summed RSS of ``root`` and its children now, bytes (0 once it is gone)."""
+    try:
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

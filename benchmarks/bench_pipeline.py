@@ -45,7 +45,7 @@ import psutil
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BIN, REPO, summary, table  # noqa: E402
+from _common import BIN, REPO, summary, table, tree_rss  # noqa: E402
 
 TARGET_S = 60.0
 TARGET_MB = 600.0
@@ -75,10 +75,7 @@ def repro(clone: Path, timings: Path) -> tuple[float, list[tuple[str, float]], d
     root = psutil.Process(proc.pid)
     peaks: dict[str, float] = {}
     while proc.poll() is None:
-        try:
-            rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-        except psutil.Error:
-            rss = 0
+        rss = tree_rss(root)
         stage = starts[-1][0] if starts else "(start)"
         peaks[stage] = max(peaks.get(stage, 0.0), rss / 1e6)
         time.sleep(0.05)  # a sample costs ~1.5 ms of CPU: more often would load the run it measures

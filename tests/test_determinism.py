@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from synthbank import determinism
+from synthbank import depgraph, determinism
 
 pytestmark = pytest.mark.slow
 
@@ -73,9 +72,7 @@ def test_matrix_catches_a_non_portable_change(tmp_path: Path) -> None:
 
 def _verbs(cmd: str) -> tuple[str, ...]:
     """``synthbank generate atomic --x y`` -> ("generate", "atomic")."""
-    words = cmd.split()
-    while words and re.match(r"[A-Za-z_]\w*=", words[0]):  # the stage's NAME=value environment
-        words = words[1:]
+    words = depgraph.command_words(cmd)  # without the stage's NAME=value environment
     assert words[0] == "synthbank", cmd
     return tuple(w for w in words[1:3] if not w.startswith("-"))
 

@@ -62,16 +62,25 @@ def _sync_file_range() -> Any:
         return None
 
 
-def start_flush(fd: int) -> None:
+def start_flush(file: int | str | Path) -> None:
     """Ask the kernel to start writing a file's data to disk now, without waiting.
 
-    The commit's ``fsync`` (step 1 of docs/writing.md) still flushes every file; started
-    while the run computes the next files, most of that writing is done by then. A no-op
-    where Linux's ``sync_file_range`` is missing.
+    ``file``: an open descriptor, or the path of a closed file. The commit's ``fsync``
+    (step 1 of docs/writing.md) still flushes every file; started while the run computes
+    the next files, most of that writing is done by then. A no-op where Linux's
+    ``sync_file_range`` is missing.
     """
     call = _sync_file_range()
-    if call is not None:
-        call(fd, ctypes.c_int64(0), ctypes.c_int64(0), _SYNC_FILE_RANGE_WRITE)  # failure only loses the head start
+    if call is None:
+        return
+    if not isinstance(file, int):
+        fd = os.open(file, os.O_RDONLY)
+        try:
+            start_flush(fd)
+        finally:
+            os.close(fd)
+        return
+    call(file, ctypes.c_int64(0), ctypes.c_int64(0), _SYNC_FILE_RANGE_WRITE)  # failure only loses the head start
 
 
 def _fsync(path: Path) -> None:

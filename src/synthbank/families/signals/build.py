@@ -21,7 +21,6 @@ release the GIL) while the copy is made.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,15 +229,6 @@ def _chunk_bytes(h5_path: Path) -> int:
         return int(np.prod(f[layout.DATASET].chunks)) * 4
 
 
-def start_file_flush(path: Path) -> None:
-    """Start writing a closed file's data to disk (:func:`synthbank.io.durable.start_flush`)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        start_flush(fd)
-    finally:
-        os.close(fd)
-
-
 def generation_manifest(
     spec: SignalSpec, release_date: str, directory: Path, float32_digest: checksums.FileDigest | None = None,
     hdf5_digest: checksums.FileDigest | None = None,
@@ -314,7 +304,7 @@ def build(
         h5_path = tmp / layout.HDF5_NAME
         write_hdf5(h5_path, spec, release_date, workers=workers, scheduler=scheduler,
                    memory_budget=memory_budget, on_block=on_block)
-        start_file_flush(h5_path)
+        start_flush(h5_path)  # the disk writes the closed HDF5 file while the copy is made
         if workers > 1:  # hash the HDF5 file on a second core while the copy is made
             from concurrent.futures import ThreadPoolExecutor
 
