@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from _common import BIN, REPO, summary, table
+from _common import BIN, REPO, compile_sources, summary, table
 
 PYTHON = str(BIN / "python")
 SYNTHBANK = str(BIN / "synthbank")
@@ -36,6 +36,7 @@ def wall(cmd: Sequence[str]) -> float:
 
 
 def main(runs: int) -> None:
+    compile_sources()
     rows = []
     for name, cmd in COMMANDS.items():
         wall(cmd), wall(BASELINE)  # warm the page cache and the .pyc files

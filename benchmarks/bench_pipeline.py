@@ -45,7 +45,7 @@ import psutil
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BIN, REPO, summary, table, tree_rss  # noqa: E402
+from _common import BIN, REPO, compile_sources, summary, table, tree_rss  # noqa: E402
 
 TARGET_S = 60.0
 TARGET_MB = 600.0
@@ -138,6 +138,7 @@ def main() -> None:
     try:
         subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(args.repo), str(clone)], check=True)
         subprocess.run(["git", "-c", "advice.detachedHead=false", "checkout", "-q", args.rev], cwd=clone, check=True)
+        compile_sources(clone / "src")
         timings = base / "timings.jsonl"
         wall, starts, peaks = repro(clone, timings)
         peak_stage = max(peaks, key=peaks.get)

@@ -7,7 +7,8 @@ A is the pipeline's command, ``synthbank generate signals --dataset pink_<C>ch -
 on a params file holding params.yaml's ``pink_1024ch`` entry (v3, 120 s at 160 Hz,
 100 uV RMS) at C = 1024 and 4096 channels: interpreter start, imports, params checks,
 generation, ``signal.h5``, ``signal.float32``, ``spec.yaml``, the generation manifest
-with checksums, and the commit's fsync. B is ``benchmarks/colorednoise_job.py``:
+with checksums, and the commit's fsync, with synthbank's sources byte-compiled first
+(as an installed package's are). B is ``benchmarks/colorednoise_job.py``:
 ``powerlaw_psd_gaussian(1, (C, 19200))`` scaled to the same RMS, written as the same
 HDF5 dataset and interleaved .float32, with a sha256 manifest (no fsync).
 
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _common import BIN, REPO, summary, table
+from _common import BIN, REPO, compile_sources, summary, table
 
 TARGET_RATIO = 2.4
 TARGET_MB = 64.0
@@ -74,6 +75,7 @@ def main() -> None:
     except ImportError:
         raise SystemExit("colorednoise is not installed: pip install -r benchmarks/requirements.txt") from None
     print(f"{os.cpu_count()} cores, shared with other jobs: quote the medians of the paired ratios")
+    compile_sources()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-signals-whole-") as tmp:
         tmp_path = Path(tmp)

@@ -80,3 +80,46 @@ def test_crc64_arrays_is_the_crc_of_little_endian_c_order_bytes():
     # the same content in another layout or byte order has the same CRC
     assert checksums.crc64_arrays([np.asfortranarray(a).astype(">f4"), b]) == expected
     assert checksums.crc64_arrays([a[:, ::-1], b]) != expected
+
+
+def _spliced_file(path, arrays):
+    """A file of random gaps around ``arrays``' bytes; returns its (offset, array) pairs."""
+    rng, known, pos = np.random.default_rng(len(arrays)), [], 0
+    with open(path, "wb") as f:
+        for a in arrays:
+            gap = rng.integers(0, 256, int(rng.integers(0, 5000)), dtype=np.uint8).tobytes()
+            f.write(gap)
+            pos += len(gap)
+            known.append((pos, a))
+            f.write(a.tobytes())
+            pos += a.nbytes
+        f.write(b"tail" * 3)
+    return known
+
+
+def test_spliced_digest_equals_reading_the_whole_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(checksums, "READ_SIZE", 1000)  # gaps read in several pieces
+    rng = np.random.default_rng(3)
+    arrays = [rng.random((50, 7)).astype(np.float32), rng.integers(0, 9, 333, dtype=np.uint8), rng.random(2048)]
+    known = _spliced_file(tmp_path / "f", arrays)
+    expected = checksums.digest_file(tmp_path / "f")
+    assert checksums.digest_file_spliced(tmp_path / "f", reversed(known)) == expected  # any order given
+    assert checksums.digest_file_spliced(tmp_path / "f") == expected  # nothing known: all read
+    assert expected.sha256 == hashlib.sha256((tmp_path / "f").read_bytes()).hexdigest()
+
+
+def test_spliced_digest_hashes_the_known_ranges_from_memory(tmp_path):
+    """It trusts the caller's arrays: other bytes in memory give another digest (no read-back)."""
+    a = np.arange(1000, dtype=np.float32)
+    known = _spliced_file(tmp_path / "f", [a])
+    b = a.copy()
+    b[500] = -1
+    assert checksums.digest_file_spliced(tmp_path / "f", [(known[0][0], b)]) != checksums.digest_file(tmp_path / "f")
+
+
+@pytest.mark.parametrize("offset, size", [(10, 4000), (-1, 4), (3990, 40)])
+def test_spliced_digest_refuses_ranges_outside_the_file_or_overlapping(tmp_path, offset, size):
+    (tmp_path / "f").write_bytes(bytes(4000))
+    known = [(0, np.zeros(16, np.uint8)), (offset if offset >= 0 else 8, np.zeros(size, np.uint8))]
+    with pytest.raises(ValueError, match="overlap another range or the file's end"):
+        checksums.digest_file_spliced(tmp_path / "f", known)

@@ -457,3 +457,28 @@ def test_sign_of_zero_and_no_floating_point_warnings():
         nm.exp(np.array([np.inf, 800.0, -800.0, np.nan]))
         nm.arctan(np.array([5e-324, np.inf]))
         nm.log(np.array([0.0, -1.0]))
+
+
+def test_xlogx_is_x_times_log_bit_for_bit_with_zero_for_cells_not_above_zero():
+    """Across blocks (fast positive blocks and one with every special value) and any shape."""
+    rng = rng_for("xlogx")
+    x = np.exp(rng.uniform(-700, 700, 2 * nm.explog._XLOGX_BLOCK + 37))
+    x[:1000] = rng.random(1000)
+    x[nm.explog._XLOGX_BLOCK + 5 : nm.explog._XLOGX_BLOCK + 13] = [0.0, -0.0, -2.0, np.inf, np.nan, 5e-324, 1e-310, 1.0]
+    x = x.reshape(1, -1)
+    ref = x * nm.log(np.where(x > 0, x, 1.0))
+    got = nm.xlogx(x)
+    assert got.shape == x.shape
+    assert np.array_equal(got.view(np.int64), ref.view(np.int64))  # bits, nan and the signs of zeros included
+    special = got[0, nm.explog._XLOGX_BLOCK + 5 : nm.explog._XLOGX_BLOCK + 13]
+    assert special[0] == 0.0 and special[2] == 0.0 and special[3] == np.inf and np.isnan(special[4])
+
+
+def test_xlogx_writes_into_out_and_refuses_a_wrong_one():
+    x = rng_for("xlogx-out").random((3, 5))
+    out = np.empty(15)
+    got = nm.xlogx(x, out=out)
+    assert np.shares_memory(got, out) and got.shape == (3, 5)
+    assert np.array_equal(got, x * nm.log(x))
+    with pytest.raises(ValueError, match="out of shape .* is invalid: allowed a C-contiguous float64 array of 15 values"):
+        nm.xlogx(x, out=np.empty(14))

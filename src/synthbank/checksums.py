@@ -105,6 +105,40 @@ def digest_file(path: str | Path, read_size: int | None = None) -> FileDigest:
     return digest.result()
 
 
+def _read_range(fd: int, start: int, stop: int) -> Iterable[bytes]:
+    while start < stop:
+        piece = os.pread(fd, min(READ_SIZE, stop - start), start)
+        if not piece:
+            raise ValueError(f"file ended at byte {start} while reading up to {stop}")
+        yield piece
+        start += len(piece)
+
+
+def digest_file_spliced(path: str | Path, known: Iterable[tuple[int, np.ndarray]] = ()) -> FileDigest:
+    """:func:`digest_file` of a file some of whose byte ranges the caller still holds in memory.
+
+    ``known``: ``(offset, array)`` pairs, non-overlapping, each saying the file holds
+    ``array``'s C-order bytes at ``offset`` (a contiguous HDF5 dataset just written from
+    it). Those bytes are hashed from memory; only the rest of the file (headers, small
+    datasets) is read back. Same result as :func:`digest_file` when the claim holds.
+    """
+    digest = StreamDigest()
+    with open(path, "rb", buffering=0) as f:
+        fd = f.fileno()
+        size, pos = os.fstat(fd).st_size, 0
+        for offset, array in sorted(known, key=lambda k: k[0]):
+            view = memoryview(np.ascontiguousarray(array)).cast("B")
+            if offset < pos or offset + len(view) > size:
+                raise ValueError(f"{path}: {len(view)} bytes at offset {offset} overlap another range or the file's end ({size})")
+            for piece in _read_range(fd, pos, offset):
+                digest.update(piece)
+            digest.update(view)
+            pos = offset + len(view)
+        for piece in _read_range(fd, pos, size):
+            digest.update(piece)
+    return digest.result()
+
+
 def crc64_arrays(arrays: Iterable[np.ndarray]) -> str:
     """CRC-64/GO-ISO (hex) of the arrays' canonical bytes: C order, little-endian, concatenated.
 

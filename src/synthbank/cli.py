@@ -13,6 +13,7 @@ from synthbank.parallel import pin_blas_threads
 pin_blas_threads()  # before numpy is imported anywhere
 
 import contextlib  # noqa: E402
+import gc  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
@@ -259,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     finally:
         _disconnect()
+        if argv is None:  # the process ends now: its last garbage collection need not walk every module's objects
+            gc.freeze()
     if code == 130:  # typer's way of returning Ctrl-C (KeyboardInterrupt) without standalone mode
         _interrupted(KeyboardInterrupt())
         _leave(130, at_once=argv is None)

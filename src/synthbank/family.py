@@ -39,6 +39,14 @@ Verb = Literal["generate", "validate", "estimate", "finalize"]
 VERBS: tuple[Verb, ...] = ("generate", "validate", "estimate", "finalize")
 #: Bounds of ``--shard-blocks`` (blocks per worker task): a scheduling knob, no params key.
 SHARD_BLOCKS = (1, 1_000_000)
+#: The whole release note of a MAJOR version whose only change was issue 15's HDF5 1.8 layout
+#: (atomic and chromatic 3.0.0): one text for one event. Released text: never edit it.
+HDF5_1_8_NOTE = (
+    "HDF5 files readable by HDF5 1.8 and later (issue 15): written with libver (earliest, v108), so "
+    "superblock 0, version 1 object headers and v1 B-tree chunk indexes instead of the 1.10-only "
+    "superblock 3 and fixed-array indexes (docs/hdf5.md). Names, attributes, dtypes, chunks, filters "
+    "and values are unchanged; the container bytes of every HDF5 file change."
+)
 OptionKind = Literal["int", "float", "str", "path"]
 
 

@@ -16,7 +16,6 @@ import importlib
 import importlib.util
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,8 @@ def installed_version(dist: str) -> str:
         infos = list(Path(spec.origin).parent.parent.glob(f"{dist}-*.dist-info"))
         if len(infos) == 1:  # several (a stale copy): let importlib.metadata decide
             return infos[0].name[len(dist) + 1 : -len(".dist-info")]
+    from importlib import metadata  # only here: it loads email, zipfile, csv... (~15 ms)
+
     return metadata.version(dist)
 
 

@@ -73,3 +73,27 @@ def test_a_dataset_held_open_longer_does_not_move_the_next_ones_blocks(tmp_path)
     # A Dask worker's profiler keeps a frame (and the dataset in it) alive a few ms: the
     # chunks must reach the file when the dataset is written, not when it is freed.
     assert _two_datasets(tmp_path / "a.h5", False) == _two_datasets(tmp_path / "b.h5", True)
+
+
+def test_raw_offset_is_where_a_contiguous_dataset_holds_its_array(tmp_path):
+    rng = np.random.default_rng(5)
+    arrays = {"a": rng.random((20, 30, 3)).astype(np.float32), "m": rng.integers(0, 200, (20, 30), dtype=np.uint8)}
+    with hdf5.create_file(tmp_path / "f.h5", {"family": "t"}) as f:
+        offsets = {n: hdf5.raw_offset(hdf5.create_dataset(f, n, shape=a.shape, dtype=a.dtype, data=a, attrs={"u": n}), a)
+                   for n, a in arrays.items()}
+    raw = (tmp_path / "f.h5").read_bytes()
+    for name, a in arrays.items():
+        assert raw[offsets[name] : offsets[name] + a.nbytes] == a.tobytes()
+
+
+def test_raw_offset_is_none_where_the_file_does_not_hold_the_array_bytes(tmp_path):
+    a = np.arange(1000, dtype=np.float32)
+    with hdf5.create_file(tmp_path / "f.h5", {}) as f:
+        chunked = hdf5.create_dataset(f, "c", shape=a.shape, dtype=a.dtype, chunks=(100,), data=a)
+        deflated = hdf5.create_dataset(f, "z", shape=a.shape, dtype=a.dtype, chunks=(100,), deflate=1, data=a)
+        big_endian = a.astype(">f4")
+        swapped = hdf5.create_dataset(f, "b", shape=a.shape, dtype=big_endian.dtype, data=big_endian)
+        converted = hdf5.create_dataset(f, "d", shape=a.shape, dtype=np.float64, data=a)
+        empty = hdf5.create_dataset(f, "e", shape=a.shape, dtype=a.dtype)  # no storage yet
+        assert [hdf5.raw_offset(ds, a) for ds in (chunked, deflated, converted, empty)] == [None] * 4
+        assert hdf5.raw_offset(swapped, big_endian) is None

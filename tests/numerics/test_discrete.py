@@ -27,6 +27,7 @@ import pytest
 import scipy.stats
 
 from synthbank.numerics import discrete as ps
+from synthbank.numerics.explog import log
 
 #: Draws per lam for the moment and chi-square checks.
 N = 200_000
@@ -135,6 +136,16 @@ def test_log_factorial_matches_lgamma():
     k = np.array([0, 1, 2, 10, 100, 255, 256, 257, 1000, 123456, 10**8], dtype=np.float64)
     want = np.array([math.lgamma(x + 1) for x in k])
     assert np.allclose(ps.log_factorial(k), want, rtol=1e-14, atol=1e-13)
+
+
+def test_log_factorial_lookup_has_the_bits_of_stirlings_series():
+    # The lookup table (k < 2**15) replaces the series PTRS's exact test evaluated per draw:
+    # its values must be the series' own bits, or the accept decisions (and counts) change.
+    k = np.arange(250, ps._LOG_FACT_LOOKUP + 300, dtype=np.float64)
+    got = ps.log_factorial(k)
+    big = k >= ps._LOG_FACT_TABLE
+    np.testing.assert_array_equal(got[big].view(np.uint64), ps._stirling(k[big], log(k[big])).view(np.uint64))
+    assert got[0] == ps._log_factorials()[250] and np.all(np.diff(got) > 0)
 
 
 def test_same_state_same_bytes_and_float32_equals_float64():

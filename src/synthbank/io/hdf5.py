@@ -18,7 +18,6 @@ attribute; :func:`set_attrs` refuses one it was not told of, with a message sayi
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -99,24 +98,6 @@ def create_file(path: str | Path, attrs: Mapping[str, Any], *, object_attrs: Ite
     return f
 
 
-def create_image(attrs: Mapping[str, Any], *, object_attrs: Iterable[Mapping[str, Any]] = ()) -> h5py.File:
-    """:func:`create_file` in memory (HDF5's core driver, nothing on disk); :func:`image` gives its bytes.
-
-    The bytes are those :func:`create_file` would write to a file (tests compare them):
-    a writer can digest them from memory and write them in one piece.
-    """
-    libver = LIBVER_DENSE if needs_dense(attrs, *object_attrs) else LIBVER
-    f = h5py.File(f"synthbank-image-{uuid.uuid4().hex}.h5", "w", libver=libver, driver="core", backing_store=False)
-    set_attrs(f, attrs)
-    return f
-
-
-def image(f: h5py.File) -> bytes:
-    """The bytes of a file made by :func:`create_image`, as they stand now (call it when done)."""
-    f.flush()
-    return f.id.get_file_image()
-
-
 def create_group(parent: h5py.Group, name: str, attrs: Mapping[str, Any] | None = None) -> h5py.Group:
     """A group whose object header carries no creation/modification times."""
     gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
@@ -177,3 +158,21 @@ def create_dataset(
 def write_chunk(ds: h5py.Dataset, offset: tuple[int, ...], payload: bytes) -> None:
     """Write one already-filtered (deflated) chunk straight to the file."""
     ds.id.write_direct_chunk(offset, payload, filter_mask=0)
+
+
+def raw_offset(ds: h5py.Dataset, data: np.ndarray) -> int | None:
+    """File offset where ``ds`` (just written from ``data``) holds ``data``'s C-order bytes, or None.
+
+    Only for contiguous, unfiltered storage of exactly ``data.nbytes`` bytes in ``data``'s own
+    little-endian (or single-byte) type: then HDF5 copied the bytes unchanged, and a
+    writer can hash them from memory instead of reading them back
+    (:func:`synthbank.checksums.digest_file_spliced`).
+    """
+    order = data.dtype.byteorder
+    little = order == "<" or order == "|" or (order == "=" and np.little_endian)
+    if not little or ds.chunks is not None or ds.compression is not None or ds.dtype != data.dtype:
+        return None
+    if ds.shape != data.shape or ds.id.get_storage_size() != data.nbytes:
+        return None
+    offset = ds.id.get_offset()
+    return None if offset is None else int(offset)

@@ -25,7 +25,7 @@ absolute. These bounds are about accuracy; determinism does not depend on them.
 The functions live in one module per family and, but for ``discrete``, are importable from here:
 
 - :mod:`~synthbank.numerics.elementwise`: how each runs (no FMA, 1-D float64 blocks);
-- :mod:`~synthbank.numerics.explog`: ``exp``, ``log``, ``tanh``, ``power``;
+- :mod:`~synthbank.numerics.explog`: ``exp``, ``log``, ``xlogx``, ``tanh``, ``power``;
 - :mod:`~synthbank.numerics.trig`: ``sincos``, ``sin``, ``cos``, ``arctan``, ``arctan2``;
 - :mod:`~synthbank.numerics.complexes`: ``expi``, ``multiply_complex``;
 - :mod:`~synthbank.numerics.normal`: ``ndtr``, and ``standard_normal`` with its libm tail
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from synthbank.numerics.complexes import expi, multiply_complex
 from synthbank.numerics.elementwise import _BLOCK  # noqa: F401  (tests cut inputs at its edges)
-from synthbank.numerics.explog import INV_LN2, LN2_HI, LN2_LO, exp, log, power, tanh
+from synthbank.numerics.explog import INV_LN2, LN2_HI, LN2_LO, exp, log, power, tanh, xlogx
 from synthbank.numerics.normal import ZIGGURAT_R, ZIGGURAT_R_F32, ndtr, normal_tail, standard_normal, standard_normal_rows
 from synthbank.numerics.trig import HALF_PI, PI, SIN_COS_MAX, arctan, arctan2, cos, sin, sincos
 
@@ -48,5 +48,5 @@ NUMERICS_VERSION = "1"
 __all__ = [
     "HALF_PI", "INV_LN2", "LN2_HI", "LN2_LO", "NUMERICS_VERSION", "PI", "SIN_COS_MAX", "ZIGGURAT_R", "ZIGGURAT_R_F32",
     "arctan", "arctan2", "cos", "exp", "expi", "log", "multiply_complex", "ndtr", "normal_tail", "power", "sin",
-    "sincos", "standard_normal", "standard_normal_rows", "tanh",
+    "sincos", "standard_normal", "standard_normal_rows", "tanh", "xlogx",
 ]

@@ -287,33 +287,41 @@ def _invert(rng: np.random.Generator, lam: np.ndarray, row: np.ndarray, b: np.nd
 
 #: log(k!) for k < 256, summed from portable logs in k order.
 _LOG_FACT_TABLE = 256
+#: log(k!) is looked up below this k: Stirling's series (below) is tabulated from 256 on.
+_LOG_FACT_LOOKUP = 1 << 15
+_HALF_LOG_2PI = 0.91893853320467274178
+
+
+def _stirling(x: np.ndarray, log_x: np.ndarray) -> np.ndarray:
+    """Stirling's series for ``log(x!)``, given ``log(x)`` (elementwise: the same bits however called)."""
+    r = 1.0 / x
+    r2 = r * r
+    series = ((1.0 / 1260.0) * r2 - 1.0 / 360.0) * r2 + 1.0 / 12.0
+    return (x + 0.5) * log_x - x + _HALF_LOG_2PI + series * r
 
 
 @functools.lru_cache(maxsize=1)
 def _log_factorials() -> np.ndarray:
-    return np.concatenate([[0.0], np.cumsum(log(np.arange(1, _LOG_FACT_TABLE, dtype=np.float64)))])
-
-
-_HALF_LOG_2PI = 0.91893853320467274178
+    """log(k!) for k < _LOG_FACT_LOOKUP (256 KB, built once): exact sums below 256, then Stirling's series."""
+    sums = np.concatenate([[0.0], np.cumsum(log(np.arange(1, _LOG_FACT_TABLE, dtype=np.float64)))])
+    x = np.arange(_LOG_FACT_TABLE, _LOG_FACT_LOOKUP, dtype=np.float64)
+    return np.concatenate([sums, _stirling(x, log(x))])
 
 
 def log_factorial(k: np.ndarray) -> np.ndarray:
-    """``log(k!)`` for integer-valued float64 ``k >= 0``: a table below 256, else Stirling's series.
+    """``log(k!)`` for integer-valued float64 ``k >= 0``: exact sums below 256, else Stirling's series.
 
     ``(k + 1/2) log k - k + log(2 pi)/2 + 1/(12k) - 1/(360k^3) + 1/(1260k^5)``: the next
-    term is below 1e-20 at k = 256.
+    term is below 1e-20 at k = 256. Below 2**15 both come from a table of the same values.
     """
     k = np.asarray(k, dtype=np.float64)
-    small = k < _LOG_FACT_TABLE
+    small = k < _LOG_FACT_LOOKUP
     out = np.empty(k.shape)
     out[small] = _log_factorials()[k[small].astype(np.int64)]
     big = ~small
     if big.any():
         x = k[big]
-        r = 1.0 / x
-        r2 = r * r
-        series = ((1.0 / 1260.0) * r2 - 1.0 / 360.0) * r2 + 1.0 / 12.0
-        out[big] = (x + 0.5) * log(x) - x + _HALF_LOG_2PI + series * r
+        out[big] = _stirling(x, log(x))
     return out
 
 
@@ -373,8 +381,10 @@ def _ptrs_pass(rng: np.random.Generator, lam: np.ndarray) -> tuple[np.ndarray, n
     t = np.flatnonzero(~accept & (k >= 0) & ((us >= 0.013) | (v <= us)))
     if t.size:
         ust, bt, lt, kt = us[t], b[t], lam[t], k[t]
-        lhs = log(v[t] * (1.1239 + 1.1328 / (bt - 3.4)) / (a[t] / (ust * ust) + bt))
-        rhs = kt * log(lt)
+        # One call for both logarithms (elementwise: the same bits; a call costs ~40 us)
+        logs = log(np.concatenate([v[t] * (1.1239 + 1.1328 / (bt - 3.4)) / (a[t] / (ust * ust) + bt), lt]))
+        lhs = logs[: t.size]
+        rhs = kt * logs[t.size :]
         rhs -= lt
         rhs -= log_factorial(kt)
         accept[t[lhs <= rhs]] = True

@@ -91,25 +91,72 @@ def log(x: np.ndarray | float) -> np.ndarray:
     return out.reshape(x.shape)
 
 
+def xlogx(x: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
+    """``x log x`` elementwise, with ``0 log 0 = 0``: bit for bit ``x * log(where(x > 0, x, 1))``.
+
+    Each block's product is taken while the block's logarithms are still in the cache,
+    and a block of positive finite values (the usual case) skips the special-value checks.
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape; converted to float64. Cells that are not ``> 0`` give ``0 * x``
+        (``0`` for ``0``, ``nan`` for ``nan``).
+    out : numpy.ndarray, optional
+        A C-contiguous float64 array of ``x``'s size to write into (not overlapping ``x``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of ``x``'s shape (``out`` reshaped, if given).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.reshape(-1)
+    if out is None:
+        out = np.empty(flat.size)
+    elif not (out.dtype == np.float64 and out.size == flat.size and out.flags.c_contiguous):
+        raise ValueError(f"out of shape {out.shape} and dtype {out.dtype} is invalid: allowed a C-contiguous float64 array of {flat.size} values")
+    y_all = out.reshape(-1)
+    work = _log_workspace(_XLOGX_BLOCK)
+    with np.errstate(all="ignore"):
+        for i in range(0, flat.size, _XLOGX_BLOCK):
+            xb, yb = flat[i : i + _XLOGX_BLOCK], y_all[i : i + _XLOGX_BLOCK]
+            if xb.min() > 0 and xb.max() < np.inf:  # nan fails both
+                _log_block(xb, yb, work, special=False)
+            else:
+                _log_block(np.where(xb > 0, xb, 1.0), yb, work)
+            np.multiply(yb, xb, out=yb)
+    return y_all.reshape(x.shape)
+
+
 _WORK = threading.local()
 
 
-def _log_workspace() -> tuple[np.ndarray, ...]:
-    """This thread's scratch for :func:`_log_block`: one int and eight float64 blocks."""
-    work = getattr(_WORK, "log", None)
-    if work is None or work[0].size != _BLOCK:
-        work = _WORK.log = (np.empty(_BLOCK, dtype=np.intc), *(np.empty(_BLOCK) for _ in range(8)))
+def _log_workspace(size: int = _BLOCK) -> tuple[np.ndarray, ...]:
+    """This thread's scratch for :func:`_log_block` on blocks of ``size``: one int and eight float64 blocks."""
+    name = f"log{size}"
+    work = getattr(_WORK, name, None)
+    if work is None:
+        work = (np.empty(size, dtype=np.intc), *(np.empty(size) for _ in range(8)))
+        setattr(_WORK, name, work)
     return work
 
 
-def _log_block(x: np.ndarray, y: np.ndarray, work: tuple[np.ndarray, ...]) -> None:
+#: :func:`xlogx`'s block: twice the others' (measured about 5 % faster per value on a
+#: 256 x 256 map; with no temporaries it has no page faults to trade against).
+_XLOGX_BLOCK = 2 * _BLOCK
+
+
+def _log_block(x: np.ndarray, y: np.ndarray, work: tuple[np.ndarray, ...], special: bool | None = None) -> None:
     """fdlibm's log of the 1-D block ``x`` into ``y``: one ufunc per step, into scratch buffers.
 
     Products are taken in either order (IEEE rounds ``a * b`` and ``b * a`` alike).
+    ``special=False`` says the caller knows every value is positive and finite.
     """
     n = x.size
     e, m, low, k, s, z, w, t1, r = (b[:n] for b in work)
-    special = not (n == 0 or (x.min() > 0 and x.max() < np.inf))  # nan fails both
+    if special is None:
+        special = not (n == 0 or (x.min() > 0 and x.max() < np.inf))  # nan fails both
     safe = np.where((x > 0) & np.isfinite(x), x, 1.0) if special else x
     np.frexp(safe, out=(m, e))  # safe = m * 2**e, m in [0.5, 1): exact
     np.less(m, _SQRT_HALF, out=low, casting="unsafe")  # 1.0 where m < sqrt(1/2), else 0.0

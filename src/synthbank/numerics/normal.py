@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from synthbank import scratch
 from synthbank.numerics.elementwise import _elementwise
 from synthbank.numerics.explog import exp, log
 
@@ -152,9 +153,10 @@ def standard_normal_rows(rngs: Sequence[np.random.Generator], width: int, dtype:
         raise ValueError(f"out of shape {out.shape} is invalid: allowed a C-contiguous {np.dtype(dtype)} array of shape {(len(rngs), width)}")
     r = ZIGGURAT_R_F32 if np.dtype(dtype) == np.float32 else ZIGGURAT_R
     pending = []  # (row, its tail positions, its first block of tail uniforms)
+    magnitude = scratch.buffer("numerics.normal.magnitude", (width,), dtype)  # reused: no fresh pages per row
     for c, (row, rng) in enumerate(zip(out, rngs, strict=True)):
         rng.standard_normal(dtype=dtype, out=row)
-        tail = np.flatnonzero(np.abs(row) >= r)
+        tail = np.flatnonzero(np.abs(row, out=magnitude) >= r)
         if tail.size:
             pending.append((c, tail, _tail_uniforms(rng, tail.size)))
     if not pending:

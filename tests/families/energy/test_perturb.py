@@ -104,3 +104,42 @@ def test_entropy_is_shannon_of_the_normalised_map():
     assert thermo.entropy(point) == 0.0
     assert thermo.validate_entropy_increase(point, np.ones((64, 64)))
     assert not thermo.validate_entropy_increase(np.ones((64, 64)), point)
+
+
+@pytest.mark.parametrize("kind", perturb.KINDS)
+def test_out_takes_the_same_bits_and_the_input_stays(maps, kind):
+    """Every kind's ``out=`` gives the bits of the fresh result (noise may write over its normals)."""
+    before = maps.copy()
+    ref = apply(kind, maps, np.random.default_rng(2))
+    out = np.full_like(maps, np.nan)
+    rng = np.random.default_rng(2)
+    if kind == "noise":
+        np.copyto(out, rng.standard_normal(maps.shape))
+        got = perturb.add_noise(maps, np.full(N, 0.2), out, out=out)
+    elif kind == "rotation":
+        got = perturb.rotate(maps, rng.uniform(-90, 90, N), out=out)
+    elif kind == "blur":
+        got = perturb.blur(maps, np.full(N, 3.0), out=out)
+    elif kind == "translation":
+        got = perturb.translate(maps, rng.integers(-40, 40, N), rng.integers(-40, 40, N), out=out)
+    else:
+        got = perturb.scale(maps, np.full(N, 1.3), out=out)
+    assert got is out and np.array_equal(got, ref)
+    assert np.array_equal(maps, before)
+
+
+@pytest.mark.parametrize("shape", [(2, 64, 96), (3, 128, 128)])
+def test_column_shear_is_the_row_shear_of_the_transposed_maps_bit_for_bit(shape):
+    rng = np.random.default_rng(4)
+    maps = rng.random(shape)
+    shifts = rng.uniform(-3 * shape[1], 3 * shape[1], (shape[0], shape[2]))
+    ref = perturb._shift_rows(maps.transpose(0, 2, 1), shifts).transpose(0, 2, 1)
+    assert np.array_equal(perturb._shift_cols(maps, shifts, np.empty(shape)), ref)
+
+
+def test_translate_is_np_roll_for_any_shift():
+    m = np.random.default_rng(6).random((5, 8, 12))
+    dy, dx = np.array([0, 3, -3, 17, -25]), np.array([0, -5, 12, 30, -1])
+    got = perturb.translate(m, dy, dx)
+    for i in range(5):
+        assert np.array_equal(got[i], np.roll(m[i], (dy[i], dx[i]), axis=(0, 1)))

@@ -4,8 +4,10 @@ import math
 
 import numpy as np
 import pytest
+import scipy.fft
 from families.ptycho.helpers import PARAMS, tiny_section
 
+from synthbank import numerics as nm
 from synthbank.families.ptycho.config import ObjectParams, ProbeParams, ScanParams, SimulationConfig
 from synthbank.families.ptycho.layout import NOISE_BLOCK
 from synthbank.families.ptycho.simulate import (
@@ -92,6 +94,31 @@ def test_expected_intensity_is_the_far_field_at_one_photon_scale_per_dose():
     assert totals.std() / totals.mean() > 0.1  # amplitude in [0.5, 1]: totals differ pattern to pattern
     assert d.probe_photons(1234.0) == pytest.approx(scale * 256 * (np.abs(probe.astype(np.complex128)) ** 2).sum(), rel=1e-12)
     assert d.probe_photons(1234.0) > totals.max()  # a transmission <= 1 never passes more than the probe's photons
+
+
+def _plain_intensity(obj, probe, pos, scale):
+    """The forward model the direct way: whole exit waves, fft2, fftshift, |.|^2 in float32, scale."""
+    n = probe.shape[0]
+    wave = nm.multiply_complex(object_patches(obj, pos, n), probe)
+    parts = np.fft.fftshift(scipy.fft.fft2(wave), axes=(1, 2)).view(np.float32)
+    return (parts[..., 0::2] * parts[..., 0::2] + parts[..., 1::2] * parts[..., 1::2]) * np.float32(scale)
+
+
+@pytest.mark.parametrize("probe_kind", ["family", "full support", "off-centre box"])
+def test_expected_intensity_has_the_bits_of_the_direct_forward_model(probe_kind):
+    # expected_intensity works in cache-sized parts on the probe's support box only, with
+    # fft2's two passes split: the bits must be those of fft2 over the whole exit waves.
+    d = design(_cfg())
+    rng = np.random.default_rng(5)
+    probe = {"family": d.probe,
+             "full support": (rng.normal(size=(16, 16)) + 1j * rng.normal(size=(16, 16))).astype(np.complex64),
+             "off-centre box": np.pad(d.probe[3:10, 5:14], ((1, 8), (0, 7)))}[probe_kind]
+    pos = d.positions[:37]  # two whole parts of 16 and a short one
+    got = expected_intensity(d.object, probe, pos, 3.7)
+    np.testing.assert_array_equal(got.view(np.uint32), _plain_intensity(d.object, probe, pos, 3.7).view(np.uint32))
+    out = np.empty_like(got)
+    assert expected_intensity(d.object, probe, pos, 3.7, out=out) is out
+    np.testing.assert_array_equal(out.view(np.uint32), got.view(np.uint32))
 
 
 @pytest.mark.parametrize("dose", [100, 1000, 100000])

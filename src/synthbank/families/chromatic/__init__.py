@@ -3,15 +3,13 @@
 VERSION follows the rule in :class:`synthbank.family.Family`.
 """
 
+from synthbank.family import HDF5_1_8_NOTE, SHARD_BLOCKS, Family, Option
+from synthbank.thresholds import Rule
+
 VERSION = "3.0.0"
 
 RELEASE_NOTES = {
-    "3.0.0": (
-        "HDF5 files readable by HDF5 1.8 and later (issue 15): written with libver (earliest, v108), so "
-        "superblock 0, version 1 object headers and v1 B-tree chunk indexes instead of the 1.10-only "
-        "superblock 3 and fixed-array indexes (docs/hdf5.md). Names, attributes, dtypes, chunks, filters "
-        "and values are unchanged; the container bytes of every HDF5 file change."
-    ),
+    "3.0.0": HDF5_1_8_NOTE,
     "2.0.0": (
         "Portable numerics: the noise's ziggurat-tail draws (|z| >= 3.654, about 1 in 3,700, stored from "
         "libm log1pf) are redrawn with synthbank.numerics, and the bridge kernel's Gaussians use "
@@ -26,9 +24,6 @@ RELEASE_NOTES = {
 }
 
 # The family contract (synthbank.family): what the core needs to run this family.
-from synthbank.family import SHARD_BLOCKS, Family, Option  # noqa: E402
-from synthbank.thresholds import Rule  # noqa: E402
-
 FAMILY = Family(
     name="chromatic",
     version=VERSION,

@@ -159,43 +159,81 @@ def _spectral_attrs(params: ChromaticParams) -> dict[str, Any]:  # the same for 
     }
 
 
+def write_hdf5(
+    final: Path, root: Mapping[str, Any], datasets: Sequence[tuple[str, np.ndarray, Mapping[str, Any]]]
+) -> list[tuple[int, np.ndarray]]:
+    """Write an HDF5 file of ``datasets`` (name, array, attributes) at ``final``, whole.
+
+    h5py writes it under a private name (:func:`synthbank.io.durable.written_whole`),
+    renamed into place once closed, its writing to disk started. No copy of the file is
+    built in memory: the arrays go from memory to the file once.
+
+    Returns
+    -------
+    list of (offset, array)
+        Where each dataset stored its array's bytes unchanged, for
+        :func:`synthbank.checksums.digest_file_spliced` (hash them from memory).
+    """
+    known = []
+    with durable.written_whole(final) as part:
+        with hdf5.create_file(part, root) as f:
+            for name, data, attrs in datasets:
+                ds = hdf5.create_dataset(f, name, shape=data.shape, dtype=data.dtype, data=data, attrs=attrs)
+                offset = hdf5.raw_offset(ds, data)
+                if offset is not None:
+                    known.append((offset, data))
+        durable.start_flush(part)
+    return known
+
+
+def digest_hdf5(final: Path, known: Sequence[tuple[int, np.ndarray]]) -> Written:
+    """The :data:`Written` of a file :func:`write_hdf5` wrote (its arrays hashed from memory)."""
+    return filetree.file_key(final), checksums.digest_file_spliced(final, known)
+
+
+def _now(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
 def write_sample(
     cfg: ChromaticConfig, data_dir: Path, index: int, block: ChromaticBlock, j: int,
-    write: Callable[[Path, bytes], Any] = write_digested,
+    submit: Callable[..., Any] = _now,
 ) -> SampleRecord:
     """Write sample ``index`` (position ``j`` of ``block``): its chromatic and spectral files.
 
-    Each file is built in memory (the bytes h5py writes to a file), then handed to ``write``
-    (:func:`write_digested`, or a writer thread's ``submit`` of it: the record then holds
-    its futures) to be written in one piece and digested from memory.
+    Each file is written straight from the arrays (:func:`write_hdf5`); its digest is
+    ``submit(digest_hdf5, path, ranges)``: computed now by default, or a hashing
+    thread's ``submit`` (the record then holds its futures, and ``block`` must stay
+    unchanged until they are done).
     """
     chrom_rel, spec_rel = chromatic_file(cfg.seed, index), spectral_file(cfg.seed, index)
     chrom, mask, hsl, spec = block.chromatic[j], block.mask[j], block.region_hsl[j], block.spectral[j]
     chrom_crc, spec_crc = checksums.crc64_arrays([chrom, mask, hsl]), checksums.crc64_arrays([spec])
-    with hdf5.create_image(_root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc)) as f:
-        hdf5.create_dataset(f, "chromatic", shape=chrom.shape, dtype=np.float32, data=chrom, attrs={
+    chrom_sets = (
+        ("chromatic", chrom, {
             "axes": ["y", "x", "channel"], "channels": list(CHANNELS),
             "units": "linear RGB, full scale = 1, quantised to 1e-6",
             "crc64": checksums.crc64_arrays([chrom]),
-        })
-        hdf5.create_dataset(f, "mask", shape=mask.shape, dtype=np.uint8, data=mask, attrs={
+        }),
+        ("mask", mask, {
             "axes": ["y", "x"], "units": "region label 0 .. regions - 1",
             "regions": cfg.params.regions, "crc64": checksums.crc64_arrays([mask]),
-        })
-        hdf5.create_dataset(f, "region_hsl", shape=hsl.shape, dtype=np.float32, data=hsl, attrs={
+        }),
+        ("region_hsl", hsl, {
             "axes": ["region", "hsl"], "columns": ["hue_turns", "saturation", "lightness"],
             "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": checksums.crc64_arrays([hsl]),
-        })
-        chrom_image = hdf5.image(f)
-    with hdf5.create_image(_root_attrs(cfg, "spectral", index, chrom_rel, spec_crc)) as f:
-        hdf5.create_dataset(
-            f, "spectral", shape=spec.shape, dtype=np.float32, data=spec,
-            attrs=spectral_attrs(cfg.params) | {"crc64": spec_crc},  # one array: file CRC = dataset CRC
-        )
-        spec_image = hdf5.image(f)
-    written = tuple(write(data_dir / rel, image) for rel, image in
-                    ((chrom_rel, chrom_image), (spec_rel, spec_image)))
-    return SampleRecord(index, chrom_crc, spec_crc, written)
+        }),
+    )
+    # one array: file CRC = dataset CRC
+    spec_sets = (("spectral", spec, spectral_attrs(cfg.params) | {"crc64": spec_crc}),)
+    written = []
+    for rel, root, sets in (
+        (chrom_rel, _root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc), chrom_sets),
+        (spec_rel, _root_attrs(cfg, "spectral", index, chrom_rel, spec_crc), spec_sets),
+    ):
+        final = data_dir / rel
+        written.append(submit(digest_hdf5, final, write_hdf5(final, root, sets)))
+    return SampleRecord(index, chrom_crc, spec_crc, tuple(written))
 
 
 def preview_images(chromatic: np.ndarray, mask: np.ndarray, spectral: np.ndarray, kernel: np.ndarray) -> dict[str, np.ndarray]:
@@ -219,23 +257,23 @@ def preview_images(chromatic: np.ndarray, mask: np.ndarray, spectral: np.ndarray
 def generate_and_write(task: BlockTask) -> list[SampleRecord]:
     """Worker: generate one block and write its samples (and previews) as files.
 
-    One thread hashes and writes each file while this one builds the next: the task
-    returns once every file of it is written.
+    This thread writes each file; another hashes it (the arrays from memory) while this
+    one writes the next: the task returns once every file of it is written and hashed.
     """
     cfg = task.cfg
     block = block_samples(cfg.seed, task.block, cfg.params)
     records = []
-    with ThreadPoolExecutor(1, thread_name_prefix="chromatic-writer") as writer:
-        def write(final: Path, data: bytes) -> Any:
-            return writer.submit(write_digested, final, data)
-
-        for j in range(task.n_items):  # at most BLOCK_SIZE files of ~10 MB each
+    with ThreadPoolExecutor(1, thread_name_prefix="chromatic-hasher") as hasher:
+        for j in range(task.n_items):  # at most BLOCK_SIZE samples of ~9 MB each
             index = task.block * BLOCK_SIZE + j
-            record = write_sample(cfg, Path(task.data_dir), index, block, j, write)
+            record = write_sample(cfg, Path(task.data_dir), index, block, j, hasher.submit)
             if index < cfg.previews:
                 images = preview_images(block.chromatic[j], block.mask[j], block.spectral[j], bridge_kernel(cfg.params))
-                previews = tuple(write(Path(task.preview_dir) / f"{sample_name(kind, cfg.seed, index)}.png",
-                                       encode_png(image)) for kind, image in images.items())
+                previews = tuple(
+                    hasher.submit(write_digested, Path(task.preview_dir) / f"{sample_name(kind, cfg.seed, index)}.png",
+                                  encode_png(image))
+                    for kind, image in images.items()
+                )
                 record = replace(record, written=record.written + previews)
             records.append(record)
         return [replace(r, written=tuple(f.result() for f in r.written)) for r in records]  # raises a write's error

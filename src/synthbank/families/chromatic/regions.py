@@ -36,17 +36,30 @@ def region_labels(jitter_u: np.ndarray, height: int, width: int, jitter: float) 
     x = (np.arange(width) + 0.5).astype(np.float32)
     cy = np.minimum((np.arange(height) + 0.5) // cell[0], g - 1).astype(np.intp)
     cx = np.minimum((np.arange(width) + 0.5) // cell[1], g - 1).astype(np.intp)
-    best = np.full((n, height, width), np.inf, dtype=np.float32)
     label = np.zeros((n, height, width), dtype=np.uint8)
-    for dy in (-1, 0, 1):  # nine neighbour cells, a fixed order: ties keep the first
-        rows = cy + dy + 1
-        for dx in (-1, 0, 1):
-            cols = cx + dx + 1
-            sy = seed_y[:, rows][:, :, cols]  # (B, H, W)
-            sx = seed_x[:, rows][:, :, cols]
-            d = (y[None, :, None] - sy) ** 2 + (x[None, None, :] - sx) ** 2
-            closer = d < best
-            np.copyto(best, d, where=closer)
-            lab = ((np.clip(rows - 1, 0, g - 1))[:, None] * g + np.clip(cols - 1, 0, g - 1)[None, :]).astype(np.uint8)
-            np.copyto(label, np.broadcast_to(lab, label.shape), where=closer)
+    # One band of pixel rows (one grid row) at a time: its nine candidate seeds differ only
+    # along x, so each pass is a (B, rows, W) array with long contiguous inner loops and
+    # no per-pixel gathers. Same float32 steps as a whole-image pass, so the same labels.
+    first, stop = np.searchsorted(cy, np.arange(g)), np.searchsorted(cy, np.arange(g), side="right")
+    for r in range(g):
+        i0, i1 = int(first[r]), int(stop[r])
+        if i0 == i1:
+            continue
+        band_y = y[i0:i1, None]
+        best = np.full((n, i1 - i0, width), np.inf, dtype=np.float32)
+        d = np.empty_like(best)
+        closer = np.empty(best.shape, dtype=bool)
+        band = label[:, i0:i1, :]
+        for dy in (-1, 0, 1):  # nine neighbour cells, a fixed order: ties keep the first
+            row = r + dy + 1
+            for dx in (-1, 0, 1):
+                cols = cx + dx + 1
+                dx2 = (x - seed_x[:, row, cols]) ** 2  # (B, W)
+                np.subtract(band_y, seed_y[:, row, cols][:, None, :], out=d)
+                np.square(d, out=d)
+                d += dx2[:, None, :]  # (y - sy)**2 + (x - sx)**2, float32
+                np.less(d, best, out=closer)
+                np.copyto(best, d, where=closer)
+                lab = (min(max(row - 1, 0), g - 1) * g + np.clip(cols - 1, 0, g - 1)).astype(np.uint8)
+                np.copyto(band, np.broadcast_to(lab, band.shape), where=closer)
     return label

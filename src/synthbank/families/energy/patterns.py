@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from synthbank import numerics
+from synthbank.families.energy import spectral
 
 PATTERNS = ("turbulent", "laminar", "vortex", "random")
 #: Allowed short sides and aspect ratios (h, w): square or 2:3 (w = 3h/2).
@@ -37,10 +38,10 @@ def check_shape(shape: tuple[int, ...]) -> tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
-def normalise(maps: np.ndarray, total_energy: float) -> np.ndarray:
-    """Scale each map of a (n, h, w) stack so that it sums to ``total_energy``."""
+def normalise(maps: np.ndarray, total_energy: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Scale each map of a (n, h, w) stack so that it sums to ``total_energy`` (into ``out``, which may be ``maps``)."""
     sums = maps.sum(axis=(-2, -1), keepdims=True)
-    return maps * (float(total_energy) / sums)
+    return np.multiply(maps, float(total_energy) / sums, out=out)
 
 
 def wavenumbers(h: int, w: int) -> np.ndarray:
@@ -51,7 +52,7 @@ def wavenumbers(h: int, w: int) -> np.ndarray:
     return np.sqrt(ky[:, None] ** 2 + kx[None, :] ** 2)
 
 
-def turbulent(noise: np.ndarray, spectral_index: float, floor: float = 0.05) -> np.ndarray:
+def turbulent(noise: np.ndarray, spectral_index: float, floor: float = 0.05, out: np.ndarray | None = None) -> np.ndarray:
     """Gaussian random fields with a power-law shell spectrum, shifted to be non-negative.
 
     Parameters
@@ -65,18 +66,21 @@ def turbulent(noise: np.ndarray, spectral_index: float, floor: float = 0.05) -> 
     floor : float
         After shifting the minimum to zero, add ``floor`` times the standard deviation,
         so no cell is exactly empty. Only the k = 0 mode changes, so the slope is kept.
+    out : ndarray, shape (n, h, w), float64, optional
+        C-contiguous; it may be ``noise`` itself (then overwritten).
 
     Returns
     -------
     ndarray, shape (n, h, w), float64
-        Non-negative maps (not yet normalised).
+        Non-negative maps (not yet normalised; ``out`` if given).
     """
     n, h, w = noise.shape
-    spectrum = np.fft.rfft2(noise)
-    spectrum *= _amplitude(h, w, float(spectral_index))
-    field = np.fft.irfft2(spectrum, s=(h, w))
-    field -= field.min(axis=(1, 2), keepdims=True)
-    return field + floor * field.std(axis=(1, 2), keepdims=True)
+    field = spectral.filter_maps(noise, _amplitude(h, w, float(spectral_index)), out)
+    for i in range(n):  # map by map: numpy's std makes a temporary of its input's size
+        one = field[i : i + 1]
+        one -= one.min(axis=(1, 2), keepdims=True)
+        one += floor * one.std(axis=(1, 2), keepdims=True)
+    return field
 
 
 @functools.lru_cache(maxsize=8)

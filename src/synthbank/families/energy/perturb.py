@@ -12,7 +12,8 @@ import functools
 
 import numpy as np
 
-from synthbank import numerics
+from synthbank import numerics, scratch
+from synthbank.families.energy import spectral
 
 KINDS = ("rotation", "noise", "blur", "translation", "scaling")
 
@@ -23,30 +24,57 @@ def _renormalise(new: np.ndarray, old_totals: np.ndarray) -> np.ndarray:
     return new
 
 
-def _shift_rows(maps: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+def _shift_rows(maps: np.ndarray, shifts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``out[n, i, j] = maps[n, i, j + shifts[n, i]]``, periodic, linear interpolation.
 
     Each row is multiplied by a circulant matrix with weights (1 - f, f): doubly stochastic,
     so every row keeps its sum (to rounding), values stay non-negative and the Shannon
-    entropy of the map cannot fall.
+    entropy of the map cannot fall. ``out`` (C-contiguous, not overlapping ``maps``) takes
+    the result if given.
     """
     n, h, w = maps.shape
     k = np.floor(shifts)
     f = (shifts - k)[..., None]
-    # Each row's w + 1 cells from its start, as one contiguous copy per row (a window of the
-    # row twice over): much cheaper than gathering cell by cell.
+    # Each row's w + 1 cells from its start, gathered from the row twice over into reused
+    # buffers (a fresh array per shear costs more in page faults than the gather).
     start = k.astype(np.int64) % w
-    doubled = np.concatenate([maps, maps], axis=2)
-    windows = np.lib.stride_tricks.sliding_window_view(doubled, w + 1, axis=2)
-    rows = windows[np.arange(n)[:, None], np.arange(h)[None, :], start]
+    doubled = np.concatenate([maps, maps], axis=2, out=scratch.buffer("energy.shift.doubled", (n, h, 2 * w)))
+    index = scratch.buffer("energy.shift.index", (n, h, w + 1), np.int64)
+    np.add((np.arange(n * h, dtype=np.int64) * (2 * w) + start.reshape(-1)).reshape(n, h, 1), np.arange(w + 1), out=index)
+    rows = np.take(doubled.reshape(-1), index, out=scratch.buffer("energy.shift.cells", (n, h, w + 1)), mode="clip")
     # (1 - f) x_j + f x_{j+1}, each product rounded once as before; the doubled rows are
     # spent, so they hold the second product (no further temporaries).
-    out = np.multiply(rows[..., :w], 1.0 - f)
+    out = np.multiply(rows[..., :w], 1.0 - f, out=out)
     out += np.multiply(rows[..., 1:], f, out=doubled[..., :w])
     return out
 
 
-def rotate(maps: np.ndarray, angles_deg: np.ndarray) -> np.ndarray:
+def _shift_cols(maps: np.ndarray, shifts: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[n, i, j] = maps[n, i + shifts[n, j], j]``, periodic, linear interpolation, into ``out``.
+
+    :func:`_shift_rows` of the transposed maps, transposed back, bit for bit (the same
+    products and sums per cell), without reading the maps column by column: each map is
+    stacked twice over in rows and the h + 1 cells of every column gathered from its
+    start, so that consecutive cells of a row of the gather are neighbours in memory.
+    """
+    n, h, w = maps.shape
+    k = np.floor(shifts)
+    f = (shifts - k)[:, None, :]
+    start = k.astype(np.int64) % h
+    doubled = scratch.buffer("energy.shift_cols.doubled", (2 * h, w))
+    index = scratch.buffer("energy.shift_cols.index", (h + 1, w), np.int64)
+    cells = scratch.buffer("energy.shift_cols.cells", (h + 1, w))
+    steps = np.arange(h + 1, dtype=np.int64)[:, None] * w
+    for i in range(n):
+        doubled[:h], doubled[h:] = maps[i], maps[i]
+        np.add(steps, start[i] * w + np.arange(w), out=index)
+        np.take(doubled.reshape(-1), index, out=cells, mode="clip")  # valid indices; "raise" copies out first
+        np.multiply(cells[:h], 1.0 - f[i], out=out[i])
+        out[i] += np.multiply(cells[1:], f[i], out=doubled[:h])
+    return out
+
+
+def rotate(maps: np.ndarray, angles_deg: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Rotate each map about its centre on the periodic grid, conserving energy exactly.
 
     Exact quarter turns (half turns for 2:3 maps) are cell permutations; the remainder
@@ -64,10 +92,12 @@ def rotate(maps: np.ndarray, angles_deg: np.ndarray) -> np.ndarray:
     angles_deg : ndarray, shape (n,)
         Angles in degrees, counter-clockwise as displayed (row 0 at the top), the same
         convention as ``scipy.ndimage.rotate``.
+    out : ndarray, shape (n, h, w), float64, optional
+        C-contiguous, not overlapping ``maps``: takes the result.
 
     Returns
     -------
-    ndarray, shape (n, h, w), float64.
+    ndarray, shape (n, h, w), float64 (``out`` if given).
     """
     n, h, w = maps.shape
     t = np.deg2rad(np.asarray(angles_deg, dtype=np.float64))
@@ -75,26 +105,29 @@ def rotate(maps: np.ndarray, angles_deg: np.ndarray) -> np.ndarray:
     k = np.round(t / (quarters * np.pi / 2)).astype(np.int64)
     r = t - k * quarters * np.pi / 2
     turns = (k * quarters) % 4
-    out = np.asarray(maps, dtype=np.float64)
+    src = np.asarray(maps, dtype=np.float64)
     if (turns > 0).any():
-        out = out.copy()  # the caller's maps stay as they are
+        src = src.copy()  # the caller's maps stay as they are
     for q in np.unique(turns[turns > 0]):  # at most 3 groups, each vectorised
         sel = turns == q
-        out[sel] = np.rot90(out[sel], int(q), axes=(1, 2))
+        src[sel] = np.rot90(src[sel], int(q), axes=(1, 2))
     s_half, c_half = numerics.sincos(r / 2.0)
     a, b = -s_half / c_half, numerics.sin(r)
     yc = np.arange(h) - (h - 1) / 2.0
     xc = np.arange(w) - (w - 1) / 2.0
     row_shifts, col_shifts = a[:, None] * yc[None, :], b[:, None] * xc[None, :]
-    result = np.empty((n, h, w))
-    for i in range(n):  # map by map: the shears' buffers stay in the cache (rows are independent)
-        one = _shift_rows(out[i : i + 1], row_shifts[i : i + 1])
-        one = _shift_rows(one.transpose(0, 2, 1), col_shifts[i : i + 1]).transpose(0, 2, 1)
-        result[i] = _shift_rows(one, row_shifts[i : i + 1])[0]
+    result = np.empty((n, h, w)) if out is None else out
+    # Map by map, through two reused buffers: the shears' arrays stay in the cache
+    # (rows are independent) and no fresh memory is faulted in.
+    first, second = scratch.buffer("energy.rotate.first", (1, h, w)), scratch.buffer("energy.rotate.second", (1, h, w))
+    for i in range(n):
+        one = _shift_rows(src[i : i + 1], row_shifts[i : i + 1], out=first)
+        two = _shift_cols(one, col_shifts[i : i + 1], out=second)
+        _shift_rows(two, row_shifts[i : i + 1], out=result[i : i + 1])
     return result
 
 
-def add_noise(maps: np.ndarray, sigma: np.ndarray, normals: np.ndarray) -> np.ndarray:
+def add_noise(maps: np.ndarray, sigma: np.ndarray, normals: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Additive Gaussian noise of std ``sigma`` x the map's mean, clipped at 0, renormalised.
 
     Parameters
@@ -103,21 +136,24 @@ def add_noise(maps: np.ndarray, sigma: np.ndarray, normals: np.ndarray) -> np.nd
         Noise level relative to each map's mean energy per cell.
     normals : ndarray, shape (n, h, w)
         Standard normal draws.
+    out : ndarray, shape (n, h, w), float64, optional
+        Takes the result; it may be ``normals`` itself (then overwritten), not ``maps``.
     """
     totals = maps.sum(axis=(1, 2))
     mean = totals / (maps.shape[1] * maps.shape[2])
     # maps + (sigma mean) normals, clipped at 0, in one buffer (IEEE sums and products
     # do not depend on the order of their operands).
-    noisy = np.multiply(normals, (np.asarray(sigma) * mean)[:, None, None])
+    noisy = np.multiply(normals, (np.asarray(sigma) * mean)[:, None, None], out=out)
     noisy += maps
     return _renormalise(np.maximum(noisy, 0.0, out=noisy), totals)
 
 
-def blur(maps: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+def blur(maps: np.ndarray, sigma: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Thermal diffusion: periodic Gaussian blur of std ``sigma`` cells (heat kernel).
 
     Applied as the exact Fourier multiplier exp(-2 pi^2 sigma^2 |f|^2), whose zero-frequency
     gain is 1, so the total energy is kept to rounding. Rounding residues below 0 are set to 0.
+    ``out`` (shape (n, h, w), float64, C-contiguous, not overlapping ``maps``) takes the result if given.
     """
     n, h, w = maps.shape
     sigma = np.asarray(sigma, dtype=np.float64)
@@ -125,14 +161,7 @@ def blur(maps: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         transfer = _heat_kernel(h, w, float(sigma[0]))
     else:
         transfer = np.stack([_heat_kernel(h, w, float(s)) for s in sigma]) if sigma.size else np.ones((0, h, w // 2 + 1))
-    out = None
-    for i in range(n):  # map by map: the spectrum stays in the cache (each map's FFT is its own)
-        one = np.fft.irfft2(np.fft.rfft2(maps[i : i + 1]) * (transfer if transfer.ndim == 2 else transfer[i]), s=(h, w))
-        if out is None:
-            out = np.empty((n, h, w), dtype=one.dtype)
-        out[i] = one[0]
-    if out is None:  # no maps
-        return np.maximum(np.fft.irfft2(np.fft.rfft2(maps) * transfer, s=(h, w)), 0.0)
+    out = spectral.filter_maps(maps, transfer, out)
     return np.maximum(out, 0.0, out=out)
 
 
@@ -147,14 +176,23 @@ def _heat_kernel(h: int, w: int, sigma: float) -> np.ndarray:
     return kernel
 
 
-def translate(maps: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
-    """Periodic shift of each map by integer cells (dy down, dx right): a permutation of cells."""
-    out = np.empty_like(maps)
+def translate(maps: np.ndarray, dy: np.ndarray, dx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Periodic shift of each map by integer cells (dy down, dx right): a permutation of cells.
+
+    ``out`` (shape of ``maps``, not overlapping it) takes the result if given.
+    """
+    n, h, w = maps.shape
+    out = np.empty_like(maps) if out is None else out
     for i, (y, x) in enumerate(zip(np.asarray(dy, dtype=np.int64), np.asarray(dx, dtype=np.int64), strict=True)):
-        out[i] = np.roll(maps[i], (int(y), int(x)), axis=(0, 1))  # block copies, not a cell-by-cell gather
+        y, x = int(y) % h, int(x) % w  # as np.roll: cell (r, c) goes to ((r + y) mod h, (c + x) mod w)
+        src, dst = maps[i], out[i]
+        dst[y:, x:] = src[: h - y, : w - x]  # four block copies, not a cell-by-cell gather
+        dst[y:, :x] = src[: h - y, w - x :]
+        dst[:y, x:] = src[h - y :, : w - x]
+        dst[:y, :x] = src[h - y :, w - x :]
     return out
 
 
-def scale(maps: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """Multiply each map's energy by ``factor`` (shape (n,), > 0): the one non-conserving kind."""
-    return maps * np.asarray(factor, dtype=np.float64)[:, None, None]
+def scale(maps: np.ndarray, factor: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Multiply each map's energy by ``factor`` (shape (n,), > 0): the one non-conserving kind (into ``out`` if given)."""
+    return np.multiply(maps, np.asarray(factor, dtype=np.float64)[:, None, None], out=out)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from synthbank import numerics, seeding
+from synthbank import numerics, scratch, seeding
 from synthbank.families.energy import patterns, perturb
 from synthbank.families.energy.thermo import CONSERVATION_TOLERANCE, ThermodynamicViolation, conservation_error, entropy
 
@@ -108,8 +108,9 @@ def base_maps(pattern: str, shape: tuple[int, int], total_energy: float, pp: Pat
     h, w = patterns.check_shape(shape)
     if pattern not in patterns.PATTERNS:
         raise ValueError(f"pattern={pattern!r} is invalid: allowed one of {patterns.PATTERNS}")
-    if pattern == "turbulent":
-        maps = patterns.turbulent(np.stack([numerics.standard_normal(r, (h, w)) for r in rngs]), pp.spectral_index)
+    if pattern == "turbulent":  # the noise drawn in place and filtered in place, the rows' tails batched
+        noise = numerics.standard_normal_rows(rngs, h * w, np.float64).reshape(len(rngs), h, w)
+        maps = patterns.turbulent(noise, pp.spectral_index, out=noise)
     elif pattern == "random":
         maps = patterns.random(np.stack([r.random((h, w)) for r in rngs]))
     elif pattern == "laminar":
@@ -123,7 +124,7 @@ def base_maps(pattern: str, shape: tuple[int, int], total_energy: float, pp: Pat
         on = np.arange(k)[None, :] < np.array([d[0] for d in draws])[:, None]
         maps = patterns.vortex(h, w, np.stack([d[1] for d in draws]), np.stack([d[2] for d in draws]) * on,
                                np.stack([d[3] for d in draws]))
-    return patterns.normalise(maps, total_energy)
+    return patterns.normalise(maps, total_energy, out=maps)  # the maps are this function's own
 
 
 @dataclass(frozen=True)
@@ -150,56 +151,108 @@ def draw_step(config: PerturbationConfig, choice_rngs: list[np.random.Generator]
     )
 
 
-def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws, h_before: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+class StepBuffers:
+    """Float64 stacks that :func:`perturb_step` reuses from step to step (no fresh memory per step).
+
+    ``spare`` hands out the stacks a step may return (at most three: the step's input, the
+    stack being built and one to build the next kind into); ``scratch`` the stacks of one
+    kind's selected maps ("sub") and result ("new") while the kind applies to some maps
+    only. Each has the shape (n, h, w) of the stack and is made at first use: afresh, or,
+    with ``reuse``, as this thread's :func:`synthbank.scratch.buffer` (kept from call to
+    call: for a caller that copies each step's maps out before the next call).
+    """
+
+    SPARES = 3
+
+    def __init__(self, shape: tuple[int, int, int], reuse: bool = False) -> None:
+        self.shape = tuple(shape)
+        self.reuse = reuse
+        self.maps: list[np.ndarray] = []
+        self._scratch: dict[str, np.ndarray] = {}
+
+    def _make(self, name: str) -> np.ndarray:
+        return scratch.buffer(f"energy.step.{name}", self.shape) if self.reuse else np.empty(self.shape)
+
+    def spare(self, *busy: np.ndarray) -> np.ndarray:
+        """A returnable stack sharing no memory with ``busy`` (at most two arrays)."""
+        for buf in self.maps:
+            if not any(np.may_share_memory(buf, b) for b in busy):
+                return buf
+        if len(self.maps) == self.SPARES:
+            raise RuntimeError("every spare stack is busy")  # a caller's error: at most two busy
+        self.maps.append(self._make(f"maps{len(self.maps)}"))
+        return self.maps[-1]
+
+    def scratch(self, name: str, m: int) -> np.ndarray:
+        """The first ``m`` maps of the scratch stack ``name`` ("sub" or "new")."""
+        if name not in self._scratch:
+            self._scratch[name] = self._make(name)
+        return self._scratch[name][:m]
+
+
+def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws, h_before: np.ndarray,
+                 buffers: StepBuffers | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Apply one step's perturbations, in :data:`perturb.KINDS` order, to a (n, h, w) stack.
 
     Each kind runs once, vectorised over the maps that apply it. Returns the new stack (``maps``
     itself, never modified, when no kind applies) and this step's records (see
-    :data:`RECORD_NAMES`, each of shape (n,)).
+    :data:`RECORD_NAMES`, each of shape (n,)). With ``buffers`` (shared by the steps of one
+    sequence run) the new stack is one of its stacks, overwritten by a later step unless
+    it is that step's ``maps``; without, it is a fresh array.
     """
     n = maps.shape[0]
     rec = {name: np.zeros(n) for name in RECORD_NAMES}
     for name in perturb.KINDS:
         rec[f"{name}_energy_ratio"][:] = 1.0
+    buffers = StepBuffers(maps.shape) if buffers is None else buffers
     # ``current`` is the caller's stack until a kind applies to some of the maps only: then
     # it is copied once and updated in place; a kind applied to all replaces it whole.
     current, owned, h_now = np.ascontiguousarray(maps), False, h_before.copy()
+    # Each map's total, summed once per result (a row's sum is the same alone or in a stack).
+    e_now = current.sum(axis=(1, 2))
     for col, kind in enumerate(perturb.KINDS):
         idx = np.flatnonzero(draws.applied[:, col])
         rec[f"{kind}_applied"][idx] = 1.0
         if idx.size == 0:
             continue
         whole = idx.size == n
-        sub = current if whole else current[idx]
+        if whole:
+            sub, target = current, buffers.spare(maps, current)
+        else:
+            # mode="clip": the indices are valid, and the default "raise" copies ``out`` first
+            sub = np.take(current, idx, axis=0, out=buffers.scratch("sub", idx.size), mode="clip")
+            target = buffers.scratch("new", idx.size)
         if kind == "rotation":
-            new = perturb.rotate(sub, draws.angle[idx])
+            new = perturb.rotate(sub, draws.angle[idx], out=target)
             rec["rotation_angle_deg"][idx] = draws.angle[idx]
-        elif kind == "noise":
-            normals = np.empty(sub.shape)
-            for row, i in enumerate(idx):
-                numerics.standard_normal(draws.noise_rngs[i], sub.shape[1:], out=normals[row])
-            new = perturb.add_noise(sub, np.full(idx.size, config.noise_sigma), normals)
+        elif kind == "noise":  # the draws go straight into the result's buffer, the rows' tails batched
+            numerics.standard_normal_rows([draws.noise_rngs[i] for i in idx], sub.shape[1] * sub.shape[2], np.float64,
+                                          out=target.reshape(idx.size, -1))
+            new = perturb.add_noise(sub, np.full(idx.size, config.noise_sigma), target, out=target)
             rec["noise_level"][idx] = config.noise_sigma
         elif kind == "blur":
-            new = perturb.blur(sub, np.full(idx.size, config.blur_sigma))
+            new = perturb.blur(sub, np.full(idx.size, config.blur_sigma), out=target)
             rec["blur_length_px"][idx] = config.blur_sigma
         elif kind == "translation":
-            new = perturb.translate(sub, draws.dy[idx], draws.dx[idx])
+            new = perturb.translate(sub, draws.dy[idx], draws.dx[idx], out=target)
             rec["translation_dy_px"][idx], rec["translation_dx_px"][idx] = draws.dy[idx], draws.dx[idx]
         else:
-            new = perturb.scale(sub, draws.factor[idx])
+            new = perturb.scale(sub, draws.factor[idx], out=target)
             rec["scaling_factor"][idx] = draws.factor[idx]
-        h_new = h_now[idx] if kind in ("translation", "scaling") else entropy(new)
-        rec[f"{kind}_energy_ratio"][idx] = new.sum(axis=(1, 2)) / sub.sum(axis=(1, 2))
+        e_new = new.sum(axis=(1, 2))
+        h_new = h_now[idx] if kind in ("translation", "scaling") else entropy(new, e_new)
+        rec[f"{kind}_energy_ratio"][idx] = e_new / e_now[idx]
         rec[f"{kind}_entropy_change"][idx] = h_new - h_now[idx]
-        h_now[idx] = h_new
+        h_now[idx], e_now[idx] = h_new, e_new
         if whole:
             current, owned = new, True
         else:
             if not owned:
-                current, owned = current.copy(), True
+                spare = buffers.spare(maps, current)
+                np.copyto(spare, current)
+                current, owned = spare, True
             current[idx] = new
-    rec["total_energy"][:] = current.sum(axis=(1, 2))
+    rec["total_energy"][:] = e_now
     rec["entropy"][:] = h_now
     return current, rec
 
@@ -266,10 +319,11 @@ def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfi
     h = entropy(base)
     records["total_energy"][:, 0], records["entropy"][:, 0] = base.sum(axis=(1, 2)), h
     out[:, 0] = base
+    buffers = StepBuffers(base.shape, reuse=True)  # each step's maps are copied to ``out`` before the next step
     for t in range(1, n_steps):  # sequential by nature; every step is vectorised over n
         ids = range(first, first + n)
         draws = draw_step(config, [streams(s, t, CHOICE_STREAM) for s in ids], [streams(s, t, NOISE_STREAM) for s in ids])
-        current, rec = perturb_step(current, config, draws, h)
+        current, rec = perturb_step(current, config, draws, h, buffers)
         enforce_conservation(rec, t, first=first)
         h = rec["entropy"]
         for name, values in rec.items():

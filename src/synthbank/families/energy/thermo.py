@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthbank import numerics
+from synthbank import numerics, scratch
 from synthbank.errors import ValidationFailed
 
 #: The energy source document's tolerance (docs/families/energy.md):
@@ -36,13 +36,15 @@ def total_energy(maps: np.ndarray) -> np.ndarray:
     return np.asarray(maps, dtype=np.float64).sum(axis=(-2, -1))
 
 
-def entropy(maps: np.ndarray) -> np.ndarray:
+def entropy(maps: np.ndarray, total: np.ndarray | None = None) -> np.ndarray:
     """Shannon entropy H = -sum p log p (nats) of each map normalised to p = E / sum E.
 
     Parameters
     ----------
     maps : ndarray, shape (..., h, w)
         Non-negative energy maps; 0 log 0 counts as 0.
+    total : ndarray, shape ``maps.shape[:-2]``, optional
+        ``maps.sum(axis=(-2, -1))`` of the float64 maps, when the caller has it already.
 
     Returns
     -------
@@ -50,16 +52,11 @@ def entropy(maps: np.ndarray) -> np.ndarray:
     The maximum, log(h w), belongs to a uniform map.
     """
     maps = np.asarray(maps, dtype=np.float64)
-    total = maps.sum(axis=(-2, -1))
+    total = maps.sum(axis=(-2, -1)) if total is None else total
     # -sum p log p = log S - sum E log E / S: one log per cell and no normalised copy.
-    # log 1 = 0 stands for 0 log 0 (and for every cell that is not > 0); most maps have no
-    # such cell and need no copy, the others few (a masked store beats np.where).
-    safe = maps
-    if not (maps.size and maps.min() > 0):
-        safe = maps.copy()
-        safe[~(maps > 0)] = 1.0
-    e_log_e = numerics.log(safe)
-    e_log_e *= maps
+    # xlogx counts 0 log 0 as 0 (and every cell that is not > 0 as 0 times it); its
+    # result goes to a reused buffer (a fresh one costs page faults), summed at once.
+    e_log_e = numerics.xlogx(maps, out=scratch.buffer("energy.entropy", maps.shape))
     return numerics.log(total) - e_log_e.sum(axis=(-2, -1)) / total
 
 

@@ -2,9 +2,11 @@
 
 Memory stays bounded whatever the channel count: channels are generated in blocks of
 ``block_channels`` (a multiple of the HDF5 chunk width, chosen from a memory budget),
-each block is written as whole HDF5 chunks at once, and the interleaved ``.float32``
-file is then written sequentially from the HDF5 file in time blocks of about 4 MiB.
-Working memory is ``(workers + 1) * block_channels * n_samples * bytes_per_sample``,
+each block is written as whole HDF5 chunks at once (a worker generates it
+:data:`SUB_BLOCK` channels at a time and lays it out as chunks itself), and the
+interleaved ``.float32`` file is then written sequentially from the HDF5 file's chunks
+(:mod:`.interleave`). Working memory is at most
+``(workers + 1) * block_channels * n_samples * bytes_per_sample``,
 kept under ``memory_budget`` by the choice of ``block_channels``: it does not grow with
 the channel count. Only when one channel alone exceeds the budget (pink noise needs a
 whole channel for its FFT: 14 bytes per sample) does it grow, with ``n_samples``.
@@ -14,9 +16,9 @@ by time chunk), so the HDF5 bytes do not depend on the block size or worker coun
 
 Nothing is read twice that need not be, and the disk works while the CPU does: the HDF5
 file's writing to disk starts as soon as it is closed (the commit's ``fsync`` then finds
-most of it done), the ``.float32`` copy is hashed as it is written and flushed as it
-goes, and with ``workers > 1`` a thread hashes the HDF5 file (hashlib and file reads
-release the GIL) while the copy is made.
+most of it done), the ``.float32`` copy is hashed as it is written and its writing to
+disk started every few MiB, and with ``workers > 1`` a thread hashes
+the HDF5 file (hashlib and file reads release the GIL) while the copy is made.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import yaml
 from synthbank import checksums, jsonio, manifest
 from synthbank.families.signals import VERSION, cortex, layout
 from synthbank.families.signals.generate import FAMILY, channel_block, generator_module, work_bytes_per_sample
+from synthbank.families.signals.interleave import FLOAT32_BUFFER, write_float32  # noqa: F401  (FLOAT32_BUFFER: the estimate's)
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.io import hdf5
 from synthbank.io.durable import start_flush
@@ -40,12 +43,11 @@ from synthbank.parallel import run_ordered
 
 #: Working memory allowed for the blocks in flight (bytes); see the module docstring.
 DEFAULT_MEMORY_BUDGET = 24 * 1024 * 1024
-#: Read buffer of the interleaved copy (bytes), at least one sample of every channel.
-FLOAT32_BUFFER = 4 * 1024 * 1024
+#: Channels a worker generates at once inside a block of whole chunk columns (its
+#: temporaries' size; as fast as 16 at 1024 x 19,200, measured).
+SUB_BLOCK = 8
 #: Read buffer of the HDF5 file's checksums (bytes): reads of this size are as fast as larger ones.
 DIGEST_BUFFER = 1024 * 1024
-#: The interleaved copy asks the kernel to start writing to disk after each this many bytes.
-FLUSH_EVERY = 16 * 1024 * 1024
 
 def block_channels(spec: SignalSpec, workers: int = 1, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
     """Channels per generated block: a multiple of the chunk width when it fits the budget.
@@ -75,6 +77,41 @@ def generate_channels(task: ChannelBlock) -> np.ndarray:
     return channel_block(task.spec, task.first, task.stop)
 
 
+def generate_chunk_columns(task: ChannelBlock) -> np.ndarray:
+    """Worker: the block of :class:`ChannelBlock` already laid out as HDF5 chunks.
+
+    The channels are generated :data:`SUB_BLOCK` at a time (a channel's bytes do not depend
+    on the channels generated with it), so the generator's temporaries (14 bytes a sample
+    for pink noise) cover 8 channels, not the block's 16 or more; each piece is transposed
+    into its chunk column here, beside the generation, not on the writing thread.
+
+    Returns
+    -------
+    ndarray, shape (n_columns, n_time_chunks * chunk_samples, chunk_channels), float32:
+        column ``j`` holds channels ``first + j * chunk_channels ...`` as (time, channel),
+        zero past the last sample and the last channel, so chunk ``(t, j)`` is the
+        contiguous slice ``[j, t * chunk_samples : (t + 1) * chunk_samples]``.
+    """
+    spec, first, stop = task.spec, task.first, task.stop
+    tc, cc = layout.chunk_shape(spec.n_samples, spec.channels)
+    n = spec.n_samples
+    n_cols, padded = -(-(stop - first) // cc), -(-n // tc) * tc
+    out = np.empty((n_cols, padded, cc), dtype=np.float32)
+    out[:, n:] = 0.0
+    out[-1, :n, (stop - first) - (n_cols - 1) * cc :] = 0.0  # channels past the last one
+    for a in range(first, stop, SUB_BLOCK):
+        b = min(stop, a + SUB_BLOCK)
+        block = channel_block(spec, a, b)
+        ch = a
+        while ch < b:  # the piece of each chunk column this sub-block covers
+            j, lo = divmod(ch - first, cc)
+            hi = min(cc, lo + b - ch)
+            out[j, :n, lo:hi] = block[ch - a : ch - a + hi - lo].T
+            ch += hi - lo
+        del block
+    return out
+
+
 def root_attrs(spec: SignalSpec, release_date: str) -> dict[str, Any]:
     """Root attributes of the HDF5 file (every file describes itself)."""
     return {
@@ -101,27 +138,17 @@ def signal_attrs(spec: SignalSpec) -> dict[str, Any]:
     }
 
 
-def _write_block_chunks(ds: Any, first: int, block: np.ndarray, chunks: tuple[int, int]) -> None:
-    """Write a (n_block, n_samples) block whose channels span whole chunk columns."""
-    tc, cc = chunks
-    n_block, n_samples = block.shape
-    pad = np.zeros((tc, cc), dtype=np.float32)
-    for col in range(0, n_block, cc):
-        width = min(cc, n_block - col)
-        for t0 in range(0, n_samples, tc):
-            rows = min(tc, n_samples - t0)
-            piece = block[col : col + width, t0 : t0 + rows].T
-            if rows == tc and width == cc:
-                payload = np.ascontiguousarray(piece)
-            else:
-                pad[...] = 0.0
-                pad[:rows, :width] = piece
-                payload = pad
-            hdf5.write_chunk(ds, (t0, first + col), payload)
+def _write_chunk_columns(ds: Any, first: int, columns: np.ndarray, chunks: tuple[int, int]) -> None:
+    """Write the chunks of :func:`generate_chunk_columns`' result (channels from ``first``), column by column."""
+    tc = chunks[0]
+    n = ds.shape[0]
+    for j, column in enumerate(columns):
+        for t0 in range(0, n, tc):
+            hdf5.write_chunk(ds, (t0, first + j * chunks[1]), column[t0 : t0 + tc])
 
 
 def _preallocate(ds: Any, chunks: tuple[int, int]) -> None:
-    """Allocate every chunk (zeros) in the order :func:`_write_block_chunks` uses.
+    """Allocate every chunk (zeros) in the order :func:`_write_chunk_columns` uses.
 
     HDF5 places a chunk in the file when it is first written; partial writes go through
     its chunk cache, whose eviction order would otherwise decide the file layout.
@@ -167,66 +194,17 @@ def write_hdf5(
         tasks = [ChannelBlock(spec, first, min(c, first + per_block)) for first in starts]
         # locally workers + 1 blocks in flight (the memory budget); a cluster keeps them on its workers
         window = None if scheduler else workers + 1
-        blocks = run_ordered(generate_channels, tasks, workers=workers, window=window, scheduler=scheduler,
-                             backend="threads")
-        for first, block in zip(starts, blocks, strict=True):
+        blocks = run_ordered(generate_chunk_columns if whole_columns else generate_channels, tasks, workers=workers,
+                             window=window, scheduler=scheduler, backend="threads")
+        for task, block in zip(tasks, blocks, strict=True):
             if whole_columns:
-                _write_block_chunks(ds, first, block, chunks)
+                _write_chunk_columns(ds, task.first, block, chunks)
             else:  # narrower than a chunk: HDF5 rewrites the preallocated chunks in place
-                ds[:, first : first + block.shape[0]] = block.T
+                ds[:, task.first : task.stop] = block.T
             if on_block is not None:
-                on_block(block.shape[0])
+                on_block(task.stop - task.first)
             del block
     return per_block
-
-
-def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BUFFER) -> checksums.FileDigest:
-    """Copy ``/signal`` of ``h5_path`` to an interleaved little-endian float32 file, sequentially.
-
-    Reads blocks of whole samples (every channel) of about ``memory_budget`` bytes: at
-    most 4 MiB whatever the channel count (the chunks are unfiltered, so HDF5 reads part
-    of a chunk directly).
-
-    Returns
-    -------
-    FileDigest
-        Size, CRC-64/GO-ISO and sha256 of the written file, computed while writing
-        (the same values :func:`synthbank.checksums.digest_file` gives, without a re-read).
-    """
-    import h5py
-
-    digest = checksums.StreamDigest()
-    # A chunk cache of one chunk: each chunk passes through it once per block of rows
-    # (HDF5's default 1 MiB cache left about 9 MiB behind on 1024 channels, as fast).
-    with h5py.File(h5_path, "r", rdcc_nbytes=_chunk_bytes(h5_path)) as f, open(out_path, "wb", buffering=0) as out:
-        ds = f[layout.DATASET]
-        n, c = ds.shape
-        rows = max(1, memory_budget // (4 * c))
-        buf = np.empty((min(rows, n), c), dtype=np.float32)
-        unflushed = 0
-        for t0 in range(0, n, rows):
-            k = min(rows, n - t0)
-            ds.read_direct(buf, np.s_[t0 : t0 + k], np.s_[0:k])
-            view = buf[:k] if layout.NATIVE_IS_LITTLE else buf[:k].astype(layout.FLOAT32_DTYPE)
-            data = memoryview(view).cast("B")
-            while data:  # a raw write may be short
-                written = out.write(data)
-                digest.update(data[:written])
-                data = data[written:]
-            unflushed += view.nbytes
-            if unflushed >= FLUSH_EVERY:  # the disk writes while the next blocks are copied
-                start_flush(out.fileno())
-                unflushed = 0
-        start_flush(out.fileno())
-    return digest.result()
-
-
-def _chunk_bytes(h5_path: Path) -> int:
-    """Bytes of one chunk of ``/signal`` in ``h5_path``."""
-    import h5py
-
-    with h5py.File(h5_path, "r") as f:
-        return int(np.prod(f[layout.DATASET].chunks)) * 4
 
 
 def generation_manifest(

@@ -1,0 +1,38 @@
+"""Per-thread scratch arrays: reused per name, grown on demand, never shared across names or threads."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from synthbank import scratch
+
+
+def test_a_name_reuses_its_storage_and_grows_only_when_asked_for_more():
+    a = scratch.buffer("test.a", (4, 8))
+    assert a.shape == (4, 8) and a.dtype == np.float64 and a.flags.c_contiguous
+    a[...] = 7.0
+    b = scratch.buffer("test.a", (2, 3))  # smaller: a view of the same storage
+    assert np.shares_memory(a, b) and b.shape == (2, 3)
+    c = scratch.buffer("test.a", (100,))  # larger: new storage
+    assert c.shape == (100,) and not np.shares_memory(a, c)
+    assert np.shares_memory(c, scratch.buffer("test.a", (10, 10)))
+
+
+def test_names_dtypes_and_threads_never_share_memory():
+    a = scratch.buffer("test.b", (64,))
+    assert not np.shares_memory(a, scratch.buffer("test.c", (64,)))
+    ints = scratch.buffer("test.b", (64,), np.int64)
+    assert ints.dtype == np.int64 and not np.shares_memory(a, ints)
+    other = []
+    worker = threading.Thread(target=lambda: other.append(scratch.buffer("test.b", (64,))))
+    worker.start()
+    worker.join()
+    assert not np.shares_memory(a, other[0])
+
+
+def test_arrays_above_the_kept_size_are_fresh_each_time():
+    n = scratch.MAX_KEPT_BYTES // 8 + 1
+    first, second = scratch.buffer("test.big", (n,)), scratch.buffer("test.big", (n,))
+    assert first.shape == (n,) and not np.shares_memory(first, second)
