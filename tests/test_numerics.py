@@ -482,3 +482,6 @@ def test_xlogx_writes_into_out_and_refuses_a_wrong_one():
     assert np.array_equal(got, x * nm.log(x))
     with pytest.raises(ValueError, match="out of shape .* is invalid: allowed a C-contiguous float64 array of 15 values"):
         nm.xlogx(x, out=np.empty(14))
+    flat = x.reshape(-1).copy()
+    with pytest.raises(ValueError, match="out shares memory with x"):
+        nm.xlogx(flat, out=flat)  # in place, each block's logs would overwrite x before the product

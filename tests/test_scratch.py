@@ -36,3 +36,19 @@ def test_arrays_above_the_kept_size_are_fresh_each_time():
     n = scratch.MAX_KEPT_BYTES // 8 + 1
     first, second = scratch.buffer("test.big", (n,)), scratch.buffer("test.big", (n,))
     assert first.shape == (n,) and not np.shares_memory(first, second)
+
+
+def test_a_thread_keeps_at_most_the_kept_size_in_all():
+    # Per thread, not per name: many names of large arrays would otherwise each keep theirs.
+    def run() -> None:
+        n = int(scratch.MAX_KEPT_BYTES * 0.6) // 8
+        a1, a2 = scratch.buffer("test.total.a", (n,)), scratch.buffer("test.total.a", (n,))
+        b1, b2 = scratch.buffer("test.total.b", (n,)), scratch.buffer("test.total.b", (n,))
+        small1, small2 = scratch.buffer("test.total.c", (1000,)), scratch.buffer("test.total.c", (1000,))
+        results.extend([np.shares_memory(a1, a2), np.shares_memory(b1, b2), np.shares_memory(small1, small2)])
+
+    results: list[bool] = []
+    worker = threading.Thread(target=run)  # a fresh thread: nothing kept before
+    worker.start()
+    worker.join()
+    assert results == [True, False, True]  # a kept; b would pass the total, so fresh; small still fits

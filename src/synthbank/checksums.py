@@ -117,10 +117,27 @@ def _read_range(fd: int, start: int, stop: int) -> Iterable[bytes]:
 def digest_file_spliced(path: str | Path, known: Iterable[tuple[int, np.ndarray]] = ()) -> FileDigest:
     """:func:`digest_file` of a file some of whose byte ranges the caller still holds in memory.
 
-    ``known``: ``(offset, array)`` pairs, non-overlapping, each saying the file holds
-    ``array``'s C-order bytes at ``offset`` (a contiguous HDF5 dataset just written from
-    it). Those bytes are hashed from memory; only the rest of the file (headers, small
-    datasets) is read back. Same result as :func:`digest_file` when the claim holds.
+    Those bytes are hashed from memory; only the rest of the file (headers, small
+    datasets) is read back. Same result as :func:`digest_file` when the claim ``known``
+    makes holds (:func:`synthbank.io.hdf5.raw_offset` establishes it for HDF5 datasets).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, complete and closed.
+    known : iterable of (int, numpy.ndarray)
+        ``(offset, array)`` pairs, non-overlapping, each saying the file holds ``array``'s
+        C-order bytes (any dtype and shape) at byte ``offset``.
+
+    Returns
+    -------
+    FileDigest
+        Size (bytes), CRC-64/GO-ISO and sha256 of the whole file.
+
+    Raises
+    ------
+    ValueError
+        A range overlaps another or runs past the file's end.
     """
     digest = StreamDigest()
     with open(path, "rb", buffering=0) as f:

@@ -17,16 +17,18 @@ from typing import Any
 import numpy as np
 
 _LOCAL = threading.local()
-#: Larger arrays are made afresh and not kept: their page faults are small next to the
-#: work done on them, and a thread should not hold that much memory between calls.
-MAX_KEPT_BYTES = 16 << 20
+#: Bytes a thread keeps in all: an array that would take its storage past this is made
+#: afresh and not kept (its page faults are small next to the work done on so much
+#: memory), so a thread never holds more than this between calls, whatever it asked for.
+MAX_KEPT_BYTES = 32 << 20
 
 
 def buffer(name: str, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
     """This thread's scratch array ``name``: C-contiguous, of ``shape`` and ``dtype``, contents undefined.
 
-    The storage grows to the largest size asked for (up to :data:`MAX_KEPT_BYTES`; a
-    larger array is a fresh one) and is kept, so ``name`` must be one per use: the array
+    The storage grows to the largest size asked for and is kept, as long as the thread's
+    kept storage stays within :data:`MAX_KEPT_BYTES` (beyond, the array is a fresh one,
+    not kept), so ``name`` must be one per use: the array
     is overwritten by the next call with the same name, in any function; never return it
     or keep it beyond the caller's own computation.
 
@@ -44,11 +46,12 @@ def buffer(name: str, shape: tuple[int, ...], dtype: Any = np.float64) -> np.nda
     """
     dtype = np.dtype(dtype)
     size = math.prod(shape)
-    if size * dtype.itemsize > MAX_KEPT_BYTES:
-        return np.empty(shape, dtype=dtype)
     store = _LOCAL.__dict__.setdefault("buffers", {})
     key = (name, dtype.str)
     flat = store.get(key)
     if flat is None or flat.size < size:
+        kept = sum(a.nbytes for k, a in store.items() if k != key)
+        if kept + size * dtype.itemsize > MAX_KEPT_BYTES:
+            return np.empty(shape, dtype=dtype)
         flat = store[key] = np.empty(size, dtype=dtype)
     return flat[:size].reshape(shape)

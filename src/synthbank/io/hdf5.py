@@ -167,6 +167,20 @@ def raw_offset(ds: h5py.Dataset, data: np.ndarray) -> int | None:
     little-endian (or single-byte) type: then HDF5 copied the bytes unchanged, and a
     writer can hash them from memory instead of reading them back
     (:func:`synthbank.checksums.digest_file_spliced`).
+
+    Parameters
+    ----------
+    ds : h5py.Dataset
+        The dataset, written from ``data`` (its storage allocated).
+    data : numpy.ndarray
+        Any shape and dtype.
+
+    Returns
+    -------
+    int or None
+        The byte offset of the dataset's raw data in the file (a userblock included), or
+        None when the file's bytes there may differ from ``data``'s (chunked, filtered,
+        converted, big-endian, unallocated).
     """
     order = data.dtype.byteorder
     little = order == "<" or order == "|" or (order == "=" and np.little_endian)

@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
+from synthbank import scratch
 from synthbank.numerics.elementwise import _BLOCK, _elementwise, _horner
 
 _f64 = np.float64
@@ -116,6 +115,8 @@ def xlogx(x: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
         out = np.empty(flat.size)
     elif not (out.dtype == np.float64 and out.size == flat.size and out.flags.c_contiguous):
         raise ValueError(f"out of shape {out.shape} and dtype {out.dtype} is invalid: allowed a C-contiguous float64 array of {flat.size} values")
+    elif np.may_share_memory(out, x):  # each block's logs overwrite x before the product reads it
+        raise ValueError("out shares memory with x: allowed an out array separate from x")
     y_all = out.reshape(-1)
     work = _log_workspace(_XLOGX_BLOCK)
     with np.errstate(all="ignore"):
@@ -129,17 +130,10 @@ def xlogx(x: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
     return y_all.reshape(x.shape)
 
 
-_WORK = threading.local()
-
-
 def _log_workspace(size: int = _BLOCK) -> tuple[np.ndarray, ...]:
     """This thread's scratch for :func:`_log_block` on blocks of ``size``: one int and eight float64 blocks."""
-    name = f"log{size}"
-    work = getattr(_WORK, name, None)
-    if work is None:
-        work = (np.empty(size, dtype=np.intc), *(np.empty(size) for _ in range(8)))
-        setattr(_WORK, name, work)
-    return work
+    return (scratch.buffer(f"numerics.log{size}.exponent", (size,), np.intc),
+            *(scratch.buffer(f"numerics.log{size}.{i}", (size,)) for i in range(8)))
 
 
 #: :func:`xlogx`'s block: twice the others' (measured about 5 % faster per value on a

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from synthbank import manifest, params
-from synthbank.families.chromatic.build import ChromaticConfig, SampleRecord, build, manifest_entry_fields
+from synthbank.families.chromatic.build import ChromaticConfig, build, manifest_entry_fields
+from synthbank.families.chromatic.files import SampleRecord
 
 MAIN = Path(__file__).resolve().parents[3]
 #: The repository's own section: its thresholds are the stage's pass/fail rules under test.

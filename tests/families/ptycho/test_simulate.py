@@ -121,6 +121,32 @@ def test_expected_intensity_has_the_bits_of_the_direct_forward_model(probe_kind)
     np.testing.assert_array_equal(out.view(np.uint32), got.view(np.uint32))
 
 
+def test_non_finite_inputs_take_the_whole_window_and_keep_the_values():
+    # With inf in the object, inf * 0 outside the probe's support is NaN: the support box
+    # would drop those NaNs, so the whole window is computed (NaN sign bits may differ).
+    d = design(_cfg())
+    obj = d.object.copy()
+    obj[int(d.positions[0][0]), :] = np.inf  # a row under the first window
+    pos = d.positions[:20]
+    with np.errstate(invalid="ignore"):  # inf * 0 is NaN on purpose
+        got = expected_intensity(obj, d.probe, pos, 3.7)
+        want = _plain_intensity(obj, d.probe, pos, 3.7)
+    assert np.isnan(got).sum() == np.isnan(want).sum() > 0
+    np.testing.assert_array_equal(got, want)  # NaN == NaN here, whatever the sign bit
+
+
+@pytest.mark.parametrize("shift", [(0, 1), (1, 0), (0, -1), (-1, 0)])
+def test_a_window_outside_the_object_is_refused(shift):
+    # The support-box gather indexes the object flat: a window over an edge would wrap
+    # into the next row instead of failing, so positions are checked first.
+    d = design(_cfg())
+    n, (h, w) = d.probe.shape[0], d.object.shape
+    edge = np.array([[h - n // 2, w - n // 2]]) if max(shift) > 0 else np.array([[n // 2, n // 2]])
+    expected_intensity(d.object, d.probe, edge, 1.0)  # the last window inside is fine
+    with pytest.raises(ValueError, match=r"outside the .* object: allowed centres in"):
+        expected_intensity(d.object, d.probe, edge + np.array([shift]), 1.0)
+
+
 @pytest.mark.parametrize("dose", [100, 1000, 100000])
 def test_counts_recover_the_dose_and_poisson_dispersion(dose):
     cfg = _cfg(dose)

@@ -55,3 +55,34 @@ def test_a_missing_chunk_is_not_read_raw(tmp_path):
     write_float32(tmp_path / "m.h5", tmp_path / "m.float32")
     copy = np.fromfile(tmp_path / "m.float32", dtype="<f4").reshape(2048, 32)
     assert copy[:1024, :16].min() == 1.0 and copy.sum() == 1024 * 16
+
+
+def test_a_big_endian_dataset_goes_through_h5py_with_little_endian_bytes(tmp_path):
+    data = _samples(1100, 18)
+    with h5py.File(tmp_path / "b.h5", "w") as f:
+        f.create_dataset(layout.DATASET, data=data.astype(">f4"), chunks=layout.chunk_shape(*data.shape))
+    with h5py.File(tmp_path / "b.h5") as f:
+        assert chunk_offsets(f[layout.DATASET]) is None  # its chunks' bytes are not the copy's
+    write_float32(tmp_path / "b.h5", tmp_path / "b.float32", 4000)
+    assert (tmp_path / "b.float32").read_bytes() == data.astype("<f4").tobytes()
+
+
+class _WithoutChunkIter:
+    """A dataset seen through an HDF5 older than 1.12.3: its id has no ``chunk_iter``."""
+
+    def __init__(self, ds):
+        self._ds = ds
+        self.id = type("Id", (), {name: getattr(ds.id, name) for name in ("get_create_plist", "get_num_chunks", "get_chunk_info")})()
+
+    def __getattr__(self, name):
+        return getattr(self._ds, name)
+
+
+def test_the_chunk_index_is_read_one_chunk_at_a_time_without_chunk_iter(tmp_path):
+    _dataset(tmp_path / "s.h5", _samples(2500, 37))
+    with h5py.File(tmp_path / "s.h5") as f:
+        ds = f[layout.DATASET]
+        old = _WithoutChunkIter(ds)
+        assert not hasattr(old.id, "chunk_iter")
+        offsets = chunk_offsets(old)
+        assert offsets == chunk_offsets(ds) and len(offsets) == 3 * 3  # 3 time chunks x 3 chunk columns

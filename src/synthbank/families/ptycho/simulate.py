@@ -161,7 +161,8 @@ def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray
     follows the object's transmission under the probe. The FFT in complex64; the scale
     is applied in float32.
 
-    The same bits as ``fft2`` of the whole exit waves, computed with less work, in parts of
+    The same bits as ``fft2`` of the whole exit waves (a NaN's sign bit aside, where the
+    object or probe is not finite), computed with less work, in parts of
     ``_PART`` patterns that stay in the cache: only the probe's support box is gathered and
     multiplied, and the 2-D FFT is pocketfft's own two passes (along y, then x: the order
     ``fft2`` runs them) with the first pass over the box's columns only (the others are
@@ -189,6 +190,11 @@ def expected_intensity(obj: np.ndarray, probe: np.ndarray, positions: np.ndarray
     re_re = np.repeat(probe_c[..., :1], 2, axis=2).reshape(h, 2 * w)  # (b.re, b.re) per pixel
     im_im = np.concatenate([-probe_c[..., 1:], probe_c[..., 1:]], axis=2).reshape(h, 2 * w)  # (-b.im, b.im)
     corners = positions.astype(np.int64) - n // 2
+    limits = np.array(obj.shape) - n
+    if corners.size and ((corners < 0).any() or (corners > limits).any()):  # the flat gather below would wrap rows
+        bad = positions[np.flatnonzero(((corners < 0) | (corners > limits)).any(axis=1))[0]]
+        raise ValueError(f"position {bad.tolist()} puts the {n}x{n} window outside the {obj.shape[0]}x{obj.shape[1]} "
+                         f"object: allowed centres in [{n // 2}, {n // 2 + limits[0]}] x [{n // 2}, {n // 2 + limits[1]}]")
     first = (corners[:, 0] + rows.start) * obj.shape[1] + corners[:, 1] + cols.start  # flat index of each box's corner
     bits = np.ascontiguousarray(obj).view(np.uint64)  # a complex64 as one word: swapping halves swaps re, im
     boxes = np.lib.stride_tricks.as_strided(bits, shape=(bits.size - (h - 1) * obj.shape[1] - (w - 1), h, w),

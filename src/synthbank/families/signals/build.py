@@ -34,7 +34,7 @@ import yaml
 from synthbank import checksums, jsonio, manifest
 from synthbank.families.signals import VERSION, cortex, layout
 from synthbank.families.signals.generate import FAMILY, channel_block, generator_module, work_bytes_per_sample
-from synthbank.families.signals.interleave import FLOAT32_BUFFER, write_float32  # noqa: F401  (FLOAT32_BUFFER: the estimate's)
+from synthbank.families.signals.interleave import write_float32
 from synthbank.families.signals.spec import SignalSpec
 from synthbank.io import hdf5
 from synthbank.io.durable import start_flush

@@ -22,14 +22,15 @@ def spec(run: Run, name: str) -> SignalSpec:
 
 
 def estimate(run: Run) -> Estimate:
-    """One dataset: the blocks in flight and the copy buffer, the HDF5 file and the .float32 copy, a rough time."""
-    from synthbank.families.signals.build import FLOAT32_BUFFER, block_channels, estimate_bytes
+    """One dataset: the blocks in flight and the copy's two buffers, the HDF5 file and the .float32 copy, a rough time."""
+    from synthbank.families.signals.build import block_channels, estimate_bytes
+    from synthbank.families.signals.interleave import COPY_MEMORY
     from synthbank.families.signals.generate import work_bytes_per_sample
 
     s = spec(run, run.item)
     workers = run.options.get("workers", 1)
     blocks = (workers + 1) * block_channels(s, workers) * s.n_samples * work_bytes_per_sample(s)
-    return Estimate(items=s.channels, unit="channels", memory_bytes=blocks + FLOAT32_BUFFER, disk_bytes=estimate_bytes(s),
+    return Estimate(items=s.channels, unit="channels", memory_bytes=blocks + COPY_MEMORY, disk_bytes=estimate_bytes(s),
                     seconds=s.channels * s.n_samples / SAMPLES_PER_SECOND,
                     detail={"samples_per_channel": s.n_samples, "signal_type": s.signal_type, "version": s.version})
 

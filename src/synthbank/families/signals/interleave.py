@@ -27,12 +27,23 @@ from synthbank.io.durable import start_flush
 
 #: Bytes of rows copied at a time (and of chunk pieces read at a time).
 FLOAT32_BUFFER = 2 * 1024 * 1024
+#: Working memory of a copy with the default budget: the chunk pieces and the rows, one buffer each.
+COPY_MEMORY = 2 * FLOAT32_BUFFER
 #: Bytes written between two starts of the disk's writeback (the disk writes while rows are copied).
 FLUSH_EVERY = 16 * 1024 * 1024
 
 
 def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BUFFER) -> checksums.FileDigest:
     """Copy ``/signal`` of ``h5_path`` to an interleaved little-endian float32 file, sequentially.
+
+    Parameters
+    ----------
+    h5_path : Path
+        A signals HDF5 file: ``/signal``, (n_samples, n_channels) float32, chunked.
+    out_path : Path
+        The ``.float32`` file to create: ``n_samples * n_channels * 4`` bytes, sample-major.
+    memory_budget : int
+        Bytes of rows copied at a time (two buffers of about this size are used).
 
     Returns
     -------
@@ -54,8 +65,17 @@ def write_float32(h5_path: Path, out_path: Path, memory_budget: int = FLOAT32_BU
 def chunk_offsets(ds: Any) -> dict[tuple[int, ...], int] | None:
     """File address of every chunk of ``ds``, keyed by the chunk's first element.
 
-    None unless every chunk is stored, whole and unfiltered, as little-endian float32:
-    then a chunk's bytes at its address are its samples in C order.
+    Parameters
+    ----------
+    ds : h5py.Dataset
+        Any dataset (or an object with its ``chunks``, ``dtype``, ``shape`` and ``id``).
+
+    Returns
+    -------
+    dict of (tuple of int) -> int, or None
+        Chunk offset (first sample, first channel) to byte address in the file. None
+        unless every chunk is stored, whole and unfiltered, as little-endian float32:
+        then a chunk's bytes at its address are its samples in C order.
     """
     if ds.chunks is None or ds.dtype != layout.FLOAT32_DTYPE or ds.id.get_create_plist().get_nfilters():
         return None
