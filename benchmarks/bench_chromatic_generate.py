@@ -28,7 +28,6 @@ from __future__ import annotations
 import _common  # noqa: F401  (pins BLAS threads before numpy)
 
 import argparse  # noqa: E402
-import os  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -43,7 +42,7 @@ from synthbank.families.chromatic import VERSION  # noqa: E402
 from synthbank.families.chromatic.build import ChromaticConfig, block_samples, build, manifest_entry_fields  # noqa: E402
 from synthbank.families.chromatic.layout import BLOCK_SIZE, n_blocks  # noqa: E402
 from synthbank.families.chromatic.validate import validate  # noqa: E402
-from synthbank.io import staging  # noqa: E402
+from synthbank.io import durable, staging  # noqa: E402
 
 TARGET_RATIO = 0.5
 BASELINE = "plain h5py write, same files (baseline)"
@@ -66,19 +65,17 @@ def generate_with_manifest(cfg: ChromaticConfig, out: Path, workers: int) -> Non
         manifest.write(record, target)
 
 
-def plain_write(arrays: dict[str, np.ndarray], target: Path, flush: bool) -> None:
-    """The arrays into one HDF5 file with h5py's defaults (and an fsync if ``flush``)."""
+def plain_write(arrays: dict[str, np.ndarray], target: Path) -> None:
+    """The arrays into one HDF5 file with h5py's defaults (the old baseline, for reference)."""
     with h5py.File(target, "w") as f:
         for name, a in arrays.items():
             f.create_dataset(name, data=a)
-    if flush:
-        _fsync(target)
 
 
 def plain_write_files(arrays: dict[str, np.ndarray], target: Path, flush: bool) -> None:
     """The baseline: the arrays into the files synthbank writes, one chromatic and one
     spectral file per sample, with h5py's defaults (contiguous, uncompressed, as synthbank
-    stores them), and an fsync of every file if ``flush``."""
+    stores them), and then, if ``flush``, an fsync of every file and directory as the commit does."""
     (target / "chromatic").mkdir(parents=True)
     (target / "spectral").mkdir()
     for i in range(len(arrays["chromatic"])):
@@ -87,16 +84,8 @@ def plain_write_files(arrays: dict[str, np.ndarray], target: Path, flush: bool) 
             with h5py.File(path, "w") as f:
                 for name in names:
                     f.create_dataset(name, data=arrays[name][i])
-            if flush:
-                _fsync(path)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    if flush:
+        durable.fsync_tree(target)
 
 
 def main() -> None:
@@ -133,7 +122,7 @@ def main() -> None:
                 sizes[label] = tree_mb(plain_dir)
             label = "plain h5py write, ONE file (reference)"
             plain.unlink(missing_ok=True)
-            timed(label, lambda: plain_write(arrays, plain, False))
+            timed(label, lambda: plain_write(arrays, plain))
             sizes[label] = plain.stat().st_size / 1e6
             for w, label in gen.items():
                 shutil.rmtree(out, ignore_errors=True)

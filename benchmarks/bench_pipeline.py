@@ -86,10 +86,13 @@ def repro(clone: Path, timings: Path) -> tuple[float, list[tuple[str, float]], d
     return end - start, [(s, t - start) for s, t in starts] + [("(end)", end - start)], peaks
 
 
-def out_bytes(clone: Path) -> dict[str, int]:
-    """Bytes of each stage's outputs, from dvc.lock."""
+def lock_facts(clone: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """From dvc.lock: each stage's output bytes, and the name of its source list (``pipeline/sources/<name>.txt``)."""
     lock = yaml.safe_load((clone / "dvc.lock").read_text("utf-8"))["stages"]
-    return {name: sum(o.get("size", 0) for o in stage.get("outs", [])) for name, stage in lock.items()}
+    sizes = {name: sum(o.get("size", 0) for o in stage.get("outs", [])) for name, stage in lock.items()}
+    lists = {name: Path(dep["path"]).stem for name, stage in lock.items()
+             for dep in stage.get("deps", []) if dep["path"].startswith("pipeline/sources/")}
+    return sizes, lists
 
 
 def best_process(code: str, clone: Path, repeat: int) -> float:
@@ -116,17 +119,6 @@ def import_costs(clone: Path) -> dict[str, float]:
     return costs
 
 
-def source_lists(clone: Path) -> dict[str, str]:
-    """Stage name (as dvc.lock writes it) -> the name of its source list."""
-    lock = yaml.safe_load((clone / "dvc.lock").read_text("utf-8"))["stages"]
-    lists = {}
-    for name, stage in lock.items():
-        for dep in stage.get("deps", []):
-            if dep["path"].startswith("pipeline/sources/"):
-                lists[name] = Path(dep["path"]).stem
-    return lists
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=REPO, help="the repository to clone (its committed state)")
@@ -147,10 +139,9 @@ def main() -> None:
         for raw in (timings.read_text("utf-8").splitlines() if timings.exists() else []):
             rec = json.loads(raw)
             lines[rec["stage"]] = rec
-        sizes = out_bytes(clone)
+        sizes, lists = lock_facts(clone)
         python = best_process("pass", clone, 5)
         imports = import_costs(clone)
-        lists = source_lists(clone)
         rows, totals = [], [0.0] * 5
         for (stage, t0), (_, t1) in zip(starts, starts[1:]):
             rec = lines.get(stage)

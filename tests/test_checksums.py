@@ -1,4 +1,5 @@
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -33,27 +34,38 @@ def test_chained_crc_equals_one_shot():
     assert crc == checksums.crc64(data) == checksums.crc64_reference(data)
 
 
+def _spy_reads(monkeypatch) -> list[int]:
+    """Sizes of the buffers digest_file reads into (os.preadv), in order."""
+    sizes: list[int] = []
+    real = os.preadv
+
+    def preadv(fd, buffers, offset):
+        sizes.append(sum(len(b) for b in buffers))
+        return real(fd, buffers, offset)
+
+    monkeypatch.setattr(checksums.os, "preadv", preadv)
+    return sizes
+
+
 def test_digest_file_streams_over_chunks(tmp_path, monkeypatch):
     data = np.random.default_rng(2).integers(0, 256, 3_000_001, dtype=np.uint8).tobytes()
     path = tmp_path / "f.bin"
     path.write_bytes(data)
     monkeypatch.setattr(checksums, "READ_SIZE", 65_536)  # force many chunks
-    assert len(list(checksums._chunks(path))) == -(-len(data) // 65_536)
+    reads = _spy_reads(monkeypatch)
     d = checksums.digest_file(path)
+    assert len(reads) == -(-len(data) // 65_536) and max(reads) == 65_536
     assert d.bytes == len(data)
     assert d.sha256 == hashlib.sha256(data).hexdigest()
     assert d.crc64 == f"{checksums.crc64_reference(data):016x}"
 
 
-def test_digest_file_read_size_bounds_the_buffer_not_the_result(tmp_path):
-    data = np.random.default_rng(4).integers(0, 256, 1_000_003, dtype=np.uint8).tobytes()
-    (tmp_path / "big").write_bytes(data)
-    (tmp_path / "small").write_bytes(data[:100])
-    assert checksums.digest_file(tmp_path / "big", read_size=4096) == checksums.digest_file(tmp_path / "big")
-    assert max(len(c.obj) for c in checksums._chunks(tmp_path / "big", 4096)) == 4096
-    # a small file is read with a buffer of its size, not READ_SIZE (8 MiB of memory for a manifest)
-    assert len(next(iter(checksums._chunks(tmp_path / "small"))).obj) == 101
-    assert checksums.digest_file(tmp_path / "small").sha256 == hashlib.sha256(data[:100]).hexdigest()
+def test_a_small_file_is_read_with_a_buffer_of_its_size(tmp_path, monkeypatch):
+    data = np.random.default_rng(4).integers(0, 256, 100, dtype=np.uint8).tobytes()
+    (tmp_path / "small").write_bytes(data)
+    reads = _spy_reads(monkeypatch)
+    assert checksums.digest_file(tmp_path / "small").sha256 == hashlib.sha256(data).hexdigest()
+    assert reads == [100]  # not READ_SIZE: a manifest of many small files stays small
 
 
 def test_empty_file(tmp_path):

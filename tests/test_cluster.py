@@ -144,7 +144,6 @@ def _synthbank(args: list[str], cwd: Path, env: dict[str, str] | None = None, **
                           capture_output=True, text=True, timeout=600, **kw)
 
 
-
 def test_a_worker_killed_mid_run_changes_no_byte(dask_processes: DaskProcesses, tmp_path: Path) -> None:
     # the sharded layout: the workers write the shard files themselves, so a kill lands mid-write
     params = yaml.safe_load((MAIN / "params.yaml").read_text("utf-8"))

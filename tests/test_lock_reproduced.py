@@ -62,4 +62,3 @@ class TestOnThisHost:
 class TestOnTheMostDifferentCpu:
     def test_default_repro_reproduces_committed_lock(self, run, tmp_path: Path) -> None:
         _default_repro_reproduces_committed_lock(run, tmp_path, "most different")
-

@@ -70,9 +70,8 @@ def software_versions() -> dict[str, str]:
 def _output_files(outputs: Sequence[Path]) -> Iterator[tuple[Path, Path]]:
     """(final path, path to read) of every file below ``outputs``; an output being
     written in the open transaction is read from its staged directory."""
-    tx = staging.current()
     for out in outputs:
-        source = (tx.staged(out) if tx is not None else None) or Path(out)
+        source = staging.visible(out)
         for p in source.rglob("*"):
             if p.is_file():
                 yield Path(out) / p.relative_to(source), p
@@ -167,7 +166,7 @@ def add_files(record: dict[str, Any], paths: Sequence[Path], *, root: Path, excl
         found = {*scan(Path(path).absolute()).files, *(tx.staged_files(path) if tx is not None else ())}
         found -= tx.own_hidden() if tx is not None else set()
         files += [p for p in sorted(found) if not any(glob_match(relative_posix(p, root), x) for x in exclude)]
-    on_disk = [(tx.staged(p) if tx is not None else None) or p for p in files]
+    on_disk = [staging.visible(p) for p in files]
     given = {relative_posix(p, root): d for p, d in zip(files, digest_written(on_disk), strict=True)}
     for rel, d in given.items():
         record["entries"].append({"uid": f"{record['family']}:{rel}", "path": rel, "bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256})

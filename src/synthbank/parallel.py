@@ -89,6 +89,12 @@ def check_workers(workers: int) -> None:
         raise UsageError(f"--workers={workers} is invalid: allowed an integer >= 1")
 
 
+def runs_here(workers: int = 1, scheduler: str | None = None, **_: object) -> bool:
+    """Whether :func:`run_ordered` with these settings runs the tasks in this process, one
+    after another (so a caller may let each write straight into its result)."""
+    return scheduler is None and workers == 1
+
+
 def run_ordered(
     fn: Callable[[T], R],
     tasks: Iterable[T],
@@ -117,7 +123,7 @@ def run_ordered(
         yield from cluster.run_ordered(fn, tasks, address=scheduler, window=window)
         return
     check_workers(workers)
-    if workers == 1:
+    if runs_here(workers, scheduler):
         for task in tasks:
             yield fn(task)
         return

@@ -163,8 +163,8 @@ def write_chunk(ds: h5py.Dataset, offset: tuple[int, ...], payload: bytes) -> No
 def raw_offset(ds: h5py.Dataset, data: np.ndarray) -> int | None:
     """File offset where ``ds`` (just written from ``data``) holds ``data``'s C-order bytes, or None.
 
-    Only for contiguous, unfiltered storage of exactly ``data.nbytes`` bytes in ``data``'s own
-    little-endian (or single-byte) type: then HDF5 copied the bytes unchanged, and a
+    Only for contiguous (so unfiltered) storage of exactly ``data.nbytes`` bytes in ``data``'s
+    own type, byte order included: then HDF5 copied the bytes unchanged, and a
     writer can hash them from memory instead of reading them back
     (:func:`synthbank.checksums.digest_file_spliced`).
 
@@ -180,13 +180,13 @@ def raw_offset(ds: h5py.Dataset, data: np.ndarray) -> int | None:
     int or None
         The byte offset of the dataset's raw data in the file (a userblock included), or
         None when the file's bytes there may differ from ``data``'s (chunked, filtered,
-        converted, big-endian, unallocated).
+        converted, unallocated).
     """
-    order = data.dtype.byteorder
-    little = order == "<" or order == "|" or (order == "=" and np.little_endian)
-    if not little or ds.chunks is not None or ds.compression is not None or ds.dtype != data.dtype:
+    # Filters need a chunked layout; a dataset of data's own dtype (either byte order) is
+    # written without conversion.
+    if ds.chunks is not None or ds.dtype != data.dtype or ds.shape != data.shape:
         return None
-    if ds.shape != data.shape or ds.id.get_storage_size() != data.nbytes:
+    if ds.id.get_storage_size() != data.nbytes:  # not yet written
         return None
     offset = ds.id.get_offset()
     return None if offset is None else int(offset)

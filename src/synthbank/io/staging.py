@@ -274,8 +274,7 @@ def visible(final: str | Path) -> Path:
     """Where ``final`` can be read now: its staged copy while the open transaction stages it
     (a later step of the same run reads what an earlier step wrote), else ``final`` itself."""
     tx = _CURRENT.get()
-    staged = None if tx is None else tx._in_staged_dir(_abs(final))
-    return Path(final) if staged is None else staged
+    return (tx.staged(final) if tx is not None else None) or Path(final)
 
 
 @contextmanager

@@ -211,7 +211,7 @@ def _draw(rng: np.random.Generator, lam: np.ndarray, out: np.ndarray) -> np.ndar
     decided, lower, lam_lo, cdf, pmf = _tables()
     idx = np.empty(min(n, CHUNK), dtype=np.int32)
     k = np.empty(idx.size, dtype=np.uint8)
-    opened, opened_bins = [], []
+    opened, opened_cells = [], []  # where the table left a value open, and its (row << 8 | byte)
     for s in range(0, n, CHUNK):  # CHUNK is a multiple of 8: the bytes are one stream
         m = min(CHUNK, n - s)
         bins = rng.bit_generator.random_raw(-(-m // 8)).astype("<u8", copy=False).view(np.uint8)[:m]
@@ -223,19 +223,18 @@ def _draw(rng: np.random.Generator, lam: np.ndarray, out: np.ndarray) -> np.ndar
         o = np.flatnonzero(k[:m] == OPEN)
         if o.size:
             opened.append(o + s)
-            opened_bins.append(bins[o])
+            opened_cells.append(i[o])
     if not opened:
         return out
     open_ = np.concatenate(opened)
-    open_bins = np.concatenate(opened_bins)
+    cells = np.concatenate(opened_cells)
     lam_open = lam[open_].astype(np.float64)
-    bright = lam_open >= LAM_TABLE
-    inv = np.flatnonzero(~bright & (lam_open >= 2.0**-54))  # below: 0 (-0.0 included), as the table has it
-    out[open_[bright | (lam_open < 2.0**-54)]] = 0
+    bright = lam_open >= LAM_TABLE  # the rows below _FIRST (lam < 2**-54) are never open
+    inv = np.flatnonzero(~bright)
     for c in range(0, inv.size, CHUNK):
         j = inv[c : c + CHUNK]
-        row = _rows(lam[open_[j]], np.empty(j.size, dtype=np.int32)) - _FIRST
-        out[open_[j]] = _invert(rng, lam_open[j], row, open_bins[j], lower, lam_lo, cdf, pmf)
+        row, byte = (cells[j] >> _BIN_SHIFT) - _FIRST, (cells[j] & 0xFF).astype(np.uint8)
+        out[open_[j]] = _invert(rng, lam_open[j], row, byte, lower, lam_lo, cdf, pmf)
     if bright.any():
         out[open_[bright]] = ptrs(rng, lam_open[bright])
     return out

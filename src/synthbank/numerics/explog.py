@@ -132,8 +132,9 @@ def xlogx(x: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
 
 def _log_workspace(size: int = _BLOCK) -> tuple[np.ndarray, ...]:
     """This thread's scratch for :func:`_log_block` on blocks of ``size``: one int and eight float64 blocks."""
-    return (scratch.buffer(f"numerics.log{size}.exponent", (size,), np.intc),
-            *(scratch.buffer(f"numerics.log{size}.{i}", (size,)) for i in range(8)))
+    # one set for every block size (log's, xlogx's): the storage grows to the larger
+    return (scratch.buffer("numerics.log.exponent", (size,), np.intc),
+            *(scratch.buffer(f"numerics.log.{i}", (size,)) for i in range(8)))
 
 
 #: :func:`xlogx`'s block: twice the others' (measured about 5 % faster per value on a

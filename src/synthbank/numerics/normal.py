@@ -116,13 +116,8 @@ def standard_normal(rng: np.random.Generator, size: int | tuple[int, ...], dtype
     """
     if out is not None and not (out.flags.c_contiguous and out.shape == np.shape(np.empty(size, dtype=bool))):
         raise ValueError(f"out of shape {out.shape} is invalid: allowed a C-contiguous array of shape {size}")
-    z = rng.standard_normal(size, dtype=dtype) if out is None else rng.standard_normal(dtype=dtype, out=out)
-    r = ZIGGURAT_R_F32 if np.dtype(dtype) == np.float32 else ZIGGURAT_R
-    flat = z.reshape(-1)
-    tail = np.flatnonzero(np.abs(flat) >= r)
-    if tail.size:
-        values = normal_tail(rng, tail.size, r)
-        flat[tail] = np.copysign(values, flat[tail]).astype(dtype)
+    z = np.empty(size, dtype=dtype) if out is None else out
+    standard_normal_rows([rng], z.size, dtype, out=z.reshape(1, -1))  # one row: the same draws, in place
     return z
 
 

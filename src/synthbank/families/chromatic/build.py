@@ -24,7 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from synthbank import filetree, jsonio, parallel, seeding
-from synthbank.families.chromatic.files import SampleRecord, preview_images, write_digested, write_sample
+from synthbank.families.chromatic.files import SampleRecord, digest_hdf5, preview_images, write_digested, write_sample
 from synthbank.families.chromatic.generate import ChromaticBlock, generate_block
 from synthbank.families.chromatic.layout import (
     BLOCK_SIZE, FAMILY, PREVIEW_DIR, chromatic_file, n_blocks, sample_name, spectral_file,
@@ -99,7 +99,8 @@ def generate_and_write(task: BlockTask) -> list[SampleRecord]:
     with ThreadPoolExecutor(1, thread_name_prefix="chromatic-hasher") as hasher:
         for j in range(task.n_items):  # at most BLOCK_SIZE samples of ~9 MB each
             index = task.block * BLOCK_SIZE + j
-            record = write_sample(cfg, Path(task.data_dir), index, block, j, hasher.submit)
+            record, files = write_sample(cfg, Path(task.data_dir), index, block, j)
+            record = replace(record, written=tuple(hasher.submit(digest_hdf5, *f) for f in files))
             if index < cfg.previews:
                 images = preview_images(block.chromatic[j], block.mask[j], block.spectral[j], bridge_kernel(cfg.params))
                 previews = tuple(

@@ -10,7 +10,7 @@ not read the file again (:data:`Written`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,20 +143,20 @@ def digest_hdf5(final: Path, known: Sequence[tuple[int, np.ndarray]]) -> Written
     return filetree.file_key(final), checksums.digest_file_spliced(final, known)
 
 
-def _now(fn: Callable[..., Any], *args: Any) -> Any:
-    return fn(*args)
-
-
 def write_sample(
     cfg: ChromaticConfig, data_dir: Path, index: int, block: ChromaticBlock, j: int,
-    submit: Callable[..., Any] = _now,
-) -> SampleRecord:
+) -> tuple[SampleRecord, list[tuple[Path, list[tuple[int, np.ndarray]]]]]:
     """Write sample ``index`` (position ``j`` of ``block``): its chromatic and spectral files.
 
-    Each file is written straight from the arrays (:func:`write_hdf5`); its digest is
-    ``submit(digest_hdf5, path, ranges)``: computed now by default, or a hashing
-    thread's ``submit`` (the record then holds its futures, and ``block`` must stay
-    unchanged until they are done).
+    Each file is written straight from the arrays (:func:`write_hdf5`).
+
+    Returns
+    -------
+    SampleRecord
+        Without ``written``: the caller digests the files (:func:`digest_hdf5`) or reads them.
+    list of (Path, list of (offset, array))
+        Each file and where it holds which of ``block``'s arrays: ``block`` must stay
+        unchanged until they are digested.
     """
     chrom_rel, spec_rel = chromatic_file(cfg.seed, index), spectral_file(cfg.seed, index)
     chrom, mask, hsl, spec = block.chromatic[j], block.mask[j], block.region_hsl[j], block.spectral[j]
@@ -178,14 +178,11 @@ def write_sample(
     )
     # one array: file CRC = dataset CRC
     spec_sets = (("spectral", spec, spectral_attrs(cfg.params) | {"crc64": spec_crc}),)
-    written = []
-    for rel, root, sets in (
+    files = [(data_dir / rel, write_hdf5(data_dir / rel, root, sets)) for rel, root, sets in (
         (chrom_rel, _root_attrs(cfg, "chromatic", index, spec_rel, chrom_crc), chrom_sets),
         (spec_rel, _root_attrs(cfg, "spectral", index, chrom_rel, spec_crc), spec_sets),
-    ):
-        final = data_dir / rel
-        written.append(submit(digest_hdf5, final, write_hdf5(final, root, sets)))
-    return SampleRecord(index, chrom_crc, spec_crc, tuple(written))
+    )]
+    return SampleRecord(index, chrom_crc, spec_crc), files
 
 
 def preview_images(chromatic: np.ndarray, mask: np.ndarray, spectral: np.ndarray, kernel: np.ndarray) -> dict[str, np.ndarray]:

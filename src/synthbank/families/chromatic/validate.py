@@ -12,7 +12,6 @@ import io
 import json
 import math
 import tempfile
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -22,7 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from synthbank import checksums, jsonio, parallel
+from synthbank import checksums, jsonio, parallel, scratch
 from synthbank import manifest as manifest_mod
 from synthbank.errors import UsageError
 from synthbank.families.chromatic import FAMILY
@@ -104,15 +103,10 @@ def regenerate_block(cfg: ChromaticConfig, block: int, indices: tuple[int, ...])
         (out / "chromatic").mkdir()
         (out / "spectral").mkdir()
         for j, i in enumerate(indices):
-            record = write_sample(cfg, out, i, samples, j, submit=_no_digest)  # the files are read back below
+            record, _ = write_sample(cfg, out, i, samples, j)  # the files are read back below
             rows.append(("chromatic", i, checksums.digest_file(out / chromatic_file(cfg.seed, i)).crc64, record.chromatic_crc64))
             rows.append(("spectral", i, checksums.digest_file(out / spectral_file(cfg.seed, i)).crc64, record.spectral_crc64))
     return rows
-
-
-def _no_digest(fn: object, *args: object) -> None:
-    """A ``submit`` for :func:`write_sample` that skips the in-memory digest (the check reads the files)."""
-    return None
 
 
 def reseed_tasks(cfg: ChromaticConfig, indices: list[int]) -> list[partial[list[tuple[str, int, str, str]]]]:
@@ -162,20 +156,6 @@ class FileStats:
     error: str | None = None
 
 
-#: Per-thread read buffers, reused from file to file: a fresh 8 MB array per read costs
-#: more in page faults than the read itself. Per thread: a Dask worker runs tasks on
-#: several threads of one process.
-_BUFFERS = threading.local()
-
-
-def _buffer(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    buf = getattr(_BUFFERS, name, None)
-    if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
-        buf = np.empty(shape, dtype=dtype)
-        setattr(_BUFFERS, name, buf)
-    return buf
-
-
 def file_stats(task: FileTask) -> FileStats:
     """Worker: read one chromatic file and its spectral partner and reduce them.
 
@@ -197,10 +177,10 @@ def _file_stats(task: FileTask) -> FileStats:
     with h5py.File(partner, "r") as f:
         ds = f["spectral"]
         attrs = {k: ds.attrs[k] for k in KERNEL_ATTRS}
-        spec = _buffer("spectral", ds.shape, np.float32)
+        spec = scratch.buffer("chromatic.validate.spectral", ds.shape, np.float32)  # no page faults per file
         ds.read_direct(spec)
     count, total, total_sq = m.region_sums(chrom[None], mask[None], task.regions)
-    spec64 = _buffer("spectral64", (spec.shape[0] * spec.shape[1], spec.shape[2]), np.float64)
+    spec64 = scratch.buffer("chromatic.validate.spectral64", (spec.shape[0] * spec.shape[1], spec.shape[2]), np.float64)
     np.copyto(spec64, spec.reshape(spec64.shape))  # converted once, used twice
     # The mapping must be recomputable from the file alone: the stored matrix and the one
     # rebuilt from the stored wavelengths and Gaussian parameters must both map it back.

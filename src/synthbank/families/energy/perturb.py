@@ -24,53 +24,50 @@ def _renormalise(new: np.ndarray, old_totals: np.ndarray) -> np.ndarray:
     return new
 
 
-def _shift_rows(maps: np.ndarray, shifts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``out[n, i, j] = maps[n, i, j + shifts[n, i]]``, periodic, linear interpolation.
+def _shift_rows(m: np.ndarray, shifts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``out[i, j] = m[i, j + shifts[i]]`` for one (h, w) map, periodic, linear interpolation.
 
     Each row is multiplied by a circulant matrix with weights (1 - f, f): doubly stochastic,
     so every row keeps its sum (to rounding), values stay non-negative and the Shannon
-    entropy of the map cannot fall. ``out`` (C-contiguous, not overlapping ``maps``) takes
-    the result if given.
+    entropy of the map cannot fall. ``out`` ((h, w), C-contiguous, not overlapping ``m``)
+    takes the result if given.
     """
-    n, h, w = maps.shape
+    h, w = m.shape
     k = np.floor(shifts)
-    f = (shifts - k)[..., None]
+    f = (shifts - k)[:, None]
     # Each row's w + 1 cells from its start, gathered from the row twice over into reused
     # buffers (a fresh array per shear costs more in page faults than the gather).
     start = k.astype(np.int64) % w
-    doubled = np.concatenate([maps, maps], axis=2, out=scratch.buffer("energy.shift.doubled", (n, h, 2 * w)))
-    index = scratch.buffer("energy.shift.index", (n, h, w + 1), np.int64)
-    np.add((np.arange(n * h, dtype=np.int64) * (2 * w) + start.reshape(-1)).reshape(n, h, 1), np.arange(w + 1), out=index)
-    rows = np.take(doubled.reshape(-1), index, out=scratch.buffer("energy.shift.cells", (n, h, w + 1)), mode="clip")
-    # (1 - f) x_j + f x_{j+1}, each product rounded once as before; the doubled rows are
-    # spent, so they hold the second product (no further temporaries).
-    out = np.multiply(rows[..., :w], 1.0 - f, out=out)
-    out += np.multiply(rows[..., 1:], f, out=doubled[..., :w])
+    doubled = np.concatenate([m, m], axis=1, out=scratch.buffer("energy.shift.doubled", (h, 2 * w)))
+    index = np.add((np.arange(h, dtype=np.int64) * (2 * w) + start)[:, None], np.arange(w + 1),
+                   out=scratch.buffer("energy.shift.index", (h, w + 1), np.int64))
+    rows = np.take(doubled.reshape(-1), index, out=scratch.buffer("energy.shift.cells", (h, w + 1)), mode="clip")
+    # (1 - f) x_j + f x_{j+1}, each product rounded once; the doubled rows are spent, so
+    # they hold the second product (no further temporaries).
+    out = np.multiply(rows[:, :w], 1.0 - f, out=out)
+    out += np.multiply(rows[:, 1:], f, out=doubled[:, :w])
     return out
 
 
-def _shift_cols(maps: np.ndarray, shifts: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out[n, i, j] = maps[n, i + shifts[n, j], j]``, periodic, linear interpolation, into ``out``.
+def _shift_cols(m: np.ndarray, shifts: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[i, j] = m[i + shifts[j], j]`` for one (h, w) map, periodic, linear interpolation.
 
-    :func:`_shift_rows` of the transposed maps, transposed back, bit for bit (the same
-    products and sums per cell), without reading the maps column by column: each map is
+    :func:`_shift_rows` of the transposed map, transposed back, bit for bit (the same
+    products and sums per cell), without reading the map column by column: the map is
     stacked twice over in rows and the h + 1 cells of every column gathered from its
     start, so that consecutive cells of a row of the gather are neighbours in memory.
     """
-    n, h, w = maps.shape
+    h, w = m.shape
     k = np.floor(shifts)
-    f = (shifts - k)[:, None, :]
-    start = k.astype(np.int64) % h
+    f = (shifts - k)[None, :]
     doubled = scratch.buffer("energy.shift_cols.doubled", (2 * h, w))
-    index = scratch.buffer("energy.shift_cols.index", (h + 1, w), np.int64)
-    cells = scratch.buffer("energy.shift_cols.cells", (h + 1, w))
-    steps = np.arange(h + 1, dtype=np.int64)[:, None] * w
-    for i in range(n):
-        doubled[:h], doubled[h:] = maps[i], maps[i]
-        np.add(steps, start[i] * w + np.arange(w), out=index)
-        np.take(doubled.reshape(-1), index, out=cells, mode="clip")  # valid indices; "raise" copies out first
-        np.multiply(cells[:h], 1.0 - f[i], out=out[i])
-        out[i] += np.multiply(cells[1:], f[i], out=doubled[:h])
+    doubled[:h], doubled[h:] = m, m
+    index = np.add(np.arange(h + 1, dtype=np.int64)[:, None] * w, (k.astype(np.int64) % h) * w + np.arange(w),
+                   out=scratch.buffer("energy.shift_cols.index", (h + 1, w), np.int64))
+    cells = np.take(doubled.reshape(-1), index, out=scratch.buffer("energy.shift_cols.cells", (h + 1, w)),
+                    mode="clip")  # valid indices; "raise" copies out first
+    np.multiply(cells[:h], 1.0 - f, out=out)
+    out += np.multiply(cells[1:], f, out=doubled[:h])
     return out
 
 
@@ -119,11 +116,11 @@ def rotate(maps: np.ndarray, angles_deg: np.ndarray, out: np.ndarray | None = No
     result = np.empty((n, h, w)) if out is None else out
     # Map by map, through two reused buffers: the shears' arrays stay in the cache
     # (rows are independent) and no fresh memory is faulted in.
-    first, second = scratch.buffer("energy.rotate.first", (1, h, w)), scratch.buffer("energy.rotate.second", (1, h, w))
+    first, second = scratch.buffer("energy.rotate.first", (h, w)), scratch.buffer("energy.rotate.second", (h, w))
     for i in range(n):
-        one = _shift_rows(src[i : i + 1], row_shifts[i : i + 1], out=first)
-        two = _shift_cols(one, col_shifts[i : i + 1], out=second)
-        _shift_rows(two, row_shifts[i : i + 1], out=result[i : i + 1])
+        one = _shift_rows(src[i], row_shifts[i], out=first)
+        two = _shift_cols(one, col_shifts[i], out=second)
+        _shift_rows(two, row_shifts[i], out=result[i])
     return result
 
 

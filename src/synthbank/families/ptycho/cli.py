@@ -3,9 +3,10 @@
 ``synthbank generate ptycho --dose D`` (simulate to views: the DVC stage), ``validate``,
 ``estimate`` and ``finalize`` come from the family contract (:mod:`synthbank.commands`);
 here are the steps between simulate and validate one at a time (they read the previous
-step's directory), and ``sweep``, every step of every dose in one process. Numpy, h5py and scipy are imported inside the commands only, so the root command
-starts quickly. Parameters come from params.yaml (``--params``); the dose of a per-dose
-stage is ``--dose`` (the DVC matrix item).
+step's directory), and ``sweep``, every step of every dose in one process. Numpy, h5py
+and scipy are imported inside the commands only, so the root command starts quickly.
+Parameters come from params.yaml (``--params``); the dose of a per-dose step is
+``--dose`` (the DVC matrix item).
 """
 
 from __future__ import annotations

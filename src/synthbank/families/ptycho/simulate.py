@@ -383,7 +383,7 @@ def simulate(cfg: SimulationConfig, backend: Mapping[str, Any] | None = None) ->
     counts = np.empty(intensity.shape, dtype=np.uint32)
     blocks = range(-(-len(d.positions) // NOISE_BLOCK))
     opts = dict(backend or {})
-    if opts.get("workers", 1) == 1 and opts.get("scheduler") is None:
+    if parallel.runs_here(**opts):
         for b in blocks:
             rows = slice(b * NOISE_BLOCK, (b + 1) * NOISE_BLOCK)
             simulate_block(BlockTask(cfg, b), intensity[rows], counts[rows])

@@ -46,8 +46,6 @@ DEFAULT_MEMORY_BUDGET = 24 * 1024 * 1024
 #: Channels a worker generates at once inside a block of whole chunk columns (its
 #: temporaries' size; as fast as 16 at 1024 x 19,200, measured).
 SUB_BLOCK = 8
-#: Read buffer of the HDF5 file's checksums (bytes): reads of this size are as fast as larger ones.
-DIGEST_BUFFER = 1024 * 1024
 
 def block_channels(spec: SignalSpec, workers: int = 1, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
     """Channels per generated block: a multiple of the chunk width when it fits the budget.
@@ -208,20 +206,18 @@ def write_hdf5(
 
 
 def generation_manifest(
-    spec: SignalSpec, release_date: str, directory: Path, float32_digest: checksums.FileDigest | None = None,
-    hdf5_digest: checksums.FileDigest | None = None,
+    spec: SignalSpec, release_date: str, directory: Path, hdf5_digest: checksums.FileDigest,
+    float32_digest: checksums.FileDigest,
 ) -> dict[str, Any]:
     """The generation manifest of the signals source document (docs/families/signals.md):
     generator path and version, every parameter, output
     characteristics, checksums. No timestamp: ``release_date`` comes from params.yaml.
 
-    ``float32_digest`` (from :func:`write_float32`) saves re-reading the interleaved file;
-    ``hdf5_digest``, the HDF5 file's (when already taken).
+    The data files' digests come from the writer (:func:`build`), which takes them while
+    it writes; ``spec.yaml`` is read here.
     """
     names = (layout.HDF5_NAME, layout.FLOAT32_NAME, cortex.SPEC_NAME)
-    digests = [hdf5_digest or checksums.digest_file(directory / layout.HDF5_NAME, DIGEST_BUFFER),
-               float32_digest or checksums.digest_file(directory / layout.FLOAT32_NAME),
-               checksums.digest_file(directory / cortex.SPEC_NAME)]
+    digests = [hdf5_digest, float32_digest, checksums.digest_file(directory / cortex.SPEC_NAME)]
     files = {name: {"bytes": d.bytes, "crc64": d.crc64, "sha256": d.sha256} for name, d in zip(names, digests, strict=True)}
     files[layout.HDF5_NAME] |= {"dataset": f"/{layout.DATASET}", "shape": [spec.n_samples, spec.channels],
                                 "chunks": list(layout.chunk_shape(spec.n_samples, spec.channels))}
@@ -287,14 +283,14 @@ def build(
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=1) as pool:
-                h5_digest = pool.submit(checksums.digest_file, h5_path, DIGEST_BUFFER)
+                h5_future = pool.submit(checksums.digest_file, h5_path)
                 digest = write_float32(h5_path, tmp / layout.FLOAT32_NAME)
-                h5 = h5_digest.result()
+                h5 = h5_future.result()
         else:
             digest = write_float32(h5_path, tmp / layout.FLOAT32_NAME)
-            h5 = None
+            h5 = checksums.digest_file(h5_path)
         (tmp / cortex.SPEC_NAME).write_text(cortex.dumps(cortex.generated_spec(spec, digest.sha256)), "utf-8")
-        record = generation_manifest(spec, release_date, tmp, digest, h5)
+        record = generation_manifest(spec, release_date, tmp, h5, digest)
         (tmp / layout.MANIFEST_NAME).write_text(dump_yaml(record), "utf-8")
     return record
 
@@ -306,7 +302,7 @@ def build_with_progress(spec: SignalSpec, output_dir: Path, release_date: str, p
         return build(spec, output_dir, release_date, workers=workers, scheduler=scheduler)
     from tqdm import tqdm
 
-    with tqdm(total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch", disable=not progress) as bar:
+    with tqdm(total=spec.channels, desc=f"Generating {spec.signal_type}", unit="ch") as bar:
         return build(spec, output_dir, release_date, workers=workers, scheduler=scheduler, on_block=bar.update)
 
 

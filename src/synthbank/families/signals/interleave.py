@@ -104,7 +104,6 @@ def _gather(h5_path: Path, offsets: dict[tuple[int, ...], int], shape: tuple[int
     n_cols = full + (width > 0)
     rows = max(1, min(tc, memory_budget // (4 * n_cols * cc)))
     pieces = np.empty((n_cols, rows, cc), dtype=np.uint32)  # bits, not values: NaN payloads pass unchanged
-    digest = checksums.StreamDigest()
     fd = os.open(h5_path, os.O_RDONLY)
     try:
         with _RowWriter(out_path, rows * c * 4) as out:
@@ -122,20 +121,21 @@ def _gather(h5_path: Path, offsets: dict[tuple[int, ...], int], shape: tuple[int
                     if width:
                         block[:, full * cc :] = pieces[full, :k, :width]
                     del block, whole
-                    digest.update(view)
                     view.release()
                     out.advance(k * c * 4)
     finally:
         os.close(fd)
-    return digest.result()
+    return out.digest.result()
 
 
 class _RowWriter:
     """Sequential writes of ``out_path`` from one reusable buffer: :meth:`reserve` a view,
-    fill it, :meth:`advance` writes it whole (so rows never pass through a second copy)."""
+    fill it, :meth:`advance` digests and writes it whole (rows never pass through a second
+    copy); :attr:`digest` is the file's, without a re-read."""
 
     def __init__(self, out_path: Path, capacity: int) -> None:
         self._buffer = bytearray(capacity)
+        self.digest = checksums.StreamDigest()
         self._file = open(out_path, "wb", buffering=0)  # noqa: SIM115  (closed by __exit__)
         self._unflushed = 0
 
@@ -153,8 +153,9 @@ class _RowWriter:
         return memoryview(self._buffer)[:size]
 
     def advance(self, size: int) -> None:
-        """Write the buffer's first ``size`` bytes at the end of the file."""
+        """Digest the buffer's first ``size`` bytes and write them at the end of the file."""
         view = memoryview(self._buffer)[:size]
+        self.digest.update(view)
         while view:  # a raw write may be short
             view = view[self._file.write(view):]
         self._unflushed += size
@@ -176,16 +177,12 @@ def _read_exact(fd: int, into: np.ndarray, offset: int) -> None:
 def _through_hdf5(ds: Any, out_path: Path, memory_budget: int) -> checksums.FileDigest:
     """The copy through h5py's ``read_direct`` (any dataset h5py reads), in blocks of whole rows."""
     n, c = ds.shape
-    rows = max(1, memory_budget // (4 * c))
-    buf = np.empty((min(rows, n), c), dtype=np.float32)
-    digest = checksums.StreamDigest()
-    with _RowWriter(out_path, buf.nbytes) as out:
+    rows = min(n, max(1, memory_budget // (4 * c)))
+    with _RowWriter(out_path, rows * c * 4) as out:
         for t0 in range(0, n, rows):
             k = min(rows, n - t0)
-            ds.read_direct(buf, np.s_[t0 : t0 + k], np.s_[0:k])
-            view = out.reserve(k * c * 4)
-            np.frombuffer(view, dtype=layout.FLOAT32_DTYPE)[:] = buf[:k].reshape(-1)
-            digest.update(view)
+            view = out.reserve(k * c * 4)  # HDF5 converts straight into it (byte order, filters)
+            ds.read_direct(np.frombuffer(view, dtype=layout.FLOAT32_DTYPE).reshape(k, c), np.s_[t0 : t0 + k])
             view.release()
             out.advance(k * c * 4)
-    return digest.result()
+    return out.digest.result()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 HDF5_NAME = "signal.h5"
@@ -16,7 +14,6 @@ CHUNK_SAMPLES = 1024
 CHUNK_CHANNELS = 16
 #: The interleaved file's element type: float32, little-endian, sample-major.
 FLOAT32_DTYPE = np.dtype("<f4")
-NATIVE_IS_LITTLE = sys.byteorder == "little"
 
 
 def chunk_shape(n_samples: int, n_channels: int) -> tuple[int, int]:
