@@ -27,6 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from synthbank import schemacheck
 from synthbank.errors import UsageError
 from synthbank.paramsfile import parse, read_text  # noqa: F401  (parse: part of this module's API)
 
@@ -168,23 +169,29 @@ def is_calendar_date(value: Any) -> bool:
     return True
 
 
-def _is_integer(checker: Any, value: Any) -> bool:
+def _is_int64(value: Any) -> bool:
+    """A finite integral number (``3`` or ``3.0``, not ``True``) within int64."""
     if not is_finite_number(value) or (isinstance(value, float) and not value.is_integer()):
         return False
     return INT64[0] <= value <= INT64[1]
 
 
-def _order(validator: Any, order: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[jsonschema.ValidationError]:
+def _in_order(order: str, instance: Any) -> bool:
     """The ``x-order`` keyword: neighbouring items ordered as ``ORDERS[order]`` says.
 
-    Lists with an item that is not a finite number are left to the ``type`` keyword.
+    Anything but a list of finite numbers passes (the ``type`` keyword judges it).
     """
+    if not isinstance(instance, list) or not all(is_finite_number(v) for v in instance):
+        return True
+    ordered = ORDERS[order][0]
+    return all(ordered(a, b) for a, b in zip(instance, instance[1:]))
+
+
+def _order(validator: Any, order: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """:func:`_in_order` as a jsonschema keyword."""
     import jsonschema
 
-    if not isinstance(instance, list) or not all(is_finite_number(v) for v in instance):
-        return
-    ordered = ORDERS[order][0]
-    if not all(ordered(a, b) for a, b in zip(instance, instance[1:])):
+    if not _in_order(order, instance):
         yield jsonschema.ValidationError(f"{instance!r} is not in {order} order")
 
 
@@ -200,14 +207,21 @@ def _validation() -> tuple[Any, Any]:
         jsonschema.Draft202012Validator,
         validators={"x-order": _order},
         type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
-            {"number": lambda checker, value: is_finite_number(value), "integer": _is_integer}
+            {"number": lambda checker, value: is_finite_number(value), "integer": lambda checker, value: _is_int64(value)}
         ),
     )
     return validator, formats
 
 
 def _best_error(schema: Mapping[str, Any], instance: Any) -> jsonschema.ValidationError | None:
-    """The most relevant violation of ``schema`` by ``instance`` (jsonschema's best match), None if valid."""
+    """The most relevant violation of ``schema`` by ``instance`` (jsonschema's best match), None if valid.
+
+    Valid input, the common case, is recognised without importing jsonschema
+    (:mod:`synthbank.schemacheck`, with the same types, format and keyword).
+    """
+    if schemacheck.is_valid(schema, instance, types={"number": is_finite_number, "integer": _is_int64},
+                            formats={"date": is_calendar_date}, keywords={"x-order": _in_order}):
+        return None
     import jsonschema.exceptions
 
     validator, formats = _validation()

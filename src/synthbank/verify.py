@@ -14,21 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from synthbank import jsonio
+from synthbank import jsonio, schemacheck
 from synthbank.filetree import Tree, digest_files, glob_match, relative_posix, scan
 from synthbank.io.recovery import pending_commit
 from synthbank.params import load_schema, thaw
 
 def schema_problems(manifest: Any) -> list[str]:
     """One line per schema violation, each naming the JSON path."""
-    validator = jsonschema.Draft202012Validator(load_schema("manifest.schema.json"))
-    out = []
-    for err in sorted(validator.iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        out.append(f"{where}: {err.message}")
-    return out
+    return schemacheck.problems(load_schema("manifest.schema.json"), manifest)
 
 
 def in_dvc_cache(link: Path, root: Path) -> bool:

@@ -65,3 +65,19 @@ def test_schema_rejects_a_broken_catalog_naming_the_json_path(catalog, tmp_path,
     with pytest.raises(ValueError, match="refusing to write an invalid catalog"):
         write_catalog(bad, tmp_path / "bad.json")
     assert not (tmp_path / "bad.json").exists()
+
+
+def test_schemacheck_judges_mutated_catalogs_as_jsonschema_does(catalog):
+    import jsonschema
+    from test_schemacheck import assert_agrees, mutations
+
+    from synthbank import jsonio, schemacheck
+    from synthbank.families.energy.catalog import SCHEMA
+    from synthbank.params import load_schema
+
+    schema = load_schema(SCHEMA)
+    small = jsonio.canonical({**catalog, "files": catalog["files"][:2], "maps": catalog["maps"][:2]})
+    small["domains"] = {k: small["domains"][k] for k in list(small["domains"])[:1]}
+    valid, invalid = assert_agrees(lambda doc: schemacheck.is_valid(schema, doc),
+                                   jsonschema.Draft202012Validator(schema).is_valid, mutations(small, per_path=4))
+    assert valid > 10 and invalid > 100

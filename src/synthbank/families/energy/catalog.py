@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import h5py
-import jsonschema
 import numpy as np
 
-from synthbank import jsonio
+from synthbank import jsonio, schemacheck
 from synthbank.families.energy import VERSION
 from synthbank.families.energy.validate import _stats, domain_files
 from synthbank.manifest import digest_files, relative_posix
@@ -77,9 +76,7 @@ def build_catalog(root: Path, data_dir: Path, domains: Sequence[str], seed: int,
 
 def schema_problems(catalog: Any) -> list[str]:
     """One line per schema violation, each naming the JSON path."""
-    validator = jsonschema.Draft202012Validator(load_schema(SCHEMA))
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
-            for e in sorted(validator.iter_errors(jsonio.canonical(catalog)), key=lambda e: list(map(str, e.absolute_path)))]
+    return schemacheck.problems(load_schema(SCHEMA), jsonio.canonical(catalog))
 
 
 def write_catalog(catalog: dict[str, Any], path: Path) -> bytes:
