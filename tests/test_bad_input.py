@@ -180,6 +180,8 @@ CASES: list[Case] = [
     cli("atomic-num-images-float", ["estimate", "atomic", "--num-images", "1.5"], "--num-images", "1.5"),
     cli("atomic-workers-100000", [*GENERATE["atomic"], "--workers", "100000"], "--workers", "1024"),
     cli("atomic-shard-blocks-10**7", [*GENERATE["atomic"], "--shard-blocks", "10000000"], "--shard-blocks", "1000000"),
+    cli("atomic-output-dir-outside-project", ["generate", "atomic", "--num-images", "5000", "--output-dir", "../outside",
+                                              "--manifest", "out.json", "--yes"], "../outside", "outside the project directory"),
     cli("atomic-confirm-above-negative", [*GENERATE["atomic"], "--confirm-above", "-1"], "--confirm-above", "-1"),
     # --- chromatic ------------------------------------------------------------------------
     param("chromatic-hue-reversed", "chromatic", "chromatic.color_distribution.hue", [0.9, 0.1], "low <= high"),

@@ -190,6 +190,10 @@ def generate(run: Run) -> None:
                          option="the directory beside --output-dir")
     if manifest_path is not None:
         check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
+        if not manifest_path.absolute().is_relative_to(out.absolute()):  # its paths are then the project's
+            from synthbank.manifest import output_path
+
+            output_path(out, Path("."))
     plan: Estimate = family.hook("estimate")(run)
     shown = plan.record()
     info("\nDataset Generation Plan:")
@@ -230,6 +234,11 @@ def validate(run: Run) -> None:
     from synthbank.io.staging import transaction
 
     reports_manifest = run.options.get("reports_manifest")
+    if reports_manifest is not None:
+        from synthbank.manifest import output_path
+
+        for path in run.reported():
+            output_path(path, Path("."))  # before any work: the reports manifest lists project paths
     with transaction(run.family.name, manifest=reports_manifest):
         violations = run.family.hook("validate")(run)
         if reports_manifest is not None:

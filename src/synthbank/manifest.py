@@ -25,6 +25,7 @@ import PIL
 
 import synthbank
 from synthbank import jsonio
+from synthbank.errors import UsageError
 from synthbank.filetree import digest_files, digest_written, glob_match, relative_posix, scan  # noqa: F401  (digest_files re-exported)
 from synthbank.numerics import NUMERICS_VERSION
 from synthbank.io import staging
@@ -100,6 +101,7 @@ def build(
     extra_entry_fields : optional per-path (relative to root) ``uid``, ``params``, ``paired_with``,
         ``index`` and ``content_crc64``.
     """
+    recorded = [output_path(Path(o), root) for o in outputs]
     pairs = sorted(
         ((final, on_disk) for final, on_disk in _output_files(outputs) if final.absolute() != manifest_path.absolute()),
         key=lambda pair: relative_posix(pair[0], root),
@@ -120,9 +122,18 @@ def build(
         "release_date": release_date,
         "software": software_versions(),
         "base": relative_posix(root, manifest_path.absolute().parent),
-        "outputs": [relative_posix(Path(o), root) for o in outputs],
+        "outputs": recorded,
         "entries": entries,
     }
+
+
+def output_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root``, as a manifest records an output; UsageError if it is outside ``root``."""
+    rel = relative_posix(path, root)
+    if rel == ".." or rel.startswith("../"):
+        raise UsageError(f"{path} is outside the project directory {Path(root).absolute()}: a manifest lists paths "
+                         "relative to it; allowed a path inside the project directory")
+    return rel
 
 
 def write(manifest: Mapping[str, Any], path: Path) -> None:
@@ -162,7 +173,7 @@ def add_files(record: dict[str, Any], paths: Sequence[Path], *, root: Path, excl
     tx = staging.current()
     files: list[Path] = []
     for path in paths:
-        record["outputs"].append(relative_posix(path, root))
+        record["outputs"].append(output_path(path, root))
         found = {*scan(Path(path).absolute()).files, *(tx.staged_files(path) if tx is not None else ())}
         found -= tx.own_hidden() if tx is not None else set()
         files += [p for p in sorted(found) if not any(glob_match(relative_posix(p, root), x) for x in exclude)]
