@@ -288,7 +288,7 @@ def test_default_output_dir_is_dated(run, workdir: Path, num_images: int) -> Non
 
 # --- 16. a light start ------------------------------------------------------------------------
 
-#: Libraries a command loads only when it needs them: validating params (jsonschema), parsing
+#: Libraries a command loads only when it needs them: wording a params error (jsonschema), parsing
 #: YAML (yaml), starting a worker pool (multiprocessing, concurrent.futures), a family's numpy code.
 LAZY = ("jsonschema", "yaml", "multiprocessing", "concurrent.futures", "numpy", "rich", "pydantic")
 _LOADED = ("import sys\nfrom synthbank.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
@@ -306,10 +306,16 @@ def test_start_loads_no_library_the_command_does_not_use(run, workdir: Path, arg
     assert proc.stderr.splitlines()[-1] == "", proc.stderr  # the names of the libraries loaded: none
 
 
-def test_params_validation_still_loads_its_libraries(run, workdir: Path) -> None:
-    code = ("import sys\nfrom synthbank import params\nparams.load('params.yaml')\n"
+@pytest.mark.parametrize(("seed", "loaded"), [("42", "yaml"), ("-1", "jsonschema yaml")])
+def test_params_validation_loads_jsonschema_only_to_word_an_error(run, workdir: Path, seed: str, loaded: str) -> None:
+    params_file = workdir / "params.yaml"
+    params_file.write_text(params_file.read_text().replace("seed: 42", f"seed: {seed}", 1))
+    code = ("import sys\nfrom synthbank import params\nfrom synthbank.errors import UsageError\n"
+            "try:\n    params.load('params.yaml')\nexcept UsageError as exc:\n    print(exc, file=sys.stderr)\n"
             "print(' '.join(m for m in ('jsonschema', 'yaml') if m in sys.modules))\n")
-    assert run([str(VENV_BIN / "python"), "-c", code], workdir, check=True).stdout.strip() == "jsonschema yaml"
+    proc = run([str(VENV_BIN / "python"), "-c", code], workdir, check=True)
+    assert proc.stdout.strip() == loaded
+    assert ("seed=-1 is invalid: allowed >= 0" in proc.stderr) == (seed == "-1")
 
 
 @pytest.mark.parametrize("args", [[], ["generate"], ["validate"], ["ptycho"]])
