@@ -306,6 +306,20 @@ def test_start_loads_no_library_the_command_does_not_use(run, workdir: Path, arg
     assert proc.stderr.splitlines()[-1] == "", proc.stderr  # the names of the libraries loaded: none
 
 
+def test_an_output_outside_the_project_is_refused_before_any_work(run, tmp_path: Path, params_snapshot: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy2(params_snapshot, project / "params.yaml")
+    proc = synthbank(run, project, "generate", "atomic", "--num-images", "5000", "--output-dir", "../outside",
+                     "--manifest", "out.json", "--yes")
+    assert proc.returncode == 2
+    assert error_lines(proc.stderr) == [f"synthbank: error: ../outside is outside the project directory {project}: "
+                                        "a manifest lists paths relative to it; allowed a path inside it"]
+    assert "Dataset Generation Plan" not in proc.stderr  # refused before the plan, so before any work
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # nothing beside the project either
+    assert sorted(p.name for p in project.iterdir()) == ["params.yaml"]
+
+
 @pytest.mark.parametrize(("seed", "loaded"), [("42", "yaml"), ("-1", "jsonschema yaml")])
 def test_params_validation_loads_jsonschema_only_to_word_an_error(run, workdir: Path, seed: str, loaded: str) -> None:
     params_file = workdir / "params.yaml"

@@ -190,10 +190,13 @@ def generate(run: Run) -> None:
                          option="the directory beside --output-dir")
     if manifest_path is not None:
         check_manifest(manifest_path, family.name, overwrite=o["overwrite"])
-        if not manifest_path.absolute().is_relative_to(out.absolute()):  # its paths are then the project's
-            from synthbank.manifest import output_path
+        # Before any work: the outputs must lie inside what the manifest's paths are relative to.
+        from synthbank.manifest import output_path
 
-            output_path(out, Path("."))
+        extras = tuple(Path(o[dest]) for dest in family.extra_outputs if o.get(dest) is not None)
+        root = run.manifest_root(out, extras)
+        for path in (out, *extras):
+            output_path(path, root)
     plan: Estimate = family.hook("estimate")(run)
     shown = plan.record()
     info("\nDataset Generation Plan:")
@@ -262,7 +265,11 @@ def estimate(run: Run) -> None:
 
 
 def finalize(run: Run) -> None:
-    """The family manifest over every item and the merged metrics, together; exit 1 on a violation."""
+    """The family manifest over every item and the merged metrics, together; exit 1 on a violation.
+
+    The hook names what the manifests list, so a path outside the project is refused when
+    they are built (one line, nothing written), after the hook's reading and hashing.
+    """
     from synthbank.io.staging import check_manifest, transaction
 
     manifest_path = run.manifest_path(None)

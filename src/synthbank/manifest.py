@@ -128,11 +128,30 @@ def build(
 
 
 def output_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root``, as a manifest records an output; UsageError if it is outside ``root``."""
+    """``path`` relative to ``root``, as a manifest records an output.
+
+    Parameters
+    ----------
+    path : Path
+        An output (file or directory), relative to the working directory or absolute.
+    root : Path
+        What the manifest's paths are relative to: the project directory (``.``) or a
+        generate command's output directory.
+
+    Returns
+    -------
+    str
+        The POSIX relative path, never starting with ``..``.
+
+    Raises
+    ------
+    UsageError
+        ``path`` lies outside ``root``: one line naming both.
+    """
     rel = relative_posix(path, root)
     if rel == ".." or rel.startswith("../"):
-        raise UsageError(f"{path} is outside the project directory {Path(root).absolute()}: a manifest lists paths "
-                         "relative to it; allowed a path inside the project directory")
+        where = f"the project directory {Path(root).absolute()}" if Path(root) == Path(".") else f"{root}"
+        raise UsageError(f"{path} is outside {where}: a manifest lists paths relative to it; allowed a path inside it")
     return rel
 
 

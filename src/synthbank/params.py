@@ -195,32 +195,43 @@ def _order(validator: Any, order: str, instance: Any, schema: Mapping[str, Any])
         yield jsonschema.ValidationError(f"{instance!r} is not in {order} order")
 
 
+#: What params.yaml's schema is judged with beyond standard JSON Schema, by both validators
+#: (schemacheck for valid documents, jsonschema for the error): type checks, formats, keywords.
+SCHEMA_TYPES: dict[str, Callable[[Any], bool]] = {"number": is_finite_number, "integer": _is_int64}
+SCHEMA_FORMATS: dict[str, Callable[[Any], bool]] = {"date": is_calendar_date}
+SCHEMA_KEYWORDS: dict[str, Callable[[Any, Any], bool]] = {"x-order": _in_order}
+
+
 @cache
 def _validation() -> tuple[Any, Any]:
-    """The validator class (draft 2020-12 with finite numbers, 64-bit integers and the
-    ``x-order`` keyword) and its format checker (``date``), built on first use."""
+    """The jsonschema validator class (draft 2020-12 with :data:`SCHEMA_TYPES` and the
+    ``x-order`` keyword) and its format checker (:data:`SCHEMA_FORMATS`), built on first use."""
     import jsonschema
 
     formats = jsonschema.FormatChecker(formats=())
-    formats.checks("date")(is_calendar_date)
+    for name, check in SCHEMA_FORMATS.items():
+        formats.checks(name)(check)
     validator = jsonschema.validators.extend(
         jsonschema.Draft202012Validator,
         validators={"x-order": _order},
         type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
-            {"number": lambda checker, value: is_finite_number(value), "integer": lambda checker, value: _is_int64(value)}
+            {name: (lambda checker, value, check=check: check(value)) for name, check in SCHEMA_TYPES.items()}
         ),
     )
     return validator, formats
 
 
+def is_valid(schema: Mapping[str, Any], instance: Any) -> bool | None:
+    """:func:`synthbank.schemacheck.is_valid` with params.yaml's types, formats and keywords."""
+    return schemacheck.is_valid(schema, instance, types=SCHEMA_TYPES, formats=SCHEMA_FORMATS, keywords=SCHEMA_KEYWORDS)
+
+
 def _best_error(schema: Mapping[str, Any], instance: Any) -> jsonschema.ValidationError | None:
     """The most relevant violation of ``schema`` by ``instance`` (jsonschema's best match), None if valid.
 
-    Valid input, the common case, is recognised without importing jsonschema
-    (:mod:`synthbank.schemacheck`, with the same types, format and keyword).
+    Valid input, the common case, is recognised without importing jsonschema (:func:`is_valid`).
     """
-    if schemacheck.is_valid(schema, instance, types={"number": is_finite_number, "integer": _is_int64},
-                            formats={"date": is_calendar_date}, keywords={"x-order": _in_order}):
+    if is_valid(schema, instance):
         return None
     import jsonschema.exceptions
 

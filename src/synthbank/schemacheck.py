@@ -97,29 +97,43 @@ def _multiple(value: Any, step: Any) -> bool:
 
 
 class _Checker:
+    """One validation: the root schema (for ``$ref``) and the type, format and keyword checks in force."""
+
     def __init__(self, root: Any, types: Mapping[str, Callable[[Any], bool]],
                  formats: Mapping[str, Callable[[Any], bool]], keywords: Mapping[str, Callable[[Any, Any], bool]]):
         self.root, self.types, self.formats, self.keywords = root, types, formats, keywords
 
     def is_type(self, value: Any, name: str) -> bool:
+        """Whether ``value`` is of the JSON type ``name`` (Unknown for a type not known here)."""
         check = self.types.get(name)
         if check is None:
             raise Unknown(f"type {name!r}")
         return check(value)
 
     def ref(self, ref: str) -> Any:
-        if not ref.startswith("#"):
+        """The subschema a JSON-pointer ``$ref`` into the root names (``#`` or ``#/a/b``).
+
+        Anything else is Unknown, as is a pointer with percent-escapes (jsonschema decodes
+        them), one that names nothing (jsonschema raises), or a path through an ``$id``
+        (a new base URI).
+        """
+        if ref == "#":
+            return self.root
+        if not ref.startswith("#/") or "%" in ref:
             raise Unknown(f"$ref {ref!r}")
         node = self.root
-        for token in filter(None, ref[1:].split("/")):
+        for token in ref[2:].split("/"):
             token = token.replace("~1", "/").replace("~0", "~")
             try:
                 node = node[int(token)] if isinstance(node, list) else node[token]
             except (KeyError, IndexError, ValueError, TypeError):
                 raise Unknown(f"$ref {ref!r}") from None
+            if isinstance(node, Mapping) and "$id" in node:
+                raise Unknown(f"$ref {ref!r} through an $id")
         return node
 
     def valid(self, schema: Any, value: Any) -> bool:
+        """Whether ``value`` meets every keyword of ``schema`` (a mapping or a boolean schema)."""
         if schema is True:
             return True
         if schema is False:
@@ -131,76 +145,67 @@ class _Checker:
                 if keyword == "$id" and schema is not self.root:
                     raise Unknown("$id below the root")  # a new base for $ref
                 continue
-            if not self.keyword(keyword, rule, value, schema):
+            check = _KEYWORDS.get(keyword)
+            if check is not None:
+                passed = check(self, rule, value, schema)
+            elif keyword in self.keywords:
+                passed = self.keywords[keyword](rule, value)
+            else:
+                raise Unknown(f"keyword {keyword!r}")
+            if not passed:
                 return False
         return True
 
-    def keyword(self, keyword: str, rule: Any, value: Any, schema: Mapping[str, Any]) -> bool:  # noqa: C901, PLR0911, PLR0912
-        is_type = self.is_type
-        if keyword == "type":
-            return any(is_type(value, t) for t in ([rule] if isinstance(rule, str) else rule))
-        if keyword == "$ref":
-            return self.valid(self.ref(rule), value)
-        if keyword == "allOf":
-            return all(self.valid(s, value) for s in rule)
-        if keyword == "enum":
-            return any(equal(each, value) for each in rule)
-        if keyword == "const":
-            return equal(value, rule)
-        if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
-            if not is_type(value, "number"):
-                return True
-            if keyword == "minimum":
-                return not value < rule
-            if keyword == "maximum":
-                return not value > rule
-            if keyword == "exclusiveMinimum":
-                return not value <= rule
-            if keyword == "exclusiveMaximum":
-                return not value >= rule
-            return _multiple(value, rule)
-        if keyword in ("properties", "required", "additionalProperties", "minProperties", "propertyNames"):
-            if not is_type(value, "object"):
-                return True
-            if keyword == "properties":
-                return all(self.valid(sub, value[name]) for name, sub in rule.items() if name in value)
-            if keyword == "required":
-                return all(name in value for name in rule)
-            if keyword == "minProperties":
-                return not len(value) < rule
-            if keyword == "propertyNames":
-                return all(self.valid(rule, name) for name in value)
-            if "patternProperties" in schema:
-                raise Unknown("patternProperties")
-            extras = [value[name] for name in value if name not in schema.get("properties", {})]
-            if is_type(rule, "object"):
-                return all(self.valid(rule, extra) for extra in extras)
-            return bool(rule) or not extras
-        if keyword in ("items", "prefixItems", "minItems", "maxItems", "uniqueItems"):
-            if not is_type(value, "array"):
-                return True
-            if keyword == "items":
-                return all(self.valid(rule, item) for item in value[len(schema.get("prefixItems", [])):])
-            if keyword == "prefixItems":
-                return all(self.valid(sub, item) for sub, item in zip(rule, value))
-            if keyword == "minItems":
-                return not len(value) < rule
-            if keyword == "maxItems":
-                return not len(value) > rule
-            return not rule or _unique(value)
-        if keyword in ("pattern", "minLength", "maxLength"):
-            if not is_type(value, "string"):
-                return True
-            if keyword == "pattern":
-                return re.search(rule, value) is not None
-            return not len(value) < rule if keyword == "minLength" else not len(value) > rule
-        if keyword == "format":
-            check = self.formats.get(rule)
-            return check is None or bool(check(value))  # formats not checked are ignored, as in jsonschema
-        custom = self.keywords.get(keyword)
-        if custom is None:
-            raise Unknown(f"keyword {keyword!r}")
-        return custom(rule, value)
+
+#: A keyword's check: (checker, the keyword's value, the instance, the schema holding it) -> passes.
+Check = Callable[[_Checker, Any, Any, Mapping[str, Any]], bool]
+
+
+def _on(kind: str, test: Check) -> Check:
+    # jsonschema: a keyword of one JSON type passes every instance of another type
+    return lambda c, rule, value, schema: not c.is_type(value, kind) or test(c, rule, value, schema)
+
+
+def _additional(c: _Checker, rule: Any, value: dict[str, Any], schema: Mapping[str, Any]) -> bool:
+    if "patternProperties" in schema:
+        raise Unknown("patternProperties")
+    extras = [value[name] for name in value if name not in schema.get("properties", {})]
+    if c.is_type(rule, "object"):
+        return all(c.valid(rule, extra) for extra in extras)
+    return bool(rule) or not extras
+
+
+def _format(c: _Checker, rule: Any, value: Any, schema: Mapping[str, Any]) -> bool:
+    check = c.formats.get(rule)
+    return check is None or bool(check(value))  # formats not asked for are not checked, as in jsonschema
+
+
+_KEYWORDS: dict[str, Check] = {
+    "type": lambda c, rule, value, s: any(c.is_type(value, t) for t in ([rule] if isinstance(rule, str) else rule)),
+    "$ref": lambda c, rule, value, s: c.valid(c.ref(rule), value),
+    "allOf": lambda c, rule, value, s: all(c.valid(sub, value) for sub in rule),
+    "enum": lambda c, rule, value, s: any(equal(each, value) for each in rule),
+    "const": lambda c, rule, value, s: equal(value, rule),
+    "format": _format,
+    "minimum": _on("number", lambda c, rule, value, s: not value < rule),
+    "maximum": _on("number", lambda c, rule, value, s: not value > rule),
+    "exclusiveMinimum": _on("number", lambda c, rule, value, s: not value <= rule),
+    "exclusiveMaximum": _on("number", lambda c, rule, value, s: not value >= rule),
+    "multipleOf": _on("number", lambda c, rule, value, s: _multiple(value, rule)),
+    "properties": _on("object", lambda c, rule, value, s: all(c.valid(sub, value[k]) for k, sub in rule.items() if k in value)),
+    "required": _on("object", lambda c, rule, value, s: all(k in value for k in rule)),
+    "minProperties": _on("object", lambda c, rule, value, s: not len(value) < rule),
+    "propertyNames": _on("object", lambda c, rule, value, s: all(c.valid(rule, k) for k in value)),
+    "additionalProperties": _on("object", _additional),
+    "items": _on("array", lambda c, rule, value, s: all(c.valid(rule, v) for v in value[len(s.get("prefixItems", [])):])),
+    "prefixItems": _on("array", lambda c, rule, value, s: all(c.valid(sub, v) for sub, v in zip(rule, value))),
+    "minItems": _on("array", lambda c, rule, value, s: not len(value) < rule),
+    "maxItems": _on("array", lambda c, rule, value, s: not len(value) > rule),
+    "uniqueItems": _on("array", lambda c, rule, value, s: not rule or _unique(value)),
+    "pattern": _on("string", lambda c, rule, value, s: re.search(rule, value) is not None),
+    "minLength": _on("string", lambda c, rule, value, s: not len(value) < rule),
+    "maxLength": _on("string", lambda c, rule, value, s: not len(value) > rule),
+}
 
 
 def is_valid(schema: Any, instance: Any, *, types: Mapping[str, Callable[[Any], bool]] | None = None,
