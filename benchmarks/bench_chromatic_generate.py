@@ -46,6 +46,8 @@ from synthbank.io import durable, staging  # noqa: E402
 
 TARGET_RATIO = 0.5
 BASELINE = "plain h5py write, same files (baseline)"
+#: The same write made durable, as the writing contract requires of the build (for reference).
+DURABLE = "plain h5py write, same files + fsync"
 
 
 def tree_mb(root: Path) -> float:
@@ -116,7 +118,7 @@ def main() -> None:
         out, plain, plain_dir = scratch / "data", scratch / "plain.h5", scratch / "plain"
         gen = {w: f"generate + manifest + commit, {w} worker(s)" for w in (1, 2)}
         for _ in range(args.repeats):  # interleaved: A B C A B C ...
-            for flush, label in ((False, BASELINE), (True, "plain h5py write, same files + fsync")):
+            for flush, label in ((False, BASELINE), (True, DURABLE)):
                 shutil.rmtree(plain_dir, ignore_errors=True)
                 timed(label, lambda flush=flush: plain_write_files(arrays, plain_dir, flush))
                 sizes[label] = tree_mb(plain_dir)
@@ -152,7 +154,8 @@ def main() -> None:
     )
     fastest = max(rate[label] for label in gen.values())
     _common.summary("chromatic build (generate + manifest + commit)", f"{fastest:,.0f} MB/s",
-                    f"plain h5py write {baseline:,.0f} MB/s: {fastest / baseline:.2f}x", f">= {TARGET_RATIO}x",
+                    f"plain h5py write {baseline:,.0f} MB/s: {fastest / baseline:.2f}x "
+                    f"(with fsync {rate[DURABLE]:,.0f} MB/s: {fastest / rate[DURABLE]:.2f}x)", f">= {TARGET_RATIO}x",
                     fastest / baseline >= TARGET_RATIO)
     print(f"\ngenerate + manifest + commit / plain h5py write: {fastest / baseline:.2f}x "
           f"({'meets' if fastest / baseline >= TARGET_RATIO else 'misses'} the {TARGET_RATIO}x target)")

@@ -7,7 +7,8 @@ Does what ``synthbank generate signals`` does for a pink dataset, the plain way 
 would: ``colorednoise.powerlaw_psd_gaussian(1, (channels, samples))``, each channel
 scaled to the same RMS (100 uV), then the same two files (``signal.h5``: dataset
 ``/signal`` (samples, channels) float32 in (1024, 16) chunks; ``signal.float32``:
-interleaved little-endian, sample-major) and a manifest of their sizes and sha256.
+interleaved little-endian, sample-major) and a manifest of their sizes and sha256;
+with ``--fsync``, every file and the directory made durable too, as synthbank's commit does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import colorednoise
@@ -30,6 +32,8 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--channels", type=int, default=1024)
     parser.add_argument("--samples", type=int, default=19200)
+    parser.add_argument("--fsync", action="store_true",
+                        help="also fsync the files and the directory, as synthbank's commit does before the rename")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     x = colorednoise.powerlaw_psd_gaussian(1, (args.channels, args.samples), random_state=SEED)
@@ -44,6 +48,13 @@ def main() -> None:
         with open(args.out / name, "rb") as fh:
             files[name] = {"bytes": (args.out / name).stat().st_size, "sha256": hashlib.file_digest(fh, "sha256").hexdigest()}
     (args.out / "manifest.json").write_text(json.dumps({"files": files}, indent=1) + "\n", "utf-8")
+    if args.fsync:
+        for path in (*(args.out / name for name in files), args.out / "manifest.json", args.out):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 if __name__ == "__main__":
