@@ -55,6 +55,11 @@ def run_tree(cmd: Sequence[str], cwd: Path | None = None) -> tuple[float, float]
     return wall, peak / 1e6
 
 
+def maxrss_mb(usage: os.struct_rusage) -> float:  # also resource.struct_rusage
+    """A finished child's peak RSS (``ru_maxrss``, KiB on Linux) in MB, 10**6 bytes as the targets are stated."""
+    return usage.ru_maxrss * 1024 / 1e6
+
+
 def tree_rss(root: psutil.Process) -> int:
     """Summed RSS of ``root`` and its children now, bytes (0 once it is gone)."""
     try:

@@ -17,7 +17,8 @@ Prints, for the default params (256 x 256 x 3 chromatic, 31-band spectral, ~9 MB
   reference, the same write followed by an ``fsync`` of every file (what durability
   costs), and the arrays written into ONE file (the baseline before issue 17's session 3:
   it skips the 2 x samples file creations the job has to make);
-* the ratio of the fastest generate to the plain write (issue 17: target >= 0.5x);
+* the ratio of the fastest generate to the plain write, as times (the plain write's seconds over
+  the build's; issue 17: target >= 0.5x), and to the write + fsync;
 * with ``--validate``, the validation stage's time on the dataset next to generation.
 
 Figures are medians of ``--repeats`` runs.
@@ -145,20 +146,24 @@ def main() -> None:
     median = {label: statistics.median(t) for label, t in times.items()}
     rate = {label: sizes[label] / median[label] for label in median}
     baseline = rate[BASELINE]
-    rows = [(label, sizes[label], median[label], rate[label], rate[label] / baseline) for label in median]
+    # speed against the baseline as a time ratio: the same arrays, same files (the build's few
+    # extra MB, previews and manifest, are its own work, not a larger output to credit)
+    speed = {label: median[BASELINE] / median[label] for label in median}
+    rows = [(label, sizes[label], median[label], rate[label], speed[label]) for label in median]
     _common.table(
         f"chromatic {VERSION}: {args.samples} samples of {cfg.params.height}x{cfg.params.width}x3 + {cfg.params.bands} "
         f"bands (block {BLOCK_SIZE}), median of {args.repeats}",
         ["what", "MB", "seconds", "MB/s", "x plain h5py"],
         rows,
     )
-    fastest = max(rate[label] for label in gen.values())
-    _common.summary("chromatic build (generate + manifest + commit)", f"{fastest:,.0f} MB/s",
-                    f"plain h5py write {baseline:,.0f} MB/s: {fastest / baseline:.2f}x "
-                    f"(with fsync {rate[DURABLE]:,.0f} MB/s: {fastest / rate[DURABLE]:.2f}x)", f">= {TARGET_RATIO}x",
-                    fastest / baseline >= TARGET_RATIO)
-    print(f"\ngenerate + manifest + commit / plain h5py write: {fastest / baseline:.2f}x "
-          f"({'meets' if fastest / baseline >= TARGET_RATIO else 'misses'} the {TARGET_RATIO}x target)")
+    best = max(gen.values(), key=lambda label: speed[label])
+    ratio, durable_ratio = speed[best], median[DURABLE] / median[best]
+    _common.summary("chromatic build (generate + manifest + commit)", f"{rate[best]:,.0f} MB/s",
+                    f"plain h5py write {baseline:,.0f} MB/s: {ratio:.2f}x "
+                    f"(with fsync {rate[DURABLE]:,.0f} MB/s: {durable_ratio:.2f}x)", f">= {TARGET_RATIO}x",
+                    ratio >= TARGET_RATIO)
+    print(f"\ngenerate + manifest + commit / plain h5py write: {ratio:.2f}x "
+          f"({'meets' if ratio >= TARGET_RATIO else 'misses'} the {TARGET_RATIO}x target)")
     if args.validate:
         print(f"validation / generation (2 workers): {median['validate, 2 workers (reads it all)'] / median[gen[2]]:.2f}x")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 import yaml
-from _common import BIN, REPO, table
+from _common import BIN, REPO, maxrss_mb, table
 from distributed import Client, LocalCluster
 
 QUICK = "--quick" in sys.argv
@@ -56,7 +56,7 @@ def generate(work: Path, family: str, n: int, backend: list[str], params: str = 
     if proc.returncode:
         raise SystemExit(f"generate {family} {backend} failed with exit {proc.returncode}")
     # the driver alone on a cluster; with a local pool its waited-for workers are included
-    return wall, max(peak / 1e6, usage.ru_maxrss * 1024 / 1e6), usage.ru_utime + usage.ru_stime
+    return wall, max(peak / 1e6, maxrss_mb(usage)), usage.ru_utime + usage.ru_stime
 
 
 def dask_processes(tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:

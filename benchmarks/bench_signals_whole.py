@@ -14,8 +14,8 @@ HDF5 dataset and interleaved .float32, with a sha256 manifest (no fsync). C is B
 ``--fsync``: the files made durable as synthbank's writing contract requires (docs/writing.md),
 for reference; the target is stated against B.
 
-A and B run alternately (A B A B ...), each a fresh process; the ratio B/A is taken pair
-by pair and its median printed, with each side's median wall time and its peak RSS
+A, B and C run in turn (A B C A B C ...), each a fresh process; the ratios B/A and C/A are
+taken round by round and their medians printed, with each side's median wall time and its peak RSS
 (the kernel's ``ru_maxrss`` of the finished child, from ``os.wait4``). Targets: ratio
 >= 2.4 at 1024 channels, peak <= 64 MB at 1024 and 4096.
 """
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _common import BIN, REPO, compile_sources, summary, table
+from _common import BIN, REPO, compile_sources, maxrss_mb, summary, table
 
 TARGET_RATIO = 2.4
 TARGET_MB = 64.0
@@ -64,7 +64,7 @@ def run(cmd: list[str], out: Path) -> tuple[float, float]:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr.decode()}")
     shutil.rmtree(out, ignore_errors=True)
-    return wall, usage.ru_maxrss * 1024 / 1e6  # KiB on Linux, to MB (10**6 bytes, as the target)
+    return wall, maxrss_mb(usage)
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ def main() -> None:
         with open(args.out / name, "rb") as fh:
             files[name] = {"bytes": (args.out / name).stat().st_size, "sha256": hashlib.file_digest(fh, "sha256").hexdigest()}
     (args.out / "manifest.json").write_text(json.dumps({"files": files}, indent=1) + "\n", "utf-8")
-    if args.fsync:
+    if args.fsync:  # by hand, not synthbank.io.durable: the baseline imports nothing of synthbank
         for path in (*(args.out / name for name in files), args.out / "manifest.json", args.out):
             fd = os.open(path, os.O_RDONLY)
             try:

@@ -84,6 +84,17 @@ def test_stream_digest_equals_digest_of_the_written_file(tmp_path):
     assert digest.result() == checksums.digest_file(tmp_path / "w.bin")
 
 
+def test_crc64_each_and_all_combines_the_parts_into_the_whole():
+    rng = np.random.default_rng(5)
+    arrays = [rng.random((7, 5)).astype(">f4"), np.zeros(0, np.uint8), rng.integers(0, 255, 1001, dtype=np.uint8),
+              np.asfortranarray(rng.random((3, 4)))]
+    parts, whole = checksums.crc64_each_and_all(arrays)
+    assert parts == [checksums.crc64_arrays([a]) for a in arrays]
+    # the reference: crcmod over the concatenated canonical bytes
+    data = b"".join(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes() for a in arrays)
+    assert whole == f"{checksums.crc64_reference(data):016x}" == checksums.crc64_arrays(arrays)
+
+
 def test_crc64_arrays_is_the_crc_of_little_endian_c_order_bytes():
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     b = np.arange(5, dtype=np.uint8)
@@ -114,10 +125,10 @@ def test_spliced_digest_equals_reading_the_whole_file(tmp_path, monkeypatch):
     rng = np.random.default_rng(3)
     arrays = [rng.random((50, 7)).astype(np.float32), rng.integers(0, 9, 333, dtype=np.uint8), rng.random(2048)]
     known = _spliced_file(tmp_path / "f", arrays)
-    expected = checksums.digest_file(tmp_path / "f")
+    data = (tmp_path / "f").read_bytes()  # the reference: the whole file's bytes, hashed by hashlib and crcmod
+    expected = checksums.FileDigest(len(data), f"{checksums.crc64_reference(data):016x}", hashlib.sha256(data).hexdigest())
     assert checksums.digest_file_spliced(tmp_path / "f", reversed(known)) == expected  # any order given
     assert checksums.digest_file_spliced(tmp_path / "f") == expected  # nothing known: all read
-    assert expected.sha256 == hashlib.sha256((tmp_path / "f").read_bytes()).hexdigest()
 
 
 def test_spliced_digest_hashes_the_known_ranges_from_memory(tmp_path):
@@ -129,9 +140,10 @@ def test_spliced_digest_hashes_the_known_ranges_from_memory(tmp_path):
     assert checksums.digest_file_spliced(tmp_path / "f", [(known[0][0], b)]) != checksums.digest_file(tmp_path / "f")
 
 
-@pytest.mark.parametrize("offset, size", [(10, 4000), (-1, 4), (3990, 40)])
+@pytest.mark.parametrize("offset, size", [(10, 4000), (8, 4), (-1, 4), (3990, 40)])
 def test_spliced_digest_refuses_ranges_outside_the_file_or_overlapping(tmp_path, offset, size):
+    """Overlapping the first range, before the file's start, past its end."""
     (tmp_path / "f").write_bytes(bytes(4000))
-    known = [(0, np.zeros(16, np.uint8)), (offset if offset >= 0 else 8, np.zeros(size, np.uint8))]
+    known = [(0, np.zeros(16, np.uint8)), (offset, np.zeros(size, np.uint8))]
     with pytest.raises(ValueError, match="overlap another range or the file's end"):
         checksums.digest_file_spliced(tmp_path / "f", known)

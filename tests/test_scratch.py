@@ -9,7 +9,29 @@ import numpy as np
 from synthbank import scratch
 
 
+def _in_a_new_thread(body):
+    """Run ``body`` on a thread of its own: its scratch starts empty, whatever earlier tests kept
+    on pytest's thread (near the per-thread limit, buffer would hand out fresh arrays)."""
+    failure = []
+
+    def run():
+        try:
+            body()
+        except BaseException as exc:  # re-raised on the test's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
+
+
 def test_a_name_reuses_its_storage_and_grows_only_when_asked_for_more():
+    _in_a_new_thread(_reuses_and_grows)
+
+
+def _reuses_and_grows():
     a = scratch.buffer("test.a", (4, 8))
     assert a.shape == (4, 8) and a.dtype == np.float64 and a.flags.c_contiguous
     a[...] = 7.0
@@ -45,10 +67,7 @@ def test_a_thread_keeps_at_most_the_kept_size_in_all():
         a1, a2 = scratch.buffer("test.total.a", (n,)), scratch.buffer("test.total.a", (n,))
         b1, b2 = scratch.buffer("test.total.b", (n,)), scratch.buffer("test.total.b", (n,))
         small1, small2 = scratch.buffer("test.total.c", (1000,)), scratch.buffer("test.total.c", (1000,))
-        results.extend([np.shares_memory(a1, a2), np.shares_memory(b1, b2), np.shares_memory(small1, small2)])
+        # a kept; b would pass the total, so fresh; small still fits
+        assert [np.shares_memory(a1, a2), np.shares_memory(b1, b2), np.shares_memory(small1, small2)] == [True, False, True]
 
-    results: list[bool] = []
-    worker = threading.Thread(target=run)  # a fresh thread: nothing kept before
-    worker.start()
-    worker.join()
-    assert results == [True, False, True]  # a kept; b would pass the total, so fresh; small still fits
+    _in_a_new_thread(run)

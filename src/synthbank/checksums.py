@@ -66,14 +66,28 @@ class FileDigest:
     sha256: str
 
 
+def pread_exact(fd: int, into: memoryview, offset: int) -> None:
+    """Fill the writable bytes view ``into`` with an open file's bytes from ``offset`` (a read may be short).
+
+    Raises
+    ------
+    OSError
+        The file ends first (it is shorter than the caller knows it must be).
+    """
+    while into:
+        got = os.preadv(fd, [into], offset)
+        if got == 0:
+            raise OSError(f"file ended at byte {offset}, {into.nbytes} bytes short: allowed a complete file")
+        into, offset = into[got:], offset + got
+
+
 def _pieces(fd: int, start: int, stop: int, buf: memoryview) -> Iterator[memoryview]:
     """Bytes ``start`` to ``stop`` of an open file, through ``buf`` (each piece valid until the next)."""
     while start < stop:
-        n = os.preadv(fd, [buf[: stop - start]], start)
-        if not n:
-            raise ValueError(f"file ended at byte {start} while reading up to {stop}")
-        yield buf[:n]
-        start += n
+        piece = buf[: stop - start]
+        pread_exact(fd, piece, start)
+        yield piece
+        start += piece.nbytes
 
 
 class StreamDigest:
@@ -154,9 +168,33 @@ def crc64_arrays(arrays: Iterable[np.ndarray]) -> str:
     """
     crc = 0
     for a in arrays:
-        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
-        crc = crc64(memoryview(a).cast("B"), crc)
+        crc = crc64(_canonical_bytes(a), crc)
     return crc64_hex(crc)
+
+
+def crc64_each_and_all(arrays: Iterable[np.ndarray]) -> tuple[list[str], str]:
+    """:func:`crc64_arrays` of each array and of all of them together, every byte read once.
+
+    The whole's CRC is combined from the parts' (CRC-64's linearity: ``crc(A + B)`` from
+    ``crc(A)``, ``crc(B)`` and ``len(B)``), not computed over the bytes a second time.
+
+    Returns
+    -------
+    (list of str, str)
+        Each array's CRC-64/GO-ISO in hex, and that of their concatenation.
+    """
+    parts, whole = [], 0
+    for a in arrays:
+        data = _canonical_bytes(a)
+        crc = crc64(data)
+        whole = _fast.combine(whole, crc, data.nbytes)
+        parts.append(crc64_hex(crc))
+    return parts, crc64_hex(whole)
+
+
+def _canonical_bytes(a: np.ndarray) -> memoryview:
+    """An array's bytes in C order, little-endian (copied only if it is stored otherwise)."""
+    return memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B")
 
 
 def self_check() -> None:

@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         _disconnect()
         if argv is None:  # the process ends now: its last garbage collection need not walk every module's objects
+            # (objects in reference cycles are then never finalised: every output is durable
+            # and closed before this point, and a writer that relied on a finaliser would not be)
             gc.freeze()
     if code == 130:  # typer's way of returning Ctrl-C (KeyboardInterrupt) without standalone mode
         _interrupted(KeyboardInterrupt())

@@ -59,7 +59,11 @@ def _unbool(value: Any, true: object = object(), false: object = object()) -> An
 
 
 def equal(one: Any, two: Any) -> bool:
-    """jsonschema's equality: ``True`` is not ``1``, sequences and mappings compared item by item."""
+    """jsonschema's equality: ``True`` is not ``1``, sequences and mappings compared item by item.
+
+    ``jsonschema._utils.equal`` restated (with ``_unbool`` and ``_unique``): importing it
+    would import jsonschema, which is what this module exists to avoid.
+    """
     if one is two:
         return True
     if isinstance(one, str) or isinstance(two, str):

@@ -129,10 +129,15 @@ def write_whole(final: Path, data: bytes | memoryview) -> None:
     """Write ``data`` to ``final`` under :func:`written_whole`, its writing to disk started
     (:func:`start_flush`)."""
     with written_whole(final) as part, open(part, "wb", buffering=0) as f:
-        view = memoryview(data)
-        while view:  # a raw write may be short
-            view = view[f.write(view):]
+        write_all(f, data)
         start_flush(f.fileno())
+
+
+def write_all(f: Any, data: bytes | memoryview) -> None:
+    """Write all of ``data`` to the unbuffered (raw) file ``f``, whose writes may be short."""
+    view = memoryview(data)
+    while view:
+        view = view[f.write(view):]
 
 
 @contextlib.contextmanager

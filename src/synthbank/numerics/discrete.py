@@ -291,8 +291,9 @@ _LOG_FACT_LOOKUP = 1 << 15
 _HALF_LOG_2PI = 0.91893853320467274178
 
 
-def _stirling(x: np.ndarray, log_x: np.ndarray) -> np.ndarray:
-    """Stirling's series for ``log(x!)``, given ``log(x)`` (elementwise: the same bits however called)."""
+def _stirling(x: np.ndarray) -> np.ndarray:
+    """Stirling's series for ``log(x!)`` (elementwise: the same bits however called)."""
+    log_x = log(x)
     r = 1.0 / x
     r2 = r * r
     series = ((1.0 / 1260.0) * r2 - 1.0 / 360.0) * r2 + 1.0 / 12.0
@@ -304,7 +305,7 @@ def _log_factorials() -> np.ndarray:
     """log(k!) for k < _LOG_FACT_LOOKUP (256 KB, built once): exact sums below 256, then Stirling's series."""
     sums = np.concatenate([[0.0], np.cumsum(log(np.arange(1, _LOG_FACT_TABLE, dtype=np.float64)))])
     x = np.arange(_LOG_FACT_TABLE, _LOG_FACT_LOOKUP, dtype=np.float64)
-    return np.concatenate([sums, _stirling(x, log(x))])
+    return np.concatenate([sums, _stirling(x)])
 
 
 def log_factorial(k: np.ndarray) -> np.ndarray:
@@ -320,7 +321,7 @@ def log_factorial(k: np.ndarray) -> np.ndarray:
     big = ~small
     if big.any():
         x = k[big]
-        out[big] = _stirling(x, log(x))
+        out[big] = _stirling(x)
     return out
 
 

@@ -125,7 +125,7 @@ def xlogx(x: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
             if xb.min() > 0 and xb.max() < np.inf:  # nan fails both
                 _log_block(xb, yb, work, special=False)
             else:
-                _log_block(np.where(xb > 0, xb, 1.0), yb, work)
+                _log_block(np.where(xb > 0, xb, 1.0), yb, work, special=True)  # cells not > 0 became 1: only +inf is left
             np.multiply(yb, xb, out=yb)
     return y_all.reshape(x.shape)
 

@@ -102,14 +102,15 @@ def test_steps_through_shared_buffers_give_the_fresh_arrays_bits_and_leave_their
     maps = base_maps("vortex", (64, 64), 1000.0, PatternParams(), rngs)
     h = entropy(maps)
     cfg, buffers = config(), StepBuffers(maps.shape, reuse=reuse)
-    shared, fresh = maps, maps
+    shared, fresh, e = maps, maps, maps.sum(axis=(1, 2))
     for t in range(1, 9):
         ids = range(4)
         choose = lambda: draw_step(cfg, [streams(s, t, 1) for s in ids], [streams(s, t, 2) for s in ids])  # noqa: E731
         given, before = shared, shared.copy()
-        shared, rec = perturb_step(given, cfg, choose(), h, buffers)
+        shared, rec = perturb_step(given, cfg, choose(), h, buffers, e_before=e)  # totals carried, as generate_sequences does
         assert np.array_equal(given, before)  # the step's input is never written
-        fresh, ref = perturb_step(fresh, cfg, choose(), h)
+        fresh, ref = perturb_step(fresh, cfg, choose(), h)  # totals summed afresh
         assert np.array_equal(shared, fresh)
         assert all(np.array_equal(rec[k], ref[k]) for k in RECORD_NAMES)
-        h = rec["entropy"]
+        assert np.array_equal(rec["total_energy"], shared.sum(axis=(1, 2)))  # the carried totals are the maps' sums
+        h, e = rec["entropy"], rec["total_energy"]

@@ -121,6 +121,15 @@ def test_expected_intensity_has_the_bits_of_the_direct_forward_model(probe_kind)
     np.testing.assert_array_equal(out.view(np.uint32), got.view(np.uint32))
 
 
+def test_expected_intensity_has_the_direct_models_bits_at_the_pipelines_probe_size():
+    """params.yaml's own design (64 x 64 probe, 384 x 384 object): its support box and FFT lengths."""
+    d = design(SimulationConfig.from_params(PARAMS.seed, 1000, PARAMS.family("ptycho")))
+    assert d.probe.shape == (64, 64)
+    pos = d.positions[:: len(d.positions) // 40][:40]  # across the scan, two whole parts and a short one
+    got = expected_intensity(d.object, d.probe, pos, 2.5)
+    np.testing.assert_array_equal(got.view(np.uint32), _plain_intensity(d.object, d.probe, pos, 2.5).view(np.uint32))
+
+
 def test_non_finite_inputs_take_the_whole_window_and_keep_the_values():
     # With inf in the object, inf * 0 outside the probe's support is NaN: the support box
     # would drop those NaNs, so the whole window is computed (NaN sign bits may differ).

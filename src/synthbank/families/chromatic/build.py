@@ -100,6 +100,8 @@ def generate_and_write(task: BlockTask) -> list[SampleRecord]:
         for j in range(task.n_items):  # at most BLOCK_SIZE samples of ~9 MB each
             index = task.block * BLOCK_SIZE + j
             record, files = write_sample(cfg, Path(task.data_dir), index, block, j)
+            for path, _ in files:  # the disk writes them while the next sample is generated
+                durable.start_flush(path)
             record = replace(record, written=tuple(hasher.submit(digest_hdf5, *f) for f in files))
             if index < cfg.previews:
                 images = preview_images(block.chromatic[j], block.mask[j], block.spectral[j], bridge_kernel(cfg.params))

@@ -107,7 +107,8 @@ def write_hdf5(
     """Write an HDF5 file of ``datasets`` (name, array, attributes) at ``final``, whole.
 
     h5py writes it under a private name (:func:`synthbank.io.durable.written_whole`),
-    renamed into place once closed, its writing to disk started. No copy of the file is
+    renamed into place once closed; the build starts its writing to disk (validation's
+    regenerated files, deleted once hashed, never need the disk). No copy of the file is
     built in memory: the arrays go from memory to the file once.
 
     Parameters
@@ -134,7 +135,6 @@ def write_hdf5(
                 offset = hdf5.raw_offset(ds, data)
                 if offset is not None:
                     known.append((offset, data))
-        durable.start_flush(part)
     return known
 
 
@@ -160,20 +160,21 @@ def write_sample(
     """
     chrom_rel, spec_rel = chromatic_file(cfg.seed, index), spectral_file(cfg.seed, index)
     chrom, mask, hsl, spec = block.chromatic[j], block.mask[j], block.region_hsl[j], block.spectral[j]
-    chrom_crc, spec_crc = checksums.crc64_arrays([chrom, mask, hsl]), checksums.crc64_arrays([spec])
+    (chrom_part, mask_part, hsl_part), chrom_crc = checksums.crc64_each_and_all([chrom, mask, hsl])
+    spec_crc = checksums.crc64_arrays([spec])
     chrom_sets = (
         ("chromatic", chrom, {
             "axes": ["y", "x", "channel"], "channels": list(CHANNELS),
             "units": "linear RGB, full scale = 1, quantised to 1e-6",
-            "crc64": checksums.crc64_arrays([chrom]),
+            "crc64": chrom_part,
         }),
         ("mask", mask, {
             "axes": ["y", "x"], "units": "region label 0 .. regions - 1",
-            "regions": cfg.params.regions, "crc64": checksums.crc64_arrays([mask]),
+            "regions": cfg.params.regions, "crc64": mask_part,
         }),
         ("region_hsl", hsl, {
             "axes": ["region", "hsl"], "columns": ["hue_turns", "saturation", "lightness"],
-            "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": checksums.crc64_arrays([hsl]),
+            "units": "fraction of a turn (hue), fraction (saturation, lightness)", "crc64": hsl_part,
         }),
     )
     # one array: file CRC = dataset CRC

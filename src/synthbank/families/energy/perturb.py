@@ -124,7 +124,8 @@ def rotate(maps: np.ndarray, angles_deg: np.ndarray, out: np.ndarray | None = No
     return result
 
 
-def add_noise(maps: np.ndarray, sigma: np.ndarray, normals: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def add_noise(maps: np.ndarray, sigma: np.ndarray, normals: np.ndarray, out: np.ndarray | None = None,
+              totals: np.ndarray | None = None) -> np.ndarray:
     """Additive Gaussian noise of std ``sigma`` x the map's mean, clipped at 0, renormalised.
 
     Parameters
@@ -135,8 +136,10 @@ def add_noise(maps: np.ndarray, sigma: np.ndarray, normals: np.ndarray, out: np.
         Standard normal draws.
     out : ndarray, shape (n, h, w), float64, optional
         Takes the result; it may be ``normals`` itself (then overwritten), not ``maps``.
+    totals : ndarray, shape (n,), optional
+        ``maps.sum(axis=(1, 2))``, when the caller has it already.
     """
-    totals = maps.sum(axis=(1, 2))
+    totals = maps.sum(axis=(1, 2)) if totals is None else totals
     mean = totals / (maps.shape[1] * maps.shape[2])
     # maps + (sigma mean) normals, clipped at 0, in one buffer (IEEE sums and products
     # do not depend on the order of their operands).
@@ -178,7 +181,7 @@ def translate(maps: np.ndarray, dy: np.ndarray, dx: np.ndarray, out: np.ndarray 
 
     ``out`` (shape of ``maps``, not overlapping it) takes the result if given.
     """
-    n, h, w = maps.shape
+    _, h, w = maps.shape
     out = np.empty_like(maps) if out is None else out
     for i, (y, x) in enumerate(zip(np.asarray(dy, dtype=np.int64), np.asarray(dx, dtype=np.int64), strict=True)):
         y, x = int(y) % h, int(x) % w  # as np.roll: cell (r, c) goes to ((r + y) mod h, (c + x) mod w)

@@ -191,14 +191,15 @@ class StepBuffers:
 
 
 def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws, h_before: np.ndarray,
-                 buffers: StepBuffers | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                 buffers: StepBuffers | None = None, e_before: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Apply one step's perturbations, in :data:`perturb.KINDS` order, to a (n, h, w) stack.
 
     Each kind runs once, vectorised over the maps that apply it. Returns the new stack (``maps``
     itself, never modified, when no kind applies) and this step's records (see
     :data:`RECORD_NAMES`, each of shape (n,)). With ``buffers`` (shared by the steps of one
     sequence run) the new stack is one of its stacks, overwritten by a later step unless
-    it is that step's ``maps``; without, it is a fresh array.
+    it is that step's ``maps``; without, it is a fresh array. ``e_before``: the maps' totals
+    (``maps.sum(axis=(1, 2))``, the previous step's ``total_energy``), summed here if not given.
     """
     n = maps.shape[0]
     rec = {name: np.zeros(n) for name in RECORD_NAMES}
@@ -209,7 +210,7 @@ def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws,
     # it is copied once and updated in place; a kind applied to all replaces it whole.
     current, owned, h_now = np.ascontiguousarray(maps), False, h_before.copy()
     # Each map's total, summed once per result (a row's sum is the same alone or in a stack).
-    e_now = current.sum(axis=(1, 2))
+    e_now = current.sum(axis=(1, 2)) if e_before is None else np.array(e_before, dtype=np.float64)
     for col, kind in enumerate(perturb.KINDS):
         idx = np.flatnonzero(draws.applied[:, col])
         rec[f"{kind}_applied"][idx] = 1.0
@@ -228,7 +229,7 @@ def perturb_step(maps: np.ndarray, config: PerturbationConfig, draws: StepDraws,
         elif kind == "noise":  # the draws go straight into the result's buffer, the rows' tails batched
             numerics.standard_normal_rows([draws.noise_rngs[i] for i in idx], sub.shape[1] * sub.shape[2], np.float64,
                                           out=target.reshape(idx.size, -1))
-            new = perturb.add_noise(sub, np.full(idx.size, config.noise_sigma), target, out=target)
+            new = perturb.add_noise(sub, np.full(idx.size, config.noise_sigma), target, out=target, totals=e_now[idx])
             rec["noise_level"][idx] = config.noise_sigma
         elif kind == "blur":
             new = perturb.blur(sub, np.full(idx.size, config.blur_sigma), out=target)
@@ -316,16 +317,17 @@ def generate_sequences(base: np.ndarray, n_steps: int, config: PerturbationConfi
     for name in perturb.KINDS:
         records[f"{name}_energy_ratio"][:, 0] = 1.0
     current = base
-    h = entropy(base)
-    records["total_energy"][:, 0], records["entropy"][:, 0] = base.sum(axis=(1, 2)), h
+    e = base.sum(axis=(1, 2))
+    h = entropy(base, e)
+    records["total_energy"][:, 0], records["entropy"][:, 0] = e, h
     out[:, 0] = base
     buffers = StepBuffers(base.shape, reuse=True)  # each step's maps are copied to ``out`` before the next step
     for t in range(1, n_steps):  # sequential by nature; every step is vectorised over n
         ids = range(first, first + n)
         draws = draw_step(config, [streams(s, t, CHOICE_STREAM) for s in ids], [streams(s, t, NOISE_STREAM) for s in ids])
-        current, rec = perturb_step(current, config, draws, h, buffers)
+        current, rec = perturb_step(current, config, draws, h, buffers, e_before=e)
         enforce_conservation(rec, t, first=first)
-        h = rec["entropy"]
+        h, e = rec["entropy"], rec["total_energy"]
         for name, values in rec.items():
             records[name][:, t] = values
         out[:, t] = current

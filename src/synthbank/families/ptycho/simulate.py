@@ -383,13 +383,12 @@ def simulate(cfg: SimulationConfig, backend: Mapping[str, Any] | None = None) ->
     counts = np.empty(intensity.shape, dtype=np.uint32)
     blocks = range(-(-len(d.positions) // NOISE_BLOCK))
     opts = dict(backend or {})
+    rows = [slice(b * NOISE_BLOCK, (b + 1) * NOISE_BLOCK) for b in blocks]
     if parallel.runs_here(**opts):
         for b in blocks:
-            rows = slice(b * NOISE_BLOCK, (b + 1) * NOISE_BLOCK)
-            simulate_block(BlockTask(cfg, b), intensity[rows], counts[rows])
+            simulate_block(BlockTask(cfg, b), intensity[rows[b]], counts[rows[b]])
     else:
         tasks = (BlockTask(cfg, b) for b in blocks)
         for b, (lam, k) in enumerate(parallel.run_ordered(simulate_block, tasks, **opts)):
-            intensity[b * NOISE_BLOCK : b * NOISE_BLOCK + len(lam)] = lam
-            counts[b * NOISE_BLOCK : b * NOISE_BLOCK + len(lam)] = k
+            intensity[rows[b]], counts[rows[b]] = lam, k
     return Simulation(d.object, d.probe, d.positions, intensity, counts, d.scale(cfg.dose), d.probe_photons(cfg.dose))

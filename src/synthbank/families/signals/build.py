@@ -46,6 +46,7 @@ DEFAULT_MEMORY_BUDGET = 24 * 1024 * 1024
 #: Channels a worker generates at once inside a block of whole chunk columns (its
 #: temporaries' size; as fast as 16 at 1024 x 19,200, measured).
 SUB_BLOCK = 8
+assert layout.CHUNK_CHANNELS % SUB_BLOCK == 0  # generate_chunk_columns: a sub-block never straddles two chunk columns
 
 def block_channels(spec: SignalSpec, workers: int = 1, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
     """Channels per generated block: a multiple of the chunk width when it fits the budget.
@@ -98,15 +99,10 @@ def generate_chunk_columns(task: ChannelBlock) -> np.ndarray:
     out[:, n:] = 0.0
     out[-1, :n, (stop - first) - (n_cols - 1) * cc :] = 0.0  # channels past the last one
     for a in range(first, stop, SUB_BLOCK):
+        # ``first`` starts a chunk column and SUB_BLOCK divides its width: one column per sub-block
         b = min(stop, a + SUB_BLOCK)
-        block = channel_block(spec, a, b)
-        ch = a
-        while ch < b:  # the piece of each chunk column this sub-block covers
-            j, lo = divmod(ch - first, cc)
-            hi = min(cc, lo + b - ch)
-            out[j, :n, lo:hi] = block[ch - a : ch - a + hi - lo].T
-            ch += hi - lo
-        del block
+        j, lo = divmod(a - first, cc)
+        out[j, :n, lo : lo + b - a] = channel_block(spec, a, b).T
     return out
 
 

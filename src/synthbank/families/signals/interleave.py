@@ -23,7 +23,7 @@ import numpy as np
 
 from synthbank import checksums
 from synthbank.families.signals import layout
-from synthbank.io.durable import start_flush
+from synthbank.io.durable import start_flush, write_all
 
 #: Bytes of rows copied at a time (and of chunk pieces read at a time).
 FLOAT32_BUFFER = 2 * 1024 * 1024
@@ -84,7 +84,7 @@ def chunk_offsets(ds: Any) -> dict[tuple[int, ...], int] | None:
     offsets: dict[tuple[int, ...], int] = {}
 
     def add(info: Any) -> None:
-        if info.filter_mask == 0 and info.size == size and info.byte_offset is not None:
+        if info.size == size and info.byte_offset is not None:  # unfiltered (checked above): stored whole
             offsets[tuple(info.chunk_offset)] = int(info.byte_offset)
 
     if hasattr(ds.id, "chunk_iter"):  # one pass over the index (HDF5 >= 1.12.3)
@@ -112,7 +112,7 @@ def _gather(h5_path: Path, offsets: dict[tuple[int, ...], int], shape: tuple[int
                 for r0 in range(0, in_chunk, rows):
                     k = min(rows, in_chunk - r0)
                     for j in range(n_cols):
-                        _read_exact(fd, pieces[j, :k], offsets[(t0, j * cc)] + r0 * cc * 4)
+                        checksums.pread_exact(fd, memoryview(pieces[j, :k]).cast("B"), offsets[(t0, j * cc)] + r0 * cc * 4)
                     view = out.reserve(k * c * 4)
                     block = np.frombuffer(view, dtype=np.uint32).reshape(k, c)
                     whole = block[:, : full * cc]
@@ -156,22 +156,11 @@ class _RowWriter:
         """Digest the buffer's first ``size`` bytes and write them at the end of the file."""
         view = memoryview(self._buffer)[:size]
         self.digest.update(view)
-        while view:  # a raw write may be short
-            view = view[self._file.write(view):]
+        write_all(self._file, view)
         self._unflushed += size
         if self._unflushed >= FLUSH_EVERY:
             start_flush(self._file.fileno())
             self._unflushed = 0
-
-
-def _read_exact(fd: int, into: np.ndarray, offset: int) -> None:
-    """Fill the contiguous array ``into`` with the file's bytes from ``offset`` (a read may be short)."""
-    view = memoryview(into).cast("B")
-    while view:
-        got = os.preadv(fd, [view], offset)
-        if got == 0:
-            raise OSError(f"unexpected end of file at offset {offset}: allowed a complete HDF5 file")
-        view, offset = view[got:], offset + got
 
 
 def _through_hdf5(ds: Any, out_path: Path, memory_budget: int) -> checksums.FileDigest:
