@@ -24,7 +24,7 @@ BENCHMARKS = (
     ("bench_cli_start.py", ("11",)),
     ("bench_signals_whole.py", ("--pairs", "3")),
     ("bench_ptycho_simulate.py", ("--repeats", "5")),
-    ("bench_energy_generate.py", ("--repeats", "3")),
+    ("bench_energy_generate.py", ("--repeats", "5")),
     ("bench_chromatic_generate.py", ("--repeats", "3")),
 )
 
